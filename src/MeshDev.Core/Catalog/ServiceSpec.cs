@@ -1,0 +1,105 @@
+using System.Collections.Immutable;
+
+namespace MeshDev.Catalog;
+
+/// <summary>Where a service runs.</summary>
+public enum RuntimeKind
+{
+    Process,
+    Docker,
+    Kubernetes,
+    Remote,
+}
+
+/// <summary>How the mesh decides that a launched service is ready for traffic.</summary>
+public enum ReadyKind
+{
+    Tcp,
+    Http,
+}
+
+/// <summary>The readiness probe of a service: a TCP connect, or an HTTP GET that must answer 2xx/3xx.</summary>
+public sealed record ReadyProbeSpec(ReadyKind Kind, string? HttpPath = null)
+{
+    public static readonly ReadyProbeSpec Tcp = new(ReadyKind.Tcp);
+
+    public override string ToString() => Kind == ReadyKind.Http ? $"http {HttpPath}" : "tcp";
+}
+
+/// <summary>A place in a manifest file, for error messages.</summary>
+public readonly record struct SourceLocation(string File, int Line, int Column)
+{
+    public override string ToString() => $"{File}:{Line}:{Column}";
+}
+
+/// <summary>One validated service of the manifest.</summary>
+public sealed record ServiceSpec
+{
+    public required string Name { get; init; }
+    public RuntimeKind Runtime { get; init; } = RuntimeKind.Process;
+
+    /// <summary>Program to run (process runtime). Resolved against <see cref="WorkingDir"/> when relative with a slash, else looked up on PATH.</summary>
+    public string? Command { get; init; }
+    public ImmutableArray<string> Args { get; init; } = [];
+    public ImmutableDictionary<string, string> Env { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>Absolute working directory; defaults to the manifest's directory.</summary>
+    public required string WorkingDir { get; init; }
+
+    /// <summary>Absolute path of a .csproj to build once and run (the .NET shorthand), or null.</summary>
+    public string? Project { get; init; }
+
+    /// <summary>The port the service itself listens on; null means <c>auto</c> (a free port picked at each launch).</summary>
+    public int? Port { get; init; }
+
+    /// <summary>The service's stable port on the mesh (explicit or assigned from the range).</summary>
+    public int MeshPort { get; init; }
+
+    /// <summary>Upstream address of a <c>remote</c> service (e.g. <c>http://127.0.0.1:9000</c>).</summary>
+    public Uri? Url { get; init; }
+
+    public ReadyProbeSpec Ready { get; init; } = ReadyProbeSpec.Tcp;
+
+    /// <summary>Host names routed to this service on the shared port, besides <c>{name}</c> and <c>{name}.localhost</c>.</summary>
+    public ImmutableArray<string> Hosts { get; init; } = [];
+
+    /// <summary>Path prefixes routed to this service on the shared port (e.g. <c>/orders</c>).</summary>
+    public ImmutableArray<string> Paths { get; init; } = [];
+
+    /// <summary>Stop after this long without traffic; <see cref="Timeout.InfiniteTimeSpan"/> = never.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Time between SIGTERM and SIGKILL when stopping.</summary>
+    public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Opt-in: set HTTP_PROXY/http_proxy to the shared port for this service.</summary>
+    public bool HttpProxy { get; init; }
+
+    /// <summary>Where this service is declared, for messages.</summary>
+    public SourceLocation Location { get; init; }
+
+    /// <summary>All host names that route to this service on the shared port.</summary>
+    public IEnumerable<string> AllHosts => new[] { Name, Name + ".localhost" }.Concat(Hosts).Distinct(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>Mesh-wide settings (<c>mesh:</c> section).</summary>
+public sealed record MeshSettings
+{
+    public const int DefaultHttpPort = 15000;
+    public const int DefaultPortRangeStart = 15100;
+    public const int DefaultPortRangeEnd = 15999;
+
+    /// <summary>The shared port: routes by Host, absolute-form URI and path prefix.</summary>
+    public int HttpPort { get; init; } = DefaultHttpPort;
+    public int PortRangeStart { get; init; } = DefaultPortRangeStart;
+    public int PortRangeEnd { get; init; } = DefaultPortRangeEnd;
+}
+
+/// <summary>A loaded, validated manifest.</summary>
+public sealed record MeshManifest(string FilePath, MeshSettings Mesh, ImmutableArray<ServiceSpec> Services)
+{
+    public string Directory => System.IO.Path.GetDirectoryName(FilePath)!;
+
+    public ServiceSpec? Find(string name) => Services.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+}

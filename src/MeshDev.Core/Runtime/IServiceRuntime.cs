@@ -1,0 +1,38 @@
+using MeshDev.Catalog;
+
+namespace MeshDev.Runtime;
+
+/// <summary>Starts instances of services of one <see cref="RuntimeKind"/> (process, Docker, Kubernetes…).</summary>
+public interface IServiceRuntime
+{
+    RuntimeKind Kind { get; }
+
+    /// <summary>Work that may run before the first launch and whose result is reused (e.g. building a .NET project). Idempotent.</summary>
+    Task PrepareAsync(ServiceSpec service, ServiceLog log, CancellationToken cancellationToken);
+
+    /// <summary>Starts one instance. Returns once it is spawned, not once it is ready; readiness is probed by the activator.</summary>
+    Task<IServiceInstance> StartAsync(LaunchRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>What a runtime needs to launch one instance.</summary>
+/// <param name="Service">The service.</param>
+/// <param name="Port">The port the instance must listen on (already substituted for <c>${PORT}</c>).</param>
+/// <param name="Environment">Extra environment (PORT, service discovery…), applied over the service's own <c>env</c>.</param>
+/// <param name="Log">Where the instance's output goes.</param>
+public sealed record LaunchRequest(ServiceSpec Service, int Port, IReadOnlyDictionary<string, string> Environment, ServiceLog Log);
+
+/// <summary>One running instance of a service.</summary>
+public interface IServiceInstance : IAsyncDisposable
+{
+    /// <summary>Where the instance listens.</summary>
+    ServiceEndpoint Endpoint { get; }
+
+    /// <summary>Completes when the instance has exited (for any reason), with its exit code when known.</summary>
+    Task<int?> Exited { get; }
+
+    /// <summary>Stops the instance: a polite signal, then after <paramref name="gracePeriod"/> a forced kill of everything it started.</summary>
+    Task StopAsync(TimeSpan gracePeriod, CancellationToken cancellationToken);
+}
+
+/// <summary>A launch that could not start (command not found, build failed, port taken…). The message is shown to callers.</summary>
+public sealed class LaunchException(string message, Exception? inner = null) : Exception(message, inner);
