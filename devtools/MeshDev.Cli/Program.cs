@@ -1,1 +1,16 @@
-return 0;
+using System.CommandLine;
+using MeshDev.Cli.Commands;
+
+var root = new RootCommand("MeshDev: a local dev service mesh that launches a service's dependencies when they are first called.")
+{
+    UpCommand.Create(),
+    DownCommand.Create(),
+    StatusCommand.Create(),
+    ValidateCommand.Create(),
+    ServiceCommands.Start(),
+    ServiceCommands.Stop(),
+    ServiceCommands.Logs(),
+};
+
+// Ctrl+C is ours: `up` turns it into a graceful `down`, which may take longer than System.CommandLine's 2 s grace.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using MeshDev.Catalog;
+using MeshDev.Cli.Infrastructure;
+using MeshDev.Daemon.Hosting;
+using MeshDev.Daemon.State;
+
+namespace MeshDev.Cli.Commands;
+
+/// <summary><c>meshdev up [-f FILE] [--detach]</c>: validate, then run the mesh in the foreground or as a daemon.</summary>
+public static class UpCommand
+{
+    private static readonly TimeSpan DetachTimeout = TimeSpan.FromSeconds(60);
+
+    public static Command Create()
+    {
+        var file = CommonOptions.File();
+        var detach = new Option<bool>("--detach", "-d") { Description = "Run in the background; return once the mesh answers" };
+        var daemonChild = new Option<bool>("--daemon-child") { Hidden = true };
+        var command = new Command("up", "Start the mesh: listen on the mesh ports and launch services when they are first called") { file, detach, daemonChild };
+        command.SetAction(async (parse, ct) =>
+        {
+            var path = Path.GetFullPath(parse.GetValue(file)!);
+            var manifest = CommonOptions.LoadManifest(path);
+            if (manifest is null)
+            {
+                return ExitCodes.InvalidManifest;
+            }
+
+            return parse.GetValue(detach) && !parse.GetValue(daemonChild)
+                ? await DetachAsync(manifest, ct)
+                : await RunForegroundAsync(manifest);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunForegroundAsync(MeshManifest manifest)
+    {
+        var output = new ForegroundOutput(manifest.Services.Select(s => s.Name));
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
+
+        MeshHost host;
+        try
+        {
+            host = await MeshHost.StartAsync(manifest, new MeshHostOptions
+            {
+                OnServiceOutput = output.ServiceLine,
+                OnStateChange = output.StateChange,
+                OnMeshMessage = output.Mesh,
+            });
+        }
+        catch (MeshStartException ex)
+        {
+            return CommonOptions.Fail(ex.Message);
+        }
+
+        await using (host)
+        {
+            foreach (var service in manifest.Services)
+            {
+                var routes = string.Join(", ", service.AllHosts.Select(h => $"Host {h}").Concat(service.Paths.Select(p => $"path {p}")));
+                output.Mesh($"{service.Name}: http://127.0.0.1:{service.MeshPort} ({routes}); launched on first call");
+            }
+
+            output.Mesh("press Ctrl+C to stop the mesh and everything it launched");
+            await Task.WhenAny(stop.Task, host.ShutdownRequested);
+        }
+
+        output.Mesh("mesh stopped");
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> DetachAsync(MeshManifest manifest, CancellationToken cancellationToken)
+    {
+        var state = StateDirectory.For(manifest);
+        if (DaemonInfo.TryRead(state.DaemonFile) is { IsAlive: true } running)
+        {
+            return CommonOptions.Fail($"a mesh is already running for {running.Manifest} (pid {running.Pid}); use 'meshdev status' or 'meshdev down'");
+        }
+
+        state.Create();
+        var logStart = File.Exists(state.DaemonLog) ? new FileInfo(state.DaemonLog).Length : 0;
+        using var daemon = StartDaemonProcess(manifest.FilePath, state.DaemonLog);
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < DetachTimeout)
+        {
+            if (DaemonInfo.TryRead(state.DaemonFile) is { } info && info.Pid == daemon.Id)
+            {
+                Console.WriteLine($"mesh up for {manifest.FilePath} (pid {info.Pid}): shared port 127.0.0.1:{manifest.Mesh.HttpPort}, {manifest.Services.Length} services launched on first call");
+                Console.WriteLine($"logs: {state.DaemonLog}; see 'meshdev status', stop with 'meshdev down'");
+                return ExitCodes.Ok;
+            }
+
+            if (daemon.HasExited)
+            {
+                Console.Error.Write(ReadFrom(state.DaemonLog, logStart));
+                return CommonOptions.Fail($"the mesh daemon exited with code {daemon.ExitCode} before it was up (log: {state.DaemonLog})");
+            }
+
+            await Task.Delay(25, cancellationToken);
+        }
+
+        daemon.Kill(entireProcessTree: true);
+        return CommonOptions.Fail($"the mesh daemon did not come up within {DetachTimeout.TotalSeconds:0} s (log: {state.DaemonLog})");
+    }
+
+    private static Process StartDaemonProcess(string manifestPath, string logPath)
+    {
+        // Re-run this same program as `up --daemon-child`, in its own session (setsid) so that closing the terminal
+        // does not signal it, with its output appended to the daemon log.
+        var self = Environment.ProcessPath!;
+        var selfArgs = Path.GetFileNameWithoutExtension(self) == "dotnet" ? new[] { self, typeof(UpCommand).Assembly.Location } : [self];
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("log=\"$1\"; shift; exec setsid \"$@\" >>\"$log\" 2>&1 </dev/null");
+        start.ArgumentList.Add("meshdev-daemon");
+        start.ArgumentList.Add(logPath);
+        foreach (var arg in selfArgs.Concat(["up", "-f", manifestPath, "--daemon-child"]))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(start)!;
+    }
+
+    private static string ReadFrom(string path, long offset)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Seek(offset, SeekOrigin.Begin);
+        return new StreamReader(stream).ReadToEnd();
+    }
+}

@@ -1,0 +1,13 @@
+namespace MeshDev.Cli.Infrastructure;
+
+/// <summary>The exit codes of <c>meshdev</c>, documented in the README.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>The command could not do its work (mesh not running, port taken, service failed to start…).</summary>
+    public const int Failed = 1;
+
+    /// <summary>The manifest is invalid; nothing was started.</summary>
+    public const int InvalidManifest = 2;
+}

@@ -1,0 +1,453 @@
+using System.Diagnostics;
+using MeshDev.Catalog;
+using MeshDev.Runtime;
+
+namespace MeshDev.Activation;
+
+/// <summary>
+/// The state machine of one service: launches it once for all waiting callers, probes readiness, notices crashes,
+/// backs off after failures and stops it when idle. Requests pass through <see cref="AcquireAsync"/>.
+/// </summary>
+public sealed class ServiceActivator : IAsyncDisposable
+{
+    /// <summary>First readiness probe interval; intervals grow by <see cref="ProbeGrowth"/> up to <see cref="ProbeIntervalCap"/>.</summary>
+    internal static readonly TimeSpan FirstProbeInterval = TimeSpan.FromMilliseconds(5);
+    internal static readonly TimeSpan ProbeIntervalCap = TimeSpan.FromMilliseconds(250);
+    internal const double ProbeGrowth = 1.25;
+    internal const int LogTailLines = 20;
+
+    private readonly IServiceRuntime? _runtime;
+    private readonly Func<ServiceSpec, int, IReadOnlyDictionary<string, string>> _environment;
+    private readonly IReadinessProbe _probe;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly Lock _gate = new();
+
+    // Read without the lock on the hot path: non-null exactly while requests may go straight through.
+    private volatile ReadyEndpoint? _ready;
+    private int _inFlight;
+    private long _lastActivity;
+
+    private ServiceState _state = ServiceState.Stopped;
+    private IServiceInstance? _instance;
+    private Task _transition = Task.CompletedTask;
+    private LaunchFailure? _failure;
+    private int _consecutiveFailures;
+    private int _launches;
+    private ITimer? _idleTimer;
+    private long _startedAt;
+
+    public ServiceActivator(
+        ServiceSpec service,
+        IServiceRuntime? runtime,
+        ServiceLog log,
+        Func<ServiceSpec, int, IReadOnlyDictionary<string, string>> environment,
+        TimeProvider? time = null,
+        IReadinessProbe? probe = null)
+    {
+        Service = service;
+        Log = log;
+        _runtime = runtime;
+        _environment = environment;
+        _time = time ?? TimeProvider.System;
+        _probe = probe ?? ReadinessProbe.For(service.Ready);
+        _lastActivity = _time.GetTimestamp();
+    }
+
+    public ServiceSpec Service { get; }
+    public ServiceLog Log { get; }
+
+    /// <summary>Raised after every state change, outside the lock.</summary>
+    public event Action<ServiceStateChange>? StateChanged;
+
+    public ServiceState State { get { lock (_gate) { return _state; } } }
+
+    /// <summary>The address traffic goes to while ready or external.</summary>
+    public ServiceEndpoint? Endpoint => _ready?.Endpoint;
+
+    public int Launches => Volatile.Read(ref _launches);
+
+    /// <summary>Requests, streams and connections open right now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public LaunchFailure? LastFailure { get { lock (_gate) { return _failure; } } }
+
+    /// <summary>
+    /// Waits until the service can take traffic (launching it if needed) and returns a lease that keeps it from
+    /// idle stop until disposed. Throws <see cref="ServiceUnavailableException"/> when the launch failed.
+    /// Cancelling only abandons this caller's wait: the launch goes on for the others.
+    /// </summary>
+    public ValueTask<ActivityLease> AcquireAsync(CancellationToken cancellationToken = default)
+    {
+        var ready = _ready;
+        if (ready is not null)
+        {
+            Interlocked.Increment(ref _inFlight);
+            if (ReferenceEquals(_ready, ready))
+            {
+                return new ValueTask<ActivityLease>(new ActivityLease(this, ready.Endpoint));
+            }
+
+            // An idle stop began between the two reads; take the slow path, which waits for it and relaunches.
+            Release();
+        }
+
+        return AcquireSlowAsync(cancellationToken);
+    }
+
+    private async ValueTask<ActivityLease> AcquireSlowAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                switch (_state)
+                {
+                    case ServiceState.Ready or ServiceState.External:
+                        Interlocked.Increment(ref _inFlight);
+                        return new ActivityLease(this, _ready!.Endpoint);
+                    case ServiceState.Failed when _time.GetUtcNow() < _failure!.RetryAt:
+                        throw new ServiceUnavailableException(_failure, _failure.RetryAt - _time.GetUtcNow());
+                    case ServiceState.Stopped or ServiceState.Failed:
+                        BeginLaunchLocked();
+                        break;
+                }
+
+                wait = _transition;
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>Starts the service if it is not running and waits until it is ready (the <c>meshdev start</c> verb).</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            // An explicit start does not wait for the backoff.
+            if (_state == ServiceState.Failed)
+            {
+                _state = ServiceState.Stopped;
+            }
+        }
+
+        using var lease = await AcquireAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the service if this mesh launched it; waits for a launch in progress first.</summary>
+    public async Task StopAsync(string reason = "stopped on request")
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                switch (_state)
+                {
+                    case ServiceState.Ready:
+                        BeginStopLocked(reason);
+                        wait = _transition;
+                        break;
+                    case ServiceState.Starting or ServiceState.Stopping:
+                        wait = _transition;
+                        break;
+                    default:
+                        return;
+                }
+            }
+
+            await wait.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for the stop begun by <see cref="StopAsync"/> (or any transition in progress) to finish.</summary>
+    public Task WhenSettledAsync()
+    {
+        lock (_gate)
+        {
+            return _transition;
+        }
+    }
+
+    internal void Release()
+    {
+        Volatile.Write(ref _lastActivity, _time.GetTimestamp());
+        Interlocked.Decrement(ref _inFlight);
+    }
+
+    private void BeginLaunchLocked()
+    {
+        var from = _state;
+        _state = ServiceState.Starting;
+        _startedAt = _time.GetTimestamp();
+        _transition = Task.Run(LaunchAsync);
+        Raise(from, ServiceState.Starting, _launches == 0 ? "launching" : $"launching (launch #{_launches + 1})");
+    }
+
+    private async Task LaunchAsync()
+    {
+        var cancellationToken = _lifetime.Token;
+        IServiceInstance? instance = null;
+        try
+        {
+            if (Service.Runtime == RuntimeKind.Remote)
+            {
+                var url = Service.Url!;
+                BecomeExternal(new ServiceEndpoint(url.Host, url.Port), $"remote upstream {url.Authority}");
+                return;
+            }
+
+            if (Service.Port is int fixedPort && await Ports.IsListeningAsync(fixedPort, cancellationToken).ConfigureAwait(false))
+            {
+                BecomeExternal(new ServiceEndpoint("127.0.0.1", fixedPort), $"adopted: something already listens on 127.0.0.1:{fixedPort}, so the mesh routes to it and will not launch or stop it");
+                return;
+            }
+
+            var runtime = _runtime ?? throw new LaunchException($"no runtime '{Service.Runtime.ToString().ToLowerInvariant()}' is available");
+            await runtime.PrepareAsync(Service, Log, cancellationToken).ConfigureAwait(false);
+
+            var port = Service.Port ?? Ports.GetFreePort();
+            if (Service.Port is not null && !Ports.CanBind(port))
+            {
+                throw new LaunchException($"port {port} is taken by another program (it accepts no connections, so it cannot be adopted); free it or change 'port'");
+            }
+
+            Interlocked.Increment(ref _launches);
+            instance = await runtime.StartAsync(new LaunchRequest(Service, port, _environment(Service, port), Log), cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _instance = instance;
+            }
+
+            await WaitUntilReadyAsync(instance, cancellationToken).ConfigureAwait(false);
+            BecomeReady(instance);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            if (instance is not null)
+            {
+                await instance.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            Fail(ex is LaunchException or TimeoutException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}");
+        }
+        catch (OperationCanceledException)
+        {
+            if (instance is not null)
+            {
+                await instance.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            Fail("the mesh is shutting down");
+        }
+    }
+
+    private async Task WaitUntilReadyAsync(IServiceInstance instance, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetTimestamp() + (long)(Service.StartTimeout.TotalSeconds * _time.TimestampFrequency);
+        var interval = FirstProbeInterval;
+        while (true)
+        {
+            if (instance.Exited.IsCompleted)
+            {
+                var code = await instance.Exited.ConfigureAwait(false);
+                throw new LaunchException($"exited with code {code?.ToString() ?? "unknown"} before it was ready");
+            }
+
+            if (await _probe.ProbeAsync(instance.Endpoint, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            if (_time.GetTimestamp() >= deadline)
+            {
+                throw new TimeoutException($"not ready after {Format(Service.StartTimeout)} (probe: {Service.Ready} on {instance.Endpoint}); raise 'startTimeout' if it is just slow");
+            }
+
+            // Wake early if the process dies, so a crash at start is reported at once, not at the next probe.
+            await Task.WhenAny(instance.Exited, Task.Delay(interval, _time, cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            interval = TimeSpan.FromTicks(Math.Min((long)(interval.Ticks * ProbeGrowth), ProbeIntervalCap.Ticks));
+        }
+    }
+
+    private void BecomeReady(IServiceInstance instance)
+    {
+        var elapsed = _time.GetElapsedTime(_startedAt);
+        lock (_gate)
+        {
+            _state = ServiceState.Ready;
+            _failure = null;
+            _consecutiveFailures = 0;
+            Volatile.Write(ref _lastActivity, _time.GetTimestamp());
+            _ready = new ReadyEndpoint(instance.Endpoint);
+            ScheduleIdleCheckLocked(Service.IdleTimeout);
+        }
+
+        _ = instance.Exited.ContinueWith(t => OnExited(instance, t.IsCompletedSuccessfully ? t.Result : null), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        Raise(ServiceState.Starting, ServiceState.Ready, $"ready in {elapsed.TotalMilliseconds:0} ms at {instance.Endpoint}");
+    }
+
+    private void BecomeExternal(ServiceEndpoint endpoint, string detail)
+    {
+        lock (_gate)
+        {
+            _state = ServiceState.External;
+            _failure = null;
+            _ready = new ReadyEndpoint(endpoint);
+        }
+
+        Raise(ServiceState.Starting, ServiceState.External, detail);
+    }
+
+    private void Fail(string cause)
+    {
+        LaunchFailure failure;
+        lock (_gate)
+        {
+            _consecutiveFailures++;
+            var now = _time.GetUtcNow();
+            failure = new LaunchFailure(Service.Name, cause, Log.Tail(LogTailLines), now, now + Backoff.After(_consecutiveFailures));
+            _failure = failure;
+            _state = ServiceState.Failed;
+            _instance = null;
+            _ready = null;
+        }
+
+        Raise(ServiceState.Starting, ServiceState.Failed, $"{cause}; next try in {Format(failure.RetryAt - failure.FailedAt)}");
+    }
+
+    private void OnExited(IServiceInstance instance, int? exitCode)
+    {
+        lock (_gate)
+        {
+            // Exits we caused (stop) or that belong to an older instance are not crashes.
+            if (!ReferenceEquals(_instance, instance) || _state != ServiceState.Ready)
+            {
+                return;
+            }
+
+            _state = ServiceState.Stopped;
+            _instance = null;
+            _ready = null;
+            _failure = new LaunchFailure(Service.Name, $"exited unexpectedly with code {exitCode?.ToString() ?? "unknown"}", Log.Tail(LogTailLines), _time.GetUtcNow(), _time.GetUtcNow());
+            CancelIdleTimerLocked();
+        }
+
+        Raise(ServiceState.Ready, ServiceState.Stopped, $"exited unexpectedly with code {exitCode?.ToString() ?? "unknown"}; the next request relaunches it");
+    }
+
+    private void ScheduleIdleCheckLocked(TimeSpan dueIn)
+    {
+        if (Service.IdleTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        _idleTimer ??= _time.CreateTimer(static s => ((ServiceActivator)s!).OnIdleCheck(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _idleTimer.Change(dueIn, Timeout.InfiniteTimeSpan);
+    }
+
+    private void CancelIdleTimerLocked() => _idleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+    // Requests only stamp _lastActivity (no timer work on the hot path); the timer re-arms itself until the
+    // service has really been idle for the whole timeout.
+    private void OnIdleCheck()
+    {
+        lock (_gate)
+        {
+            if (_state != ServiceState.Ready)
+            {
+                return;
+            }
+
+            var idleFor = _time.GetElapsedTime(Volatile.Read(ref _lastActivity));
+            if (Volatile.Read(ref _inFlight) > 0 || idleFor < Service.IdleTimeout)
+            {
+                ScheduleIdleCheckLocked(Volatile.Read(ref _inFlight) > 0 ? Service.IdleTimeout : Service.IdleTimeout - idleFor);
+                return;
+            }
+
+            // Close the fast path first, then look again: a request that slipped in sees _ready == null and waits.
+            var ready = _ready;
+            _ready = null;
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref _inFlight) > 0)
+            {
+                _ready = ready;
+                ScheduleIdleCheckLocked(Service.IdleTimeout);
+                return;
+            }
+
+            BeginStopLocked($"idle for {Format(idleFor)}");
+        }
+    }
+
+    private void BeginStopLocked(string reason)
+    {
+        var instance = _instance!;
+        _state = ServiceState.Stopping;
+        _ready = null;
+        CancelIdleTimerLocked();
+        _transition = Task.Run(async () =>
+        {
+            await instance.StopAsync(Service.StopGracePeriod, CancellationToken.None).ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (ReferenceEquals(_instance, instance))
+                {
+                    _instance = null;
+                }
+
+                _state = ServiceState.Stopped;
+            }
+
+            Raise(ServiceState.Stopping, ServiceState.Stopped, reason);
+        });
+        RaiseLater(ServiceState.Ready, ServiceState.Stopping, reason);
+    }
+
+    // Called under the lock: raise on the thread pool so handlers never run while we hold it.
+    private void RaiseLater(ServiceState from, ServiceState to, string detail) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.self.StateChanged?.Invoke(s.change), (self: this, change: new ServiceStateChange(Service.Name, from, to, detail)), preferLocal: false);
+
+    private void Raise(ServiceState from, ServiceState to, string detail)
+    {
+        if (_gate.IsHeldByCurrentThread)
+        {
+            RaiseLater(from, to, detail);
+            return;
+        }
+
+        StateChanged?.Invoke(new ServiceStateChange(Service.Name, from, to, detail));
+    }
+
+    internal static string Format(TimeSpan t) => t.TotalMilliseconds < 1000 ? $"{t.TotalMilliseconds:0} ms" : t.TotalSeconds < 120 ? $"{t.TotalSeconds:0.#} s" : $"{t.TotalMinutes:0.#} min";
+
+    /// <summary>Stops a launched instance (not an external one) and releases timers; used at mesh shutdown.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        Task transition;
+        lock (_gate)
+        {
+            transition = _transition;
+        }
+
+        await transition.ConfigureAwait(false);
+        await StopAsync("the mesh is shutting down").ConfigureAwait(false);
+        await WhenSettledAsync().ConfigureAwait(false);
+        lock (_gate)
+        {
+            _idleTimer?.Dispose();
+            _idleTimer = null;
+        }
+
+        _lifetime.Dispose();
+    }
+
+    private sealed record ReadyEndpoint(ServiceEndpoint Endpoint);
+}

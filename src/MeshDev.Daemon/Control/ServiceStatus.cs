@@ -1,0 +1,17 @@
+namespace MeshDev.Daemon.Control;
+
+/// <summary>One row of <c>meshdev status</c>.</summary>
+public sealed record ServiceStatus(
+    string Name,
+    string Runtime,
+    string State,
+    string? Endpoint,
+    int MeshPort,
+    int Launches,
+    int InFlight,
+    string? LastError,
+    IReadOnlyList<string> Hosts,
+    IReadOnlyList<string> Paths);
+
+/// <summary>The whole <c>meshdev status</c> answer.</summary>
+public sealed record MeshStatus(string Manifest, int Pid, int HttpPort, DateTimeOffset StartedAt, IReadOnlyList<ServiceStatus> Services);

@@ -1,0 +1,243 @@
+using System.Collections.Immutable;
+using System.Net;
+using System.Security.Cryptography;
+using MeshDev.Activation;
+using MeshDev.Catalog;
+using MeshDev.Daemon.Control;
+using MeshDev.Daemon.State;
+using MeshDev.Proxy;
+using MeshDev.Routing;
+using MeshDev.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MeshDev.Daemon.Hosting;
+
+/// <summary>
+/// A running mesh: listeners (shared port, one port per service, control API), the routing table, the activators
+/// and the runtimes. Started by <c>meshdev up</c> (in the foreground or as a detached daemon) and by tests.
+/// </summary>
+public sealed class MeshHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly MeshHostOptions _options;
+    private readonly Dictionary<string, ServiceLog> _logs;
+    private readonly TaskCompletionSource _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _disposed;
+
+    private MeshHost(WebApplication app, MeshManifest manifest, StateDirectory state, RoutingTable routing, MeshActivator activator, Dictionary<string, ServiceLog> logs, MeshHostOptions options)
+    {
+        _app = app;
+        Manifest = manifest;
+        State = state;
+        Routing = routing;
+        Activator = activator;
+        _logs = logs;
+        _options = options;
+    }
+
+    public MeshManifest Manifest { get; }
+    public StateDirectory State { get; }
+    public RoutingTable Routing { get; }
+    public MeshActivator Activator { get; }
+    public DaemonInfo Info { get; private set; } = null!;
+
+    /// <summary>Completes when someone asked the mesh to stop (control API <c>shutdown</c>).</summary>
+    public Task ShutdownRequested => _shutdownRequested.Task;
+
+    public void RequestShutdown() => _shutdownRequested.TrySetResult();
+
+    public static async Task<MeshHost> StartAsync(MeshManifest manifest, MeshHostOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new MeshHostOptions();
+        var state = StateDirectory.For(manifest);
+        EnsureNotRunning(state);
+        EnsurePortsFree(manifest);
+        state.Create();
+
+        // A daemon that was killed can leave launched process groups behind; they would hold the services' ports.
+        var orphans = ProcessRuntime.KillOrphans(state.Root);
+        if (orphans > 0)
+        {
+            options.OnMeshMessage?.Invoke($"stopped {orphans} process group(s) left by a mesh that did not shut down");
+        }
+
+        var logs = manifest.Services.ToDictionary(s => s.Name, s =>
+        {
+            var log = new ServiceLog(s.Name, state.ServiceLog(s.Name));
+            if (options.OnServiceOutput is { } output)
+            {
+                log.LineWritten += output;
+            }
+
+            return log;
+        });
+        var runtimes = options.Runtimes ?? [new ProcessRuntime(state.Root)];
+        var routing = new RoutingTable(manifest);
+        var activator = new MeshActivator(manifest, runtimes, s => logs[s.Name], options.Time);
+        foreach (var service in activator.Services)
+        {
+            // The routing table follows the activators: an instance's address while ready, the activator otherwise.
+            service.StateChanged += change =>
+            {
+                routing.SetEndpoints(service.Service.Name, service.Endpoint is { } e ? [e] : ImmutableArray<ServiceEndpoint>.Empty);
+                options.OnStateChange?.Invoke(change);
+            };
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        // Nothing of ours is encrypted with data protection; its "no XML encryptor" warning is noise.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        builder.Services.AddSingleton(manifest);
+        builder.Services.AddSingleton(routing);
+        builder.Services.AddSingleton(activator);
+        builder.Services.AddSingleton(options.Time);
+        builder.Services.AddMeshProxy();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            foreach (var listener in routing.Current.Listeners)
+            {
+                kestrel.Listen(IPAddress.Loopback, listener.Port);
+            }
+
+            kestrel.Listen(IPAddress.Loopback, 0); // control API, on a port picked by the OS
+        });
+
+        var app = builder.Build();
+        app.UseMeshProxy();
+        var host = new MeshHost(app, manifest, state, routing, activator, logs, options);
+        app.MapControlApi(host);
+
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new MeshStartException($"could not listen on the mesh ports: {ex.Message}");
+        }
+
+        var controlPort = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a).Port)
+            .Single(p => routing.Current.Listeners.All(l => l.Port != p));
+        host.Info = new DaemonInfo(Environment.ProcessId, $"http://127.0.0.1:{controlPort}", Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
+            manifest.FilePath, manifest.Mesh.HttpPort, options.Time.GetUtcNow());
+        host.Info.Write(state.DaemonFile);
+        options.OnMeshMessage?.Invoke($"mesh listening on 127.0.0.1:{manifest.Mesh.HttpPort} (control {host.Info.ControlUrl})");
+
+        if (options.Prebuild)
+        {
+            _ = host.PrebuildAsync(runtimes);
+        }
+
+        return host;
+    }
+
+    /// <summary>The status of every service, for <c>meshdev status</c>.</summary>
+    public MeshStatus GetStatus() => new(
+        Manifest.FilePath,
+        Info.Pid,
+        Manifest.Mesh.HttpPort,
+        Info.StartedAt,
+        Activator.Services.Select(a => new ServiceStatus(
+            a.Service.Name,
+            a.Service.Runtime.ToString().ToLowerInvariant(),
+            a.State.ToString().ToLowerInvariant(),
+            a.Endpoint?.ToString(),
+            a.Service.MeshPort,
+            a.Launches,
+            a.InFlight,
+            a.LastFailure?.Cause,
+            [.. a.Service.AllHosts],
+            [.. a.Service.Paths])).ToArray());
+
+    private async Task PrebuildAsync(IReadOnlyList<IServiceRuntime> runtimes)
+    {
+        // One at a time: builds are CPU-bound and a laptop has few cores; a request for a service whose build has
+        // not run yet simply joins (or starts) that service's build.
+        foreach (var service in Manifest.Services.Where(s => s.Project is not null))
+        {
+            var runtime = runtimes.FirstOrDefault(r => r.Kind == service.Runtime);
+            try
+            {
+                if (runtime is not null)
+                {
+                    await runtime.PrepareAsync(service, _logs[service.Name], _app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Reported again, with the build output, to the first caller of the service.
+                _options.OnMeshMessage?.Invoke($"{service.Name}: build failed: {ex.Message}");
+            }
+        }
+    }
+
+    private static void EnsureNotRunning(StateDirectory state)
+    {
+        if (DaemonInfo.TryRead(state.DaemonFile) is { IsAlive: true } running)
+        {
+            throw new MeshStartException(
+                $"a mesh is already running for {running.Manifest} (pid {running.Pid}, since {running.StartedAt.ToLocalTime():HH:mm:ss}); " +
+                "use 'meshdev status' to see it or 'meshdev down' to stop it first");
+        }
+    }
+
+    private static void EnsurePortsFree(MeshManifest manifest)
+    {
+        var taken = new List<string>();
+        if (!Ports.CanBind(manifest.Mesh.HttpPort))
+        {
+            taken.Add($"shared port {manifest.Mesh.HttpPort} (mesh.http)");
+        }
+
+        taken.AddRange(manifest.Services.Where(s => !Ports.CanBind(s.MeshPort)).Select(s => $"mesh port {s.MeshPort} of service '{s.Name}' (meshPort)"));
+        if (taken.Count > 0)
+        {
+            throw new MeshStartException($"another program already uses {string.Join(", ", taken)}; stop it or choose other ports in {manifest.FilePath}");
+        }
+    }
+
+    /// <summary>Stops listening, stops every service this mesh launched, removes the daemon file.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _options.OnMeshMessage?.Invoke("stopping the mesh");
+        try
+        {
+            await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await Activator.DisposeAsync().ConfigureAwait(false);
+            await _app.DisposeAsync().ConfigureAwait(false);
+            if (DaemonInfo.TryRead(State.DaemonFile) is { } info && info.Pid == Environment.ProcessId && info.Token == Info?.Token)
+            {
+                File.Delete(State.DaemonFile);
+            }
+
+            foreach (var log in _logs.Values)
+            {
+                log.Dispose();
+            }
+
+            _shutdownRequested.TrySetResult();
+        }
+    }
+}

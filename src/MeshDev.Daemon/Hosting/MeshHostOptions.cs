@@ -1,0 +1,28 @@
+using MeshDev.Activation;
+using MeshDev.Runtime;
+
+namespace MeshDev.Daemon.Hosting;
+
+/// <summary>How to run a mesh: mostly hooks for the CLI's foreground output and for tests.</summary>
+public sealed record MeshHostOptions
+{
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Build .NET project services in the background right after start, so the first call does not pay for a compile.</summary>
+    public bool Prebuild { get; init; } = true;
+
+    /// <summary>Runtimes to use instead of the defaults (tests).</summary>
+    public IReadOnlyList<IServiceRuntime>? Runtimes { get; init; }
+
+    /// <summary>Every line a service writes (service, line).</summary>
+    public Action<string, string>? OnServiceOutput { get; init; }
+
+    /// <summary>Every lifecycle change of a service.</summary>
+    public Action<ServiceStateChange>? OnStateChange { get; init; }
+
+    /// <summary>Lines about the mesh itself (listening, shutting down).</summary>
+    public Action<string>? OnMeshMessage { get; init; }
+}
+
+/// <summary>The mesh could not start (ports taken, another mesh running…). The message says what to do.</summary>
+public sealed class MeshStartException(string message) : Exception(message);

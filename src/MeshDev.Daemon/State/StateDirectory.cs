@@ -1,0 +1,36 @@
+using MeshDev.Catalog;
+
+namespace MeshDev.Daemon.State;
+
+/// <summary>
+/// Where a mesh keeps its runtime state: <c>.meshdev/</c> next to its manifest (like <c>bin/</c> next to a project) —
+/// the daemon file, per-service logs, pid files of launched process groups and build outputs.
+/// </summary>
+public sealed record StateDirectory(string Root)
+{
+    public static StateDirectory For(string manifestPath) =>
+        new(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, ".meshdev"));
+
+    public static StateDirectory For(MeshManifest manifest) => For(manifest.FilePath);
+
+    /// <summary>Who runs this mesh and how to reach its control API (owner-only permissions).</summary>
+    public string DaemonFile => Path.Combine(Root, "daemon.json");
+
+    /// <summary>Output of a detached daemon.</summary>
+    public string DaemonLog => Path.Combine(Root, "daemon.log");
+
+    public string LogsDirectory => Path.Combine(Root, "logs");
+
+    public string ServiceLog(string service) => Path.Combine(LogsDirectory, service + ".log");
+
+    public void Create()
+    {
+        Directory.CreateDirectory(Root);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        Directory.CreateDirectory(LogsDirectory);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Collections.Frozen;
+using MeshDev.Activation;
+using MeshDev.Proxy.Errors;
+using MeshDev.Routing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace MeshDev.Proxy.Routing;
+
+/// <summary>
+/// The activator in the data path: matches the request to a service (mesh port, Host, path prefix), waits for the
+/// service to be ready (launching it if needed), then hands the request to that service's YARP route.
+/// Requests on ports that are not mesh listeners (the control API) pass through untouched.
+/// </summary>
+public sealed partial class MeshRoutingMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly RoutingTable _table;
+    private readonly MeshActivator _activator;
+    private readonly ProxyEndpointLookup _endpoints;
+    private readonly FrozenSet<int> _meshPorts;
+    private readonly ILogger _logger;
+
+    public MeshRoutingMiddleware(RequestDelegate next, RoutingTable table, MeshActivator activator, ProxyEndpointLookup endpoints, ILogger<MeshRoutingMiddleware> logger)
+    {
+        _next = next;
+        _table = table;
+        _activator = activator;
+        _endpoints = endpoints;
+        _logger = logger;
+        _meshPorts = table.Current.Listeners.Select(l => l.Port).ToFrozenSet();
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (!_meshPorts.Contains(context.Connection.LocalPort))
+        {
+            await _next(context).ConfigureAwait(false);
+            return;
+        }
+
+        var matcher = _table.Matcher;
+        var request = context.Request;
+        var service = matcher.Match(context.Connection.LocalPort, request.Host.Value, request.Path.Value);
+        var activator = service is null ? null : _activator.Find(service);
+        var endpoint = service is null ? null : _endpoints.Find(service);
+        if (activator is null || endpoint is null)
+        {
+            LogNoRoute(_logger, request.Host.Value, request.Path.Value);
+            await ProblemResponses.WriteNoRouteAsync(context, matcher.KnownServices, matcher.SharedPort).ConfigureAwait(false);
+            return;
+        }
+
+        ActivityLease lease;
+        try
+        {
+            lease = await activator.AcquireAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (ServiceUnavailableException ex)
+        {
+            await ProblemResponses.WriteUnavailableAsync(context, ex).ConfigureAwait(false);
+            return;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client left while waiting; the launch goes on for everyone else.
+            return;
+        }
+
+        using (lease)
+        {
+            context.Features.Set(new MeshRequestFeature(activator.Service.Name, lease.Endpoint));
+            context.SetEndpoint(endpoint);
+            await _next(context).ConfigureAwait(false);
+        }
+
+        if (context.Features.Get<IForwarderErrorFeature>() is { } error && !context.Response.HasStarted)
+        {
+            await ProblemResponses.WriteUpstreamErrorAsync(context, activator.Service.Name,
+                $"{error.Error} while forwarding to {lease.Endpoint}: {error.Exception?.Message ?? "no response"}").ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "No route for Host '{Host}' path '{Path}'")]
+    private static partial void LogNoRoute(ILogger logger, string? host, string? path);
+}

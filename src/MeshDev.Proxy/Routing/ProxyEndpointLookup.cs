@@ -1,0 +1,31 @@
+using System.Collections.Frozen;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Model;
+
+namespace MeshDev.Proxy.Routing;
+
+/// <summary>Finds the YARP endpoint of a route id; the map is rebuilt lazily when YARP republishes its endpoints.</summary>
+public sealed class ProxyEndpointLookup
+{
+    private EndpointDataSource? _source;
+    private volatile FrozenDictionary<string, Endpoint>? _byRoute;
+
+    /// <summary>Binds to the endpoints once they are all registered.</summary>
+    public void Attach(EndpointDataSource source)
+    {
+        _source = source;
+        ChangeToken.OnChange(source.GetChangeToken, () => _byRoute = null);
+    }
+
+    public Endpoint? Find(string routeId)
+    {
+        var source = _source ?? throw new InvalidOperationException("the endpoint lookup is not attached yet");
+        var map = _byRoute ??= source.Endpoints
+            .Select(e => (Endpoint: e, Route: e.Metadata.GetMetadata<RouteModel>()))
+            .Where(x => x.Route is not null)
+            .ToFrozenDictionary(x => x.Route!.Config.RouteId, x => x.Endpoint, StringComparer.OrdinalIgnoreCase);
+        return map.GetValueOrDefault(routeId);
+    }
+}

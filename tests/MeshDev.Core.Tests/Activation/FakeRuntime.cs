@@ -1,0 +1,88 @@
+using MeshDev.Catalog;
+using MeshDev.Runtime;
+
+namespace MeshDev.Core.Tests.Activation;
+
+/// <summary>A runtime whose instances are controlled by the test: when they start, fail or exit.</summary>
+internal sealed class FakeRuntime : IServiceRuntime
+{
+    private int _starts;
+
+    public RuntimeKind Kind => RuntimeKind.Process;
+
+    /// <summary>When set, StartAsync waits for it (to pile up concurrent callers).</summary>
+    public TaskCompletionSource? StartGate { get; set; }
+
+    /// <summary>When set, StartAsync throws it.</summary>
+    public Exception? StartError { get; set; }
+
+    public int Starts => Volatile.Read(ref _starts);
+
+    public List<FakeInstance> Instances { get; } = [];
+
+    public LaunchRequest? LastRequest { get; private set; }
+
+    public Task PrepareAsync(ServiceSpec service, ServiceLog log, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task<IServiceInstance> StartAsync(LaunchRequest request, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _starts);
+        LastRequest = request;
+        if (StartGate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        request.Log.Write($"starting {request.Service.Name} on {request.Port}");
+        if (StartError is { } error)
+        {
+            request.Log.Write("fatal: could not start");
+            throw error;
+        }
+
+        var instance = new FakeInstance(new ServiceEndpoint("127.0.0.1", request.Port));
+        lock (Instances)
+        {
+            Instances.Add(instance);
+        }
+
+        return instance;
+    }
+}
+
+internal sealed class FakeInstance(ServiceEndpoint endpoint) : IServiceInstance
+{
+    private readonly TaskCompletionSource<int?> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ServiceEndpoint Endpoint { get; } = endpoint;
+
+    public Task<int?> Exited => _exited.Task;
+
+    public int StopCalls { get; private set; }
+
+    public void Crash(int code) => _exited.TrySetResult(code);
+
+    public Task StopAsync(TimeSpan gracePeriod, CancellationToken cancellationToken)
+    {
+        StopCalls++;
+        _exited.TrySetResult(0);
+        return Task.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync(TimeSpan.Zero, CancellationToken.None));
+}
+
+/// <summary>A readiness probe whose answer the test sets.</summary>
+internal sealed class FakeProbe : IReadinessProbe
+{
+    public volatile bool Ready = true;
+    private int _probes;
+
+    public int Probes => Volatile.Read(ref _probes);
+
+    public ValueTask<bool> ProbeAsync(ServiceEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _probes);
+        return ValueTask.FromResult(Ready);
+    }
+}

@@ -1,0 +1,298 @@
+using System.Collections.Concurrent;
+using MeshDev.Activation;
+using MeshDev.Catalog;
+using MeshDev.Runtime;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MeshDev.Core.Tests.Activation;
+
+public sealed class ServiceActivatorTests : IAsyncDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeRuntime _runtime = new();
+    private readonly FakeProbe _probe = new();
+    private readonly ConcurrentQueue<ServiceStateChange> _changes = new();
+    private ServiceActivator? _activator;
+
+    private ServiceActivator Create(Func<ServiceSpec, ServiceSpec>? configure = null)
+    {
+        var spec = new ServiceSpec
+        {
+            Name = "orders",
+            Command = "orders",
+            WorkingDir = "/tmp",
+            IdleTimeout = TimeSpan.FromMinutes(10),
+            StartTimeout = TimeSpan.FromSeconds(30),
+        };
+        spec = configure?.Invoke(spec) ?? spec;
+        _activator = new ServiceActivator(spec, _runtime, new ServiceLog(spec.Name, null), (_, port) => new Dictionary<string, string> { ["PORT"] = port.ToString() }, _time, _probe);
+        _activator.StateChanged += _changes.Enqueue;
+        return _activator;
+    }
+
+    private async Task WaitForStateAsync(ServiceActivator activator, ServiceState state)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (activator.State != state)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"state stayed {activator.State}, expected {state}");
+            await Task.Delay(1);
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_callers_share_one_launch()
+    {
+        var activator = Create();
+        _runtime.StartGate = new TaskCompletionSource();
+
+        var callers = Enumerable.Range(0, 50).Select(_ => activator.AcquireAsync().AsTask()).ToArray();
+        await WaitForStateAsync(activator, ServiceState.Starting);
+        Assert.All(callers, c => Assert.False(c.IsCompleted));
+        _runtime.StartGate.SetResult();
+
+        var leases = await Task.WhenAll(callers).WaitAsync(Wait);
+        Assert.Equal(1, _runtime.Starts);
+        Assert.Equal(1, activator.Launches);
+        Assert.All(leases, l => Assert.Equal(_runtime.Instances[0].Endpoint, l.Endpoint));
+        Assert.Equal(50, activator.InFlight);
+        foreach (var lease in leases)
+        {
+            lease.Dispose();
+        }
+
+        Assert.Equal(0, activator.InFlight);
+        Assert.Equal(ServiceState.Ready, activator.State);
+    }
+
+    [Fact]
+    public async Task Failed_launch_fails_every_waiter_with_cause_and_log_tail_then_backs_off()
+    {
+        var activator = Create();
+        _runtime.StartGate = new TaskCompletionSource();
+        _runtime.StartError = new LaunchException("command 'orders' not found");
+
+        var callers = Enumerable.Range(0, 10).Select(_ => activator.AcquireAsync().AsTask()).ToArray();
+        await WaitForStateAsync(activator, ServiceState.Starting);
+        _runtime.StartGate.SetResult();
+
+        foreach (var caller in callers)
+        {
+            var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => caller.WaitAsync(Wait));
+            Assert.Equal("command 'orders' not found", error.Failure.Cause);
+            Assert.Contains("fatal: could not start", error.Failure.LogTail);
+            Assert.Equal(TimeSpan.FromSeconds(1), error.RetryAfter);
+        }
+
+        // During the backoff: fail fast, no new launch.
+        _time.Advance(TimeSpan.FromMilliseconds(400));
+        var fast = await Assert.ThrowsAsync<ServiceUnavailableException>(() => activator.AcquireAsync().AsTask());
+        Assert.Equal(TimeSpan.FromMilliseconds(600), fast.RetryAfter);
+        Assert.Equal(1, _runtime.Starts);
+
+        // After it: one new try, which fails again and doubles the backoff.
+        _time.Advance(TimeSpan.FromMilliseconds(600));
+        var second = await Assert.ThrowsAsync<ServiceUnavailableException>(() => activator.AcquireAsync().AsTask().WaitAsync(Wait));
+        Assert.Equal(2, _runtime.Starts);
+        Assert.Equal(TimeSpan.FromSeconds(2), second.RetryAfter);
+
+        // Once the cause is fixed, the next try after the backoff succeeds and resets it.
+        _runtime.StartError = null;
+        _time.Advance(TimeSpan.FromSeconds(2));
+        using var lease = await activator.AcquireAsync().AsTask().WaitAsync(Wait);
+        Assert.Equal(ServiceState.Ready, activator.State);
+        Assert.Null(activator.LastFailure);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(3, 4)]
+    [InlineData(5, 16)]
+    [InlineData(6, 30)]
+    [InlineData(50, 30)]
+    public void Backoff_doubles_from_one_second_and_is_capped(int failures, int seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), Backoff.After(failures));
+
+    [Fact]
+    public async Task Exit_before_ready_is_reported_at_once_with_exit_code()
+    {
+        var activator = Create();
+        _probe.Ready = false;
+        var caller = activator.AcquireAsync().AsTask();
+        await WaitForStateAsync(activator, ServiceState.Starting);
+        while (_runtime.Instances.Count == 0)
+        {
+            await Task.Delay(1);
+        }
+
+        _runtime.Instances[0].Crash(3);
+
+        var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => caller.WaitAsync(Wait));
+        Assert.Equal("exited with code 3 before it was ready", error.Failure.Cause);
+        Assert.Equal(ServiceState.Failed, activator.State);
+    }
+
+    [Fact]
+    public async Task Never_ready_fails_after_start_timeout_and_stops_the_instance()
+    {
+        var activator = Create(s => s with { StartTimeout = TimeSpan.FromSeconds(5) });
+        _probe.Ready = false;
+        var caller = activator.AcquireAsync().AsTask();
+
+        while (!caller.IsCompleted)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(1);
+        }
+
+        var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => caller);
+        Assert.StartsWith("not ready after 5 s (probe: tcp on 127.0.0.1:", error.Failure.Cause);
+        Assert.Equal(1, _runtime.Instances[0].StopCalls);
+        Assert.True(_probe.Probes > 5, "probed repeatedly while waiting");
+    }
+
+    [Fact]
+    public async Task Probe_intervals_start_small_and_grow_gently()
+    {
+        var activator = Create();
+        _probe.Ready = false;
+        _ = activator.AcquireAsync().AsTask();
+        await WaitForStateAsync(activator, ServiceState.Starting);
+        while (_probe.Probes < 1)
+        {
+            await Task.Delay(1);
+        }
+
+        // The first probe runs right after spawn; the next ones come after 5, 6.25, 7.8 … ms of (fake) time.
+        var probes = _probe.Probes;
+        _time.Advance(TimeSpan.FromMilliseconds(5));
+        while (_probe.Probes == probes)
+        {
+            await Task.Delay(1);
+        }
+
+        Assert.True(ServiceActivator.FirstProbeInterval <= TimeSpan.FromMilliseconds(25));
+        Assert.True(ServiceActivator.ProbeGrowth <= 1.5);
+        await activator.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Idle_service_is_stopped_after_idle_timeout()
+    {
+        var activator = Create(s => s with { IdleTimeout = TimeSpan.FromMinutes(5) });
+        (await activator.AcquireAsync()).Dispose();
+
+        _time.Advance(TimeSpan.FromMinutes(4));
+        Assert.Equal(ServiceState.Ready, activator.State);
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await WaitForStateAsync(activator, ServiceState.Stopped);
+        Assert.Equal(1, _runtime.Instances[0].StopCalls);
+        Assert.Contains(_changes, c => c.To == ServiceState.Stopped && c.Detail.StartsWith("idle for", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Activity_postpones_idle_stop()
+    {
+        var activator = Create(s => s with { IdleTimeout = TimeSpan.FromMinutes(5) });
+        (await activator.AcquireAsync()).Dispose();
+        _time.Advance(TimeSpan.FromMinutes(4));
+        (await activator.AcquireAsync()).Dispose();
+        _time.Advance(TimeSpan.FromMinutes(4));
+        Assert.Equal(ServiceState.Ready, activator.State);
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await WaitForStateAsync(activator, ServiceState.Stopped);
+    }
+
+    [Fact]
+    public async Task An_open_stream_keeps_the_service_alive()
+    {
+        var activator = Create(s => s with { IdleTimeout = TimeSpan.FromMinutes(5) });
+        var stream = await activator.AcquireAsync();
+
+        _time.Advance(TimeSpan.FromMinutes(30));
+        Assert.Equal(ServiceState.Ready, activator.State);
+        Assert.Equal(0, _runtime.Instances[0].StopCalls);
+
+        stream.Dispose();
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await WaitForStateAsync(activator, ServiceState.Stopped);
+    }
+
+    [Fact]
+    public async Task Request_after_idle_stop_relaunches()
+    {
+        var activator = Create(s => s with { IdleTimeout = TimeSpan.FromMinutes(1) });
+        (await activator.AcquireAsync()).Dispose();
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await WaitForStateAsync(activator, ServiceState.Stopped);
+
+        using var lease = await activator.AcquireAsync().AsTask().WaitAsync(Wait);
+        Assert.Equal(2, _runtime.Starts);
+        Assert.Equal(ServiceState.Ready, activator.State);
+    }
+
+    [Fact]
+    public async Task Crash_is_noticed_at_once_and_next_request_relaunches()
+    {
+        var activator = Create();
+        (await activator.AcquireAsync()).Dispose();
+        _runtime.Instances[0].Crash(139);
+
+        await WaitForStateAsync(activator, ServiceState.Stopped);
+        Assert.Equal("exited unexpectedly with code 139", activator.LastFailure?.Cause);
+
+        using var lease = await activator.AcquireAsync().AsTask().WaitAsync(Wait);
+        Assert.Equal(2, _runtime.Starts);
+    }
+
+    [Fact]
+    public async Task Caller_that_gives_up_does_not_cancel_the_launch_for_others()
+    {
+        var activator = Create();
+        _runtime.StartGate = new TaskCompletionSource();
+        using var leaving = new CancellationTokenSource();
+        var impatient = activator.AcquireAsync(leaving.Token).AsTask();
+        var patient = activator.AcquireAsync().AsTask();
+        await WaitForStateAsync(activator, ServiceState.Starting);
+
+        leaving.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => impatient);
+        _runtime.StartGate.SetResult();
+
+        using var lease = await patient.WaitAsync(Wait);
+        Assert.Equal(ServiceState.Ready, activator.State);
+        Assert.Equal(1, activator.InFlight);
+    }
+
+    [Fact]
+    public async Task Launch_gets_port_and_discovery_environment()
+    {
+        var activator = Create();
+        using var lease = await activator.AcquireAsync();
+        var request = _runtime.LastRequest!;
+        Assert.Equal(request.Port.ToString(), request.Environment["PORT"]);
+        Assert.Equal(request.Port, lease.Endpoint.Port);
+    }
+
+    [Fact]
+    public async Task Explicit_stop_and_dispose_stop_the_instance()
+    {
+        var activator = Create();
+        (await activator.AcquireAsync()).Dispose();
+        await activator.StopAsync();
+        Assert.Equal(ServiceState.Stopped, activator.State);
+        Assert.Equal(1, _runtime.Instances[0].StopCalls);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_activator is not null)
+        {
+            await _activator.DisposeAsync();
+        }
+    }
+}
