@@ -1,3 +1,304 @@
-var app = WebApplication.Create(args);
-app.MapGet("/", () => "ok");
-app.Run();
+// MeshDev.TestService — a configurable HTTP service that integration tests launch as a real child process.
+//
+// Environment:
+//   PORT                 required (unless --port is given): listens on http://127.0.0.1:{PORT} (0 = any free port;
+//                        the "listening on" line and /whoami then tell the real one). ASPNETCORE_URLS is ignored.
+//   MESHDEV_TEST_NAME    the name it answers with (default "testservice").
+//
+// Endpoints:
+//   GET  /                          -> text "hello from {NAME}"
+//   GET  /healthz                   -> 200 "ok" once ready, else 503 (always 503 with --never-ready)
+//   GET  /whoami                    -> JSON { name, pid, port, childPid } (childPid: the --spawn-child process, or null)
+//   GET  /env/{key}                 -> the value of environment variable {key}, or 404
+//   GET  /call?url=URL              -> GETs URL (HttpClient, no proxy) and answers with its status, content type and body;
+//                                      502 with the error when the call itself fails (for transitive calls through the mesh)
+//   GET  /slow?ms=N                 -> waits N ms (default 1000), then "done"
+//   GET  /stream?count=N&intervalMs=M -> chunked text/plain, one line "line {i}" every M ms (defaults 10 and 100),
+//                                      flushed after each line
+//   GET  /exit?code=N               -> answers "exiting with code N", then the process exits with code N (default 1)
+//                                      about 100 ms after the response has been sent (crash tests)
+//   POST /echo                      -> the request body, with the request's content type
+//
+// Flags:
+//   --port N             listen on N (overrides PORT; handy with the manifest's ${PORT} substitution in args)
+//   --exit-at-once N     print a couple of lines to stdout and stderr ("fatal: config missing"), then exit with code N
+//                        before listening (PORT not needed)
+//   --never-ready        listen, but GET /healthz always answers 503
+//   --ready-delay-ms N   listen at once, but answer 503 on GET /healthz for the first N ms
+//   --start-delay-ms N   sleep N ms before listening (slow start)
+//   --ignore-sigterm     ignore SIGTERM (prints "SIGTERM received, ignored"); only SIGKILL stops it
+//   --spawn-child        start a child process `sleep 600` at startup (prints "spawned child pid N"), to test tree killing
+//   --h2c                speak HTTP/2 only, without TLS (prior knowledge), instead of HTTP/1.1
+//
+// Output: one stdout line "listening on http://127.0.0.1:{port}" once it accepts connections, "stopping" on a graceful
+// stop; framework logging is at Warning. Exit codes: 0 after a graceful stop (SIGTERM/SIGINT), 2 for bad arguments or a
+// missing PORT, 1 when it cannot listen (e.g. the port is taken), else what --exit-at-once or /exit asked for.
+
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+if (!TestServiceOptions.TryParse(args, out var options, out var argumentError))
+{
+    Console.Error.WriteLine($"fatal: {argumentError}");
+    return 2;
+}
+
+var name = Environment.GetEnvironmentVariable("MESHDEV_TEST_NAME") is { Length: > 0 } n ? n : "testservice";
+
+if (options.ExitAtOnce is { } exitCode)
+{
+    Console.WriteLine($"{name} starting (pid {Environment.ProcessId})");
+    Console.Error.WriteLine("fatal: config missing");
+    Console.Out.WriteLine("giving up");
+    Console.Error.WriteLine($"exiting with code {exitCode}");
+    return exitCode;
+}
+
+var port = options.Port;
+if (port is null)
+{
+    if (!int.TryParse(Environment.GetEnvironmentVariable("PORT"), out var envPort) || envPort is < 0 or > 65535)
+    {
+        Console.Error.WriteLine("fatal: environment variable PORT is not set to a port number (or pass --port N)");
+        return 2;
+    }
+
+    port = envPort;
+}
+
+// Ignore SIGTERM: our handler cancels the default action (exit), and the host's console lifetime, which would
+// otherwise register its own SIGTERM handler that stops the application, is replaced below.
+using var sigterm = options.IgnoreSigterm
+    ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+    {
+        context.Cancel = true;
+        Console.WriteLine("SIGTERM received, ignored");
+    })
+    : null;
+
+Process? child = null;
+if (options.SpawnChild)
+{
+    child = Process.Start(new ProcessStartInfo("sleep", "600") { UseShellExecute = false })
+        ?? throw new InvalidOperationException("could not start `sleep 600`");
+    Console.WriteLine($"spawned child pid {child.Id}");
+}
+
+if (options.StartDelayMs > 0)
+{
+    Console.WriteLine($"starting in {options.StartDelayMs} ms");
+    Thread.Sleep(options.StartDelayMs);
+}
+
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None); // a failed start is reported below, in one line
+builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+if (options.H2c)
+{
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
+}
+
+builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, TestServiceJson.Default));
+if (options.IgnoreSigterm)
+{
+    builder.Services.AddSingleton<IHostLifetime, SignalIgnoringLifetime>();
+}
+
+var app = builder.Build();
+
+var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+var boundPort = port.Value;
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    var url = app.Urls.FirstOrDefault() ?? $"http://127.0.0.1:{port}";
+    if (Uri.TryCreate(url, UriKind.Absolute, out var uri))
+    {
+        boundPort = uri.Port;
+    }
+
+    Console.WriteLine($"listening on {url}");
+    if (options.NeverReady)
+    {
+        return;
+    }
+
+    if (options.ReadyDelayMs > 0)
+    {
+        _ = Task.Delay(options.ReadyDelayMs).ContinueWith(_ => ready.TrySetResult(), TaskScheduler.Default);
+    }
+    else
+    {
+        ready.TrySetResult();
+    }
+});
+app.Lifetime.ApplicationStopping.Register(() => Console.WriteLine("stopping"));
+
+app.MapGet("/", () => $"hello from {name}");
+
+app.MapGet("/healthz", () => ready.Task.IsCompleted
+    ? Results.Text("ok")
+    : Results.Text("not ready", statusCode: StatusCodes.Status503ServiceUnavailable));
+
+app.MapGet("/whoami", () => new WhoAmI(name, Environment.ProcessId, boundPort, child?.Id));
+
+app.MapGet("/env/{key}", (string key) => Environment.GetEnvironmentVariable(key) is { } value
+    ? Results.Text(value)
+    : Results.Text($"environment variable {key} is not set", statusCode: StatusCodes.Status404NotFound));
+
+var httpClient = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false })
+{
+    Timeout = TimeSpan.FromMinutes(2),
+};
+
+app.MapGet("/call", async (string? url, CancellationToken cancellationToken) =>
+{
+    if (!Uri.TryCreate(url, UriKind.Absolute, out var target))
+    {
+        return Results.Text("query parameter url must be an absolute URL", statusCode: StatusCodes.Status400BadRequest);
+    }
+
+    try
+    {
+        using var response = await httpClient.GetAsync(target, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        return Results.Text(body, response.Content.Headers.ContentType?.ToString(), statusCode: (int)response.StatusCode);
+    }
+    catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+    {
+        return Results.Text($"call to {target} failed: {e.Message}", statusCode: StatusCodes.Status502BadGateway);
+    }
+});
+
+app.MapGet("/slow", async (int? ms, CancellationToken cancellationToken) =>
+{
+    await Task.Delay(Math.Max(0, ms ?? 1000), cancellationToken);
+    return "done";
+});
+
+app.MapGet("/stream", async (HttpContext context, int? count, int? intervalMs) =>
+{
+    var lines = Math.Max(0, count ?? 10);
+    var interval = Math.Max(0, intervalMs ?? 100);
+    context.Response.ContentType = "text/plain; charset=utf-8";
+    try
+    {
+        await context.Response.StartAsync(context.RequestAborted);
+        for (var i = 1; i <= lines; i++)
+        {
+            await context.Response.WriteAsync($"line {i}\n", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            if (i < lines)
+            {
+                await Task.Delay(interval, context.RequestAborted);
+            }
+        }
+    }
+    catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+    {
+        // The client went away mid-stream.
+    }
+});
+
+app.MapGet("/exit", (HttpContext context, int? code) =>
+{
+    var exitWith = code ?? 1;
+    context.Response.OnCompleted(() =>
+    {
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(100);
+            Console.WriteLine($"exiting with code {exitWith}");
+            Environment.Exit(exitWith);
+        });
+        return Task.CompletedTask;
+    });
+    return $"exiting with code {exitWith}";
+});
+
+app.MapPost("/echo", async (HttpContext context) =>
+{
+    context.Response.ContentType = context.Request.ContentType ?? "application/octet-stream";
+    await context.Request.Body.CopyToAsync(context.Response.Body, context.RequestAborted);
+});
+
+try
+{
+    await app.RunAsync();
+}
+catch (IOException e)
+{
+    Console.Error.WriteLine($"fatal: cannot listen on http://127.0.0.1:{port}: {e.Message}");
+    return 1;
+}
+
+return 0;
+
+/// <summary>The command-line flags (see the top of the file).</summary>
+internal sealed record TestServiceOptions
+{
+    public int? Port { get; private init; }
+    public int? ExitAtOnce { get; private init; }
+    public bool NeverReady { get; private init; }
+    public int ReadyDelayMs { get; private init; }
+    public int StartDelayMs { get; private init; }
+    public bool IgnoreSigterm { get; private init; }
+    public bool SpawnChild { get; private init; }
+    public bool H2c { get; private init; }
+
+    public static bool TryParse(string[] args, out TestServiceOptions options, out string error)
+    {
+        options = new TestServiceOptions();
+        error = "";
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            switch (arg)
+            {
+                case "--never-ready": options = options with { NeverReady = true }; break;
+                case "--ignore-sigterm": options = options with { IgnoreSigterm = true }; break;
+                case "--spawn-child": options = options with { SpawnChild = true }; break;
+                case "--h2c": options = options with { H2c = true }; break;
+                case "--port" or "--exit-at-once" or "--ready-delay-ms" or "--start-delay-ms":
+                    if (i + 1 >= args.Length || !int.TryParse(args[i + 1], out var value) || value < 0)
+                    {
+                        error = $"{arg} needs a non-negative number";
+                        return false;
+                    }
+
+                    i++;
+                    options = arg switch
+                    {
+                        "--port" => options with { Port = value },
+                        "--exit-at-once" => options with { ExitAtOnce = value },
+                        "--ready-delay-ms" => options with { ReadyDelayMs = value },
+                        _ => options with { StartDelayMs = value },
+                    };
+                    break;
+                default:
+                    error = $"unknown argument '{arg}' (see the top of MeshDev.TestService/Program.cs)";
+                    return false;
+            }
+        }
+
+        return true;
+    }
+}
+
+/// <summary>A host lifetime that registers no signal handlers, so that --ignore-sigterm really ignores SIGTERM.</summary>
+internal sealed class SignalIgnoringLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+internal sealed record WhoAmI(string Name, int Pid, int Port, int? ChildPid);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(WhoAmI))]
+internal sealed partial class TestServiceJson : JsonSerializerContext;

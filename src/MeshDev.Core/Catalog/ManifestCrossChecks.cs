@@ -1,0 +1,127 @@
+namespace MeshDev.Catalog;
+
+/// <summary>Checks that compare services with each other: no host, path or port may belong to two of them.</summary>
+internal static class ManifestCrossChecks
+{
+    public static void Check(IReadOnlyList<ParsedService> services, MeshSettings mesh, ManifestDiagnostics diagnostics)
+    {
+        CheckHosts(services, diagnostics);
+        CheckPaths(services, diagnostics);
+        var meshPortOwners = CheckMeshPorts(services, mesh, diagnostics);
+        CheckUpstreamPorts(services, mesh, meshPortOwners, diagnostics);
+    }
+
+    private static void CheckHosts(IReadOnlyList<ParsedService> services, ManifestDiagnostics diagnostics)
+    {
+        // Implicit hosts are claimed first so that an explicit host copying another service's name
+        // is the one reported, wherever the two services appear in the file.
+        var owners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var service in services)
+        {
+            owners.TryAdd(service.Spec.Name, service.Spec.Name);
+            owners.TryAdd(service.Spec.Name + ".localhost", service.Spec.Name);
+        }
+
+        foreach (var service in services)
+        {
+            foreach (var host in service.Hosts)
+            {
+                // Listing its own name again is harmless (and reads well), so only other owners count.
+                if (!owners.TryAdd(host.Value, service.Spec.Name) && owners[host.Value] is var owner && owner != service.Spec.Name)
+                {
+                    diagnostics.Report(host.Location, $"host '{host.Value}' of service '{service.Spec.Name}' is already routed to service '{owner}'");
+                }
+            }
+        }
+    }
+
+    private static void CheckPaths(IReadOnlyList<ParsedService> services, ManifestDiagnostics diagnostics)
+    {
+        // The proxy matches prefixes case-insensitively and ignores a trailing slash, so '/Orders/' is '/orders'.
+        var owners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var service in services)
+        {
+            foreach (var path in service.Paths)
+            {
+                var key = path.Value.TrimEnd('/');
+                if (!owners.TryAdd(key, service.Spec.Name) && owners[key] is var owner && owner != service.Spec.Name)
+                {
+                    diagnostics.Report(path.Location, $"path '{path.Value}' of service '{service.Spec.Name}' is already routed to service '{owner}'");
+                }
+            }
+        }
+    }
+
+    /// <summary>Reports explicit mesh ports used twice or equal to the shared port; returns which service owns each.</summary>
+    private static Dictionary<int, string> CheckMeshPorts(IReadOnlyList<ParsedService> services, MeshSettings mesh, ManifestDiagnostics diagnostics)
+    {
+        var owners = new Dictionary<int, string>();
+        foreach (var service in services)
+        {
+            if (service.MeshPort is not { } meshPort)
+            {
+                continue;
+            }
+
+            var what = $"meshPort {meshPort.Value} of service '{service.Spec.Name}'";
+            if (meshPort.Value == mesh.HttpPort)
+            {
+                diagnostics.Report(meshPort.Location, $"{what} is the shared port (mesh.http)");
+            }
+            else if (!owners.TryAdd(meshPort.Value, service.Spec.Name))
+            {
+                diagnostics.Report(meshPort.Location, $"{what} is already the meshPort of service '{owners[meshPort.Value]}'");
+            }
+        }
+
+        return owners;
+    }
+
+    /// <summary>
+    /// The mesh binds the shared port and every mesh port; a service listening on one of them could not start,
+    /// and a remote url pointing at one would make the mesh forward to itself.
+    /// </summary>
+    private static void CheckUpstreamPorts(
+        IReadOnlyList<ParsedService> services, MeshSettings mesh, Dictionary<int, string> meshPortOwners, ManifestDiagnostics diagnostics)
+    {
+        var fixedPortOwners = new Dictionary<int, string>();
+        foreach (var service in services)
+        {
+            if (service.Port is { } port)
+            {
+                var what = $"port {port.Value} of service '{service.Spec.Name}'";
+                var clash = ClashWithMesh(port.Value, service, mesh, meshPortOwners);
+                if (clash is null && !fixedPortOwners.TryAdd(port.Value, service.Spec.Name))
+                {
+                    clash = $"is already the port of service '{fixedPortOwners[port.Value]}'";
+                }
+
+                if (clash is not null)
+                {
+                    diagnostics.Report(port.Location, $"{what} {clash}");
+                }
+            }
+
+            if (service.UrlPort is { } urlPort && ClashWithMesh(urlPort.Value, service, mesh, meshPortOwners) is { } urlClash)
+            {
+                diagnostics.Report(urlPort.Location, $"url port {urlPort.Value} of service '{service.Spec.Name}' {urlClash}");
+            }
+        }
+    }
+
+    /// <summary>Why the mesh itself listens on <paramref name="port"/>, or null when it does not.</summary>
+    private static string? ClashWithMesh(int port, ParsedService service, MeshSettings mesh, Dictionary<int, string> meshPortOwners)
+    {
+        if (service.MeshPort?.Value == port)
+        {
+            return "is also its meshPort";
+        }
+
+        if (port == mesh.HttpPort)
+        {
+            return "is the shared port (mesh.http)";
+        }
+
+        return meshPortOwners.TryGetValue(port, out var owner) ? $"is the meshPort of service '{owner}'" : null;
+    }
+}

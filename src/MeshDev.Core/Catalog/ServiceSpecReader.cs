@@ -1,0 +1,469 @@
+using System.Collections.Immutable;
+using YamlDotNet.RepresentationModel;
+
+namespace MeshDev.Catalog;
+
+/// <summary>Reads and checks one entry of <c>services:</c>; problems go to the diagnostics, never thrown.</summary>
+internal sealed class ServiceSpecReader
+{
+    private static readonly ImmutableArray<string> ServiceKeys =
+    [
+        "runtime", "command", "args", "env", "workingDir", "project", "port", "meshPort", "url",
+        "ready", "routes", "idleTimeout", "startTimeout", "stopGracePeriod", "httpProxy",
+    ];
+
+    // The defaults live on ServiceSpec; invalid values fall back to them.
+    private static readonly ServiceSpec Defaults = new() { Name = "", WorkingDir = "" };
+
+    private static readonly ImmutableArray<string> ReadyKeys = ["http", "tcp"];
+    private static readonly ImmutableArray<string> RouteKeys = ["hosts", "paths"];
+
+    // The mesh never launches a remote service, so these would be silently ignored; better to say so.
+    private static readonly ImmutableArray<string> LaunchKeys = ["command", "args", "env", "workingDir", "project", "port"];
+
+    private readonly YamlScalarNode _nameNode;
+    private readonly string _name;
+    private readonly string _manifestDirectory;
+    private readonly ManifestDiagnostics _diagnostics;
+    private readonly ManifestSection _section;
+
+    // False when the settings are not a mapping: that one error says it all, so the checks for missing fields stay quiet.
+    private readonly bool _bodyIsUsable;
+
+    private ServiceSpecReader(YamlScalarNode nameNode, YamlNode body, string manifestDirectory, ManifestDiagnostics diagnostics)
+    {
+        _nameNode = nameNode;
+        _name = nameNode.Value ?? "";
+        _manifestDirectory = manifestDirectory;
+        _diagnostics = diagnostics;
+        _bodyIsUsable = body is YamlMappingNode || ManifestNodes.IsNull(body);
+        _section = new ManifestSection(ReadBody(body), $"of service '{_name}'", $"in service '{_name}'", ServiceKeys, diagnostics);
+    }
+
+    /// <summary>Reads the service named by <paramref name="nameNode"/>. Invalid fields fall back to their defaults so later checks can still run.</summary>
+    public static ParsedService Read(YamlScalarNode nameNode, YamlNode body, string manifestDirectory, ManifestDiagnostics diagnostics) =>
+        new ServiceSpecReader(nameNode, body, manifestDirectory, diagnostics).Read();
+
+    private ParsedService Read()
+    {
+        CheckName();
+        var runtime = ReadRuntime();
+        if (_bodyIsUsable)
+        {
+            CheckFieldsOfRuntime(runtime);
+        }
+
+        var workingDir = ReadWorkingDir();
+        var port = ReadPort();
+        var meshPort = WithLocation(_section.Port("meshPort"), "meshPort");
+        var url = ReadUrl();
+        var routes = OpenRoutes();
+        var hosts = ReadHosts(routes);
+        var paths = ReadPaths(routes);
+
+        var spec = new ServiceSpec
+        {
+            Name = _name,
+            Runtime = runtime ?? RuntimeKind.Process,
+            Command = ReadCommand(workingDir),
+            Args = [.. _section.Strings("args").Select(arg => arg.Value!)],
+            Env = ReadEnv(),
+            WorkingDir = workingDir,
+            Project = ReadProject(),
+            Port = port?.Value,
+            MeshPort = meshPort?.Value ?? 0,
+            Url = url,
+            Ready = ReadReady(),
+            Hosts = [.. hosts.Select(host => host.Value)],
+            Paths = [.. paths.Select(path => path.Value)],
+            IdleTimeout = ReadDuration("idleTimeout", Defaults.IdleTimeout, allowZero: false, allowNever: true),
+            StartTimeout = ReadDuration("startTimeout", Defaults.StartTimeout, allowZero: false, allowNever: false),
+            StopGracePeriod = ReadDuration("stopGracePeriod", Defaults.StopGracePeriod, allowZero: true, allowNever: false),
+            HttpProxy = _section.Bool("httpProxy") ?? false,
+            Location = _diagnostics.At(_nameNode),
+        };
+        return new ParsedService(spec, meshPort, port, WithLocation(url?.Port, "url"), hosts, paths);
+    }
+
+    private YamlMappingNode? ReadBody(YamlNode body)
+    {
+        switch (body)
+        {
+            case YamlMappingNode mapping:
+                return mapping;
+            case var _ when ManifestNodes.IsNull(body):
+                // 'orders:' alone reads as a service with no settings; the missing command is reported below.
+                return null;
+            default:
+                _diagnostics.Report(body, $"service '{_name}' must be a mapping of its settings (runtime, command, port…)");
+                return null;
+        }
+    }
+
+    private void CheckName()
+    {
+        if (!ManifestValues.IsValidServiceName(_name))
+        {
+            Report(_nameNode, $"service name '{_name}' must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters");
+        }
+    }
+
+    /// <summary>The runtime; null when it is invalid or not available yet (reported), so runtime-specific checks are skipped.</summary>
+    private RuntimeKind? ReadRuntime()
+    {
+        if (!_section.Has("runtime"))
+        {
+            return RuntimeKind.Process;
+        }
+
+        if (_section.Scalar("runtime", "one of process, docker, kubernetes or remote") is not { } node)
+        {
+            return null;
+        }
+
+        switch (node.Value)
+        {
+            case "process":
+                return RuntimeKind.Process;
+            case "remote":
+                return RuntimeKind.Remote;
+            // Known runtimes whose implementations are not registered yet: drop a case once its runtime ships.
+            case "docker":
+                Report(node, "runtime 'docker' is not supported yet (coming with the Docker runtime); use process or remote");
+                return null;
+            case "kubernetes":
+                Report(node, "runtime 'kubernetes' is not supported yet (coming with the Kubernetes runtime); use process or remote");
+                return null;
+            default:
+                Report(node, $"unknown runtime '{node.Value}' (expected process, docker, kubernetes or remote)");
+                return null;
+        }
+    }
+
+    private void CheckFieldsOfRuntime(RuntimeKind? runtime)
+    {
+        if (runtime == RuntimeKind.Process)
+        {
+            CheckProcessFields();
+        }
+        else if (runtime == RuntimeKind.Remote)
+        {
+            CheckRemoteFields();
+        }
+    }
+
+    private void CheckProcessFields()
+    {
+        if (_section.KeyNode("url") is { } url)
+        {
+            Report(url, $"{_section.Describe("url")} is only for runtime remote");
+        }
+
+        var hasCommand = _section.Has("command");
+        var hasProject = _section.Has("project");
+        if (!hasCommand && !hasProject)
+        {
+            Report(_nameNode, $"service '{_name}' needs 'command' or 'project'");
+        }
+        else if (hasCommand && hasProject)
+        {
+            Report(_section.KeyNode("project")!, $"service '{_name}' has both 'command' and 'project'; keep one");
+        }
+    }
+
+    private void CheckRemoteFields()
+    {
+        foreach (var key in LaunchKeys)
+        {
+            if (_section.KeyNode(key) is { } node)
+            {
+                Report(node, $"{_section.Describe(key)} does not apply to runtime remote (the mesh never launches it)");
+            }
+        }
+
+        if (!_section.Has("url"))
+        {
+            Report(_nameNode, $"service '{_name}' has runtime remote and needs 'url'");
+        }
+    }
+
+    private string ReadWorkingDir()
+    {
+        if (NonBlankText("workingDir") is not { } node)
+        {
+            return _manifestDirectory;
+        }
+
+        var path = Path.GetFullPath(node.Value!, _manifestDirectory);
+        if (!Directory.Exists(path))
+        {
+            Report(node, $"{_section.Describe("workingDir")} does not exist: {path}");
+        }
+
+        return path;
+    }
+
+    private string? ReadProject()
+    {
+        if (NonBlankText("project") is not { } node)
+        {
+            return null;
+        }
+
+        var path = Path.GetFullPath(node.Value!, _manifestDirectory);
+        if (!path.EndsWith(".csproj", StringComparison.OrdinalIgnoreCase))
+        {
+            Report(node, $"{_section.Describe("project")} must be a .csproj file");
+        }
+        else if (!File.Exists(path))
+        {
+            Report(node, $"{_section.Describe("project")} does not exist: {path}");
+        }
+
+        return path;
+    }
+
+    private string? ReadCommand(string workingDir)
+    {
+        if (NonBlankText("command") is not { Value: { } command })
+        {
+            return null;
+        }
+
+        // A bare name is left for the runtime to find on PATH; anything with a slash is a path from the working directory.
+        var isPath = command.Contains('/') || command.Contains(Path.DirectorySeparatorChar);
+        return isPath ? Path.GetFullPath(command, workingDir) : command;
+    }
+
+    private ImmutableDictionary<string, string> ReadEnv()
+    {
+        if (_section.Mapping("env", "a mapping of variable names to values") is not { } mapping)
+        {
+            return ImmutableDictionary<string, string>.Empty;
+        }
+
+        var env = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var (keyNode, valueNode) in mapping.Children)
+        {
+            if (ReadEnvEntry(keyNode, valueNode) is var (name, value))
+            {
+                env[name] = value;
+            }
+        }
+
+        return env.ToImmutable();
+    }
+
+    private (string Name, string Value)? ReadEnvEntry(YamlNode keyNode, YamlNode valueNode)
+    {
+        if (keyNode is not YamlScalarNode { Value: { } name } || ManifestNodes.IsNull(keyNode))
+        {
+            Report(keyNode, $"{_section.Describe("env")} must be a mapping of variable names to values");
+            return null;
+        }
+
+        if (!ManifestValues.IsValidEnvironmentName(name))
+        {
+            Report(keyNode, $"env '{name}' of service '{_name}' is not a valid variable name (use letters, digits and '_', not starting with a digit)");
+            return null;
+        }
+
+        if (ManifestNodes.IsNull(valueNode))
+        {
+            Report(keyNode, $"env '{name}' of service '{_name}' has no value; write {name}: \"\" for an empty string");
+            return null;
+        }
+
+        if (valueNode is not YamlScalarNode { Value: { } value })
+        {
+            Report(valueNode, $"env '{name}' of service '{_name}' must be a string");
+            return null;
+        }
+
+        return (name, value);
+    }
+
+    /// <summary>The fixed port; null for <c>auto</c> (the default), when absent or when invalid (reported).</summary>
+    private Located<int>? ReadPort()
+    {
+        const string Expected = "'auto' or a number from 1 to 65535";
+        if (_section.Scalar("port", Expected) is not { } node || node.Value == "auto")
+        {
+            return null;
+        }
+
+        if (ManifestValues.TryParsePort(node.Value!, out var port))
+        {
+            return new Located<int>(port, _diagnostics.At(node));
+        }
+
+        Report(node, $"{_section.Describe("port")} must be {Expected}");
+        return null;
+    }
+
+    private Uri? ReadUrl()
+    {
+        if (NonBlankText("url") is not { Value: { } text } node)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            Report(node, $"{_section.Describe("url")} must be an absolute http or https URL like http://127.0.0.1:9000");
+            return null;
+        }
+
+        if (!ManifestValues.IsLoopbackHost(url))
+        {
+            Report(node, $"{_section.Describe("url")} must point at 127.0.0.0/8, ::1 or localhost: the mesh only forwards to loopback");
+            return null;
+        }
+
+        return url;
+    }
+
+    private ReadyProbeSpec ReadReady()
+    {
+        if (_section.Mapping("ready", "{ http: /path } or { tcp: true }") is not { } mapping)
+        {
+            return ReadyProbeSpec.Tcp;
+        }
+
+        var ready = new ManifestSection(mapping, $"in ready of service '{_name}'", $"in ready of service '{_name}'", ReadyKeys, _diagnostics);
+        if (ready.Has("http") == ready.Has("tcp"))
+        {
+            Report(mapping, $"{_section.Describe("ready")} must have exactly one of 'http' or 'tcp'");
+            return ReadyProbeSpec.Tcp;
+        }
+
+        if (ready.Has("tcp"))
+        {
+            // 'tcp: false' would mean "no probe", which the mesh does not offer: traffic waits for readiness.
+            if (ready.Bool("tcp") == false)
+            {
+                Report(ready.Field("tcp")!.Value.Value, $"{ready.Describe("tcp")} must be true");
+            }
+
+            return ReadyProbeSpec.Tcp;
+        }
+
+        if (ready.Text("http") is not { } path)
+        {
+            return ReadyProbeSpec.Tcp;
+        }
+
+        if (!path.StartsWith('/') || path.Any(char.IsWhiteSpace))
+        {
+            Report(ready.Field("http")!.Value.Value, $"{ready.Describe("http")} must be a path starting with '/'");
+            return ReadyProbeSpec.Tcp;
+        }
+
+        return new ReadyProbeSpec(ReadyKind.Http, path);
+    }
+
+    private ManifestSection OpenRoutes()
+    {
+        var mapping = _section.Mapping("routes", "a mapping with 'hosts' and/or 'paths'");
+        var owner = $"in routes of service '{_name}'";
+        return new ManifestSection(mapping, owner, owner, RouteKeys, _diagnostics);
+    }
+
+    private ImmutableArray<Located<string>> ReadHosts(ManifestSection routes)
+    {
+        var hosts = ImmutableArray.CreateBuilder<Located<string>>();
+        foreach (var node in routes.Strings("hosts"))
+        {
+            if (ManifestValues.IsValidHostName(node.Value!))
+            {
+                hosts.Add(new Located<string>(node.Value!, _diagnostics.At(node)));
+            }
+            else
+            {
+                Report(node, $"host '{node.Value}' of service '{_name}' is not a valid host name");
+            }
+        }
+
+        return hosts.ToImmutable();
+    }
+
+    private ImmutableArray<Located<string>> ReadPaths(ManifestSection routes)
+    {
+        var paths = ImmutableArray.CreateBuilder<Located<string>>();
+        foreach (var node in routes.Strings("paths"))
+        {
+            if (CheckPath(node.Value!) is { } problem)
+            {
+                Report(node, $"path '{node.Value}' of service '{_name}' {problem}");
+            }
+            else
+            {
+                paths.Add(new Located<string>(node.Value!, _diagnostics.At(node)));
+            }
+        }
+
+        return paths.ToImmutable();
+    }
+
+    /// <summary>What is wrong with a path prefix, or null.</summary>
+    private string? CheckPath(string path) => path switch
+    {
+        _ when !path.StartsWith('/') => "must start with '/'",
+        // '/' would swallow every request on the shared port, hiding all other services' routes.
+        "/" => $"would take every request; use a longer prefix such as '/{_name}'",
+        _ when path.Any(c => char.IsWhiteSpace(c) || c is '?' or '#') => "must not contain spaces, '?' or '#'",
+        _ => null,
+    };
+
+    private TimeSpan ReadDuration(string key, TimeSpan fallback, bool allowZero, bool allowNever)
+    {
+        var expected = (allowZero ? "a duration" : "a duration greater than zero")
+            + " like 500ms, 30s, 10m or 1h" + (allowNever ? ", or 'never'" : "");
+        if (_section.Scalar(key, expected) is not { Value: { } text } node)
+        {
+            return fallback;
+        }
+
+        if (allowNever && text == "never")
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
+
+        if (!ManifestValues.TryParseDuration(text, out var milliseconds) || (milliseconds == 0 && !allowZero))
+        {
+            Report(node, $"{_section.Describe(key)} must be {expected}");
+            return fallback;
+        }
+
+        if (milliseconds > ManifestValues.MaxDuration.TotalMilliseconds)
+        {
+            var hint = allowNever ? "; use 'never' to keep it running" : "";
+            Report(node, $"{_section.Describe(key)} must be at most {ManifestValues.MaxDuration.TotalHours:0}h{hint}");
+            return fallback;
+        }
+
+        return TimeSpan.FromMilliseconds(milliseconds);
+    }
+
+    /// <summary>A string field that must say something: blank counts as no value (reported).</summary>
+    private YamlScalarNode? NonBlankText(string key)
+    {
+        if (_section.Scalar(key, "a string") is not { } node)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(node.Value))
+        {
+            Report(node, $"{_section.Describe(key)} has no value");
+            return null;
+        }
+
+        return node;
+    }
+
+    private Located<int>? WithLocation(int? value, string key) =>
+        value is { } port ? new Located<int>(port, _diagnostics.At(_section.Field(key)!.Value.Value)) : null;
+
+    private void Report(YamlNode node, string message) => _diagnostics.Report(node, message);
+}
