@@ -172,6 +172,26 @@ public sealed class ServiceActivator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The proxy could not connect to the service. An adopted (external) instance that went away is forgotten, so the
+    /// next request checks its port again and launches the service if nothing listens there any more.
+    /// </summary>
+    public void ReportUnreachable()
+    {
+        lock (_gate)
+        {
+            if (_state != ServiceState.External || Service.Runtime == RuntimeKind.Remote)
+            {
+                return;
+            }
+
+            _state = ServiceState.Stopped;
+            _ready = null;
+        }
+
+        Raise(ServiceState.External, ServiceState.Stopped, "the external instance stopped answering; the next request checks its port again");
+    }
+
     internal void Release()
     {
         Volatile.Write(ref _lastActivity, _time.GetTimestamp());

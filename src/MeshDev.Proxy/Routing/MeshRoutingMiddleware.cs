@@ -77,6 +77,11 @@ public sealed partial class MeshRoutingMiddleware
 
         if (context.Features.Get<IForwarderErrorFeature>() is { } error && !context.Response.HasStarted)
         {
+            if (error.Error == ForwarderError.Request)
+            {
+                activator.ReportUnreachable();
+            }
+
             await ProblemResponses.WriteUpstreamErrorAsync(context, activator.Service.Name,
                 $"{error.Error} while forwarding to {lease.Endpoint}: {error.Exception?.Message ?? "no response"}").ConfigureAwait(false);
         }
