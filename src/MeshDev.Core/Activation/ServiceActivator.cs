@@ -10,10 +10,6 @@ namespace MeshDev.Activation;
 /// </summary>
 public sealed class ServiceActivator : IAsyncDisposable
 {
-    /// <summary>First readiness probe interval; intervals grow by <see cref="ProbeGrowth"/> up to <see cref="ProbeIntervalCap"/>.</summary>
-    internal static readonly TimeSpan FirstProbeInterval = TimeSpan.FromMilliseconds(5);
-    internal static readonly TimeSpan ProbeIntervalCap = TimeSpan.FromMilliseconds(250);
-    internal const double ProbeGrowth = 1.25;
     internal const int LogTailLines = 20;
 
     private readonly IServiceRuntime? _runtime;
@@ -268,7 +264,8 @@ public sealed class ServiceActivator : IAsyncDisposable
     private async Task WaitUntilReadyAsync(IServiceInstance instance, CancellationToken cancellationToken)
     {
         var deadline = _time.GetTimestamp() + (long)(Service.StartTimeout.TotalSeconds * _time.TimestampFrequency);
-        var interval = FirstProbeInterval;
+        var spawnedAt = _time.GetTimestamp();
+        var interval = ProbeSchedule.First;
         while (true)
         {
             if (instance.Exited.IsCompleted)
@@ -290,7 +287,7 @@ public sealed class ServiceActivator : IAsyncDisposable
             // Wake early if the process dies, so a crash at start is reported at once, not at the next probe.
             await Task.WhenAny(instance.Exited, Task.Delay(interval, _time, cancellationToken)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            interval = TimeSpan.FromTicks(Math.Min((long)(interval.Ticks * ProbeGrowth), ProbeIntervalCap.Ticks));
+            interval = ProbeSchedule.Next(interval, _time.GetElapsedTime(spawnedAt));
         }
     }
 

@@ -154,28 +154,46 @@ public sealed class ServiceActivatorTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Probe_intervals_start_small_and_grow_gently()
+    public async Task First_probe_runs_right_after_spawn_and_the_next_after_five_ms()
     {
         var activator = Create();
         _probe.Ready = false;
         _ = activator.AcquireAsync().AsTask();
-        await WaitForStateAsync(activator, ServiceState.Starting);
         while (_probe.Probes < 1)
         {
             await Task.Delay(1);
         }
 
-        // The first probe runs right after spawn; the next ones come after 5, 6.25, 7.8 … ms of (fake) time.
+        // No fake time has passed: the first probe did not wait for an interval.
         var probes = _probe.Probes;
-        _time.Advance(TimeSpan.FromMilliseconds(5));
+        _time.Advance(ProbeSchedule.First);
         while (_probe.Probes == probes)
         {
             await Task.Delay(1);
         }
 
-        Assert.True(ServiceActivator.FirstProbeInterval <= TimeSpan.FromMilliseconds(25));
-        Assert.True(ServiceActivator.ProbeGrowth <= 1.5);
-        await activator.DisposeAsync();
+        Assert.Equal(probes + 1, _probe.Probes);
+    }
+
+    [Fact]
+    public void Probe_intervals_stay_small_while_the_launch_is_young_then_grow_gently()
+    {
+        var elapsed = TimeSpan.Zero;
+        var interval = ProbeSchedule.First;
+        var intervals = new List<TimeSpan>();
+        while (elapsed < TimeSpan.FromSeconds(30))
+        {
+            intervals.Add(interval);
+            elapsed += interval;
+            var next = ProbeSchedule.Next(interval, elapsed);
+            Assert.True(next.Ticks <= interval.Ticks * 1.25 + 1, $"grew from {interval} to {next}");
+            interval = next;
+        }
+
+        Assert.Equal(TimeSpan.FromMilliseconds(5), intervals[0]);
+        Assert.All(intervals.Take(8), i => Assert.True(i <= TimeSpan.FromMilliseconds(25)));
+        Assert.Equal(TimeSpan.FromMilliseconds(20), intervals.Where((_, n) => intervals.Take(n).Aggregate(TimeSpan.Zero, (a, b) => a + b) < TimeSpan.FromSeconds(4)).Max());
+        Assert.Equal(TimeSpan.FromMilliseconds(250), intervals[^1]);
     }
 
     [Fact]
