@@ -53,7 +53,8 @@ internal sealed class ServiceSpecReader
             CheckFieldsOfRuntime(runtime);
         }
 
-        var workingDir = ReadWorkingDir();
+        var project = ReadProject();
+        var workingDir = ReadWorkingDir(project);
         var port = ReadPort();
         var meshPort = WithLocation(_section.Port("meshPort"), "meshPort");
         var url = ReadUrl();
@@ -69,7 +70,7 @@ internal sealed class ServiceSpecReader
             Args = [.. _section.Strings("args").Select(arg => arg.Value!)],
             Env = ReadEnv(),
             WorkingDir = workingDir,
-            Project = ReadProject(),
+            Project = project,
             Port = port?.Value,
             MeshPort = meshPort?.Value ?? 0,
             Url = url,
@@ -187,11 +188,12 @@ internal sealed class ServiceSpecReader
         }
     }
 
-    private string ReadWorkingDir()
+    private string ReadWorkingDir(string? project)
     {
         if (NonBlankText("workingDir") is not { } node)
         {
-            return _manifestDirectory;
+            // A .NET project runs from its own folder, as the IDE and Aspire run it, so appsettings.json is found.
+            return project is not null && Path.GetDirectoryName(project) is { } projectDir && Directory.Exists(projectDir) ? projectDir : _manifestDirectory;
         }
 
         var path = Path.GetFullPath(node.Value!, _manifestDirectory);

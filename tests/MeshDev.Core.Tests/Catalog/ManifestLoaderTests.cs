@@ -90,7 +90,7 @@ public sealed class ManifestLoaderTests : IDisposable
         Assert.Equal(RuntimeKind.Process, catalog.Runtime);
         Assert.Null(catalog.Command);
         Assert.Equal(Path.Combine(_directory, "src", "Catalog", "Catalog.csproj"), catalog.Project);
-        Assert.Equal(_directory, catalog.WorkingDir);
+        Assert.Equal(Path.Combine(_directory, "src", "Catalog"), catalog.WorkingDir); // a project runs from its own folder
         Assert.Equal(8081, catalog.Port);
         Assert.Equal(Timeout.InfiniteTimeSpan, catalog.IdleTimeout);
         Assert.Equal(new SourceLocation(_manifestPath, 21, 3), catalog.Location);

@@ -1,0 +1,8 @@
+namespace MeshDev.Runtime;
+
+/// <summary>Decides whether a launched instance accepts traffic yet. Called every few milliseconds during startup, so it must be cheap.</summary>
+public interface IReadinessProbe
+{
+    /// <summary>True when ready. Returns false (never throws) for refused connections, timeouts and error answers; throws only when <paramref name="cancellationToken"/> is cancelled.</summary>
+    ValueTask<bool> ProbeAsync(ServiceEndpoint endpoint, CancellationToken cancellationToken);
+}

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace MeshDev.Runtime;
+
+/// <summary>Loopback port helpers: pick a free port, see whether something listens, see whether a port can be bound.</summary>
+public static class Ports
+{
+    /// <summary>How long a connect to loopback may take before the port counts as not listening.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>A port on 127.0.0.1 that nothing is bound to right now (the OS picks it; it is released before returning).</summary>
+    public static int GetFreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    /// <summary>True when a TCP connect to 127.0.0.1:<paramref name="port"/> succeeds.</summary>
+    public static bool IsListening(int port)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            // Loopback connects are refused or accepted at once; the timeout only guards against a full backlog.
+            var connect = socket.BeginConnect(IPAddress.Loopback, port, null, null);
+            if (!connect.AsyncWaitHandle.WaitOne(ConnectTimeout))
+            {
+                return false;
+            }
+
+            socket.EndConnect(connect);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>True when a TCP connect to 127.0.0.1:<paramref name="port"/> succeeds within <see cref="ConnectTimeout"/>.</summary>
+    public static Task<bool> IsListeningAsync(int port, CancellationToken cancellationToken) =>
+        TryConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ConnectTimeout, cancellationToken).AsTask();
+
+    /// <summary>
+    /// True when 127.0.0.1:<paramref name="port"/> can be bound now: no listener holds it (on loopback or the wildcard address).
+    /// Like the servers it stands in for, the check sets SO_REUSEADDR, so connections of a previous instance in TIME_WAIT do not count.
+    /// </summary>
+    public static bool CanBind(int port)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Connects and disconnects; false on refusal, unreachable or timeout. Throws only when <paramref name="cancellationToken"/> is cancelled.</summary>
+    internal static async ValueTask<bool> TryConnectAsync(EndPoint endpoint, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // A host name (DnsEndPoint) needs a dual-mode socket, which can reach both IPv4 and IPv6 addresses.
+        using var socket = endpoint is IPEndPoint ip
+            ? new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
+            : new Socket(SocketType.Stream, ProtocolType.Tcp);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        attempt.CancelAfter(timeout);
+        try
+        {
+            await socket.ConnectAsync(endpoint, attempt.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+}

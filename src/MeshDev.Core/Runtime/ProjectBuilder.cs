@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using MeshDev.Catalog;
+
+namespace MeshDev.Runtime;
+
+/// <summary>The output of a project build: where it went and the app to run with <c>dotnet</c>.</summary>
+internal sealed record ProjectBuild(string OutputDirectory, string AppPath);
+
+/// <summary>
+/// Builds the .NET projects of <c>project:</c> services into the state directory, once per change of their sources:
+/// concurrent requests for one service share one build, and unchanged sources skip the build entirely.
+/// </summary>
+internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, TimeProvider time) : IDisposable
+{
+    private const string RuntimeConfigSuffix = ".runtimeconfig.json";
+    private const int ErrorLinesKept = 200;
+
+    // Set by a parent `dotnet run`/`dotnet test`; inherited, they pin the nested build to the parent's SDK and MSBuild.
+    private static readonly string[] InheritedMsBuildVariables = ["MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "MSBuildLoadMicrosoftTargetsReadOnly"];
+
+    private static readonly Lazy<string?> DotnetHost = new(FindDotnet);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Task<ProjectBuild>> _inFlight = new(StringComparer.OrdinalIgnoreCase);
+    private readonly CancellationTokenSource _lifetime = new();
+    private int _buildCount;
+
+    /// <summary>How many builds actually ran (not skipped); for tests and diagnostics.</summary>
+    public int BuildCount => Volatile.Read(ref _buildCount);
+
+    /// <summary>The <c>dotnet</c> host that builds and runs projects.</summary>
+    public static string Dotnet => DotnetHost.Value ?? throw new LaunchException("the .NET SDK ('dotnet') is not on PATH; install it or run the service with 'command:'");
+
+    /// <summary>Builds the service's project unless its sources are unchanged since the last successful build. Joins a build already running for the service.</summary>
+    public Task<ProjectBuild> EnsureBuiltAsync(ServiceSpec service, ServiceLog log, CancellationToken cancellationToken)
+    {
+        Task<ProjectBuild> build;
+        lock (_gate)
+        {
+            if (!_inFlight.TryGetValue(service.Name, out build!))
+            {
+                // The build belongs to no single caller: one caller giving up must not cancel it for the others.
+                build = Task.Run(() => BuildIfChangedAsync(service, log, _lifetime.Token));
+                _inFlight[service.Name] = build;
+                build.ContinueWith(
+                    done =>
+                    {
+                        lock (_gate)
+                        {
+                            if (_inFlight.TryGetValue(service.Name, out var current) && current == done)
+                            {
+                                _inFlight.Remove(service.Name);
+                            }
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+        }
+
+        return build.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Cancels (kills) builds still running. The token source is not disposed: late callers still read its token.</summary>
+    public void Dispose() => _lifetime.Cancel();
+
+    private async Task<ProjectBuild> BuildIfChangedAsync(ServiceSpec service, ServiceLog log, CancellationToken cancellationToken)
+    {
+        var project = service.Project!;
+        if (!File.Exists(project))
+        {
+            throw new LaunchException($"project '{project}' not found");
+        }
+
+        var output = StateFiles.BuildOutput(buildRoot, service.Name);
+        var stampPath = StateFiles.BuildStamp(buildRoot, service.Name);
+        var fingerprint = SourceFingerprint.Compute(project, stateDirectory);
+
+        if (ReadStamp(stampPath) == fingerprint && FindApp(output, project) is { } existing)
+        {
+            log.Write($"{Path.GetFileName(project)} is unchanged, build skipped");
+            return new ProjectBuild(output, existing);
+        }
+
+        // A build that fails halfway may leave mixed output behind: the stamp only vouches for a completed build.
+        StateFiles.TryDelete(stampPath);
+        Interlocked.Increment(ref _buildCount);
+        log.Write($"building {project}");
+        var started = time.GetTimestamp();
+        var (exitCode, lines) = await RunBuildAsync(project, output, log, time, cancellationToken).ConfigureAwait(false);
+        if (exitCode != 0)
+        {
+            throw new LaunchException($"build of {project} failed: {LastError(lines) ?? $"dotnet build exited with code {exitCode}"}");
+        }
+
+        var app = FindApp(output, project)
+            ?? throw new LaunchException($"{project} built, but {output} holds no runnable app (no single *{RuntimeConfigSuffix}); is its OutputType Exe?");
+        Directory.CreateDirectory(buildRoot);
+        await File.WriteAllTextAsync(stampPath, fingerprint, CancellationToken.None).ConfigureAwait(false);
+        log.Write($"built {Path.GetFileName(project)} in {time.GetElapsedTime(started).TotalSeconds:0.0} s");
+        return new ProjectBuild(output, app);
+    }
+
+    private static async Task<(int ExitCode, IReadOnlyList<string> Lines)> RunBuildAsync(string project, string output, ServiceLog log, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(Dotnet)
+        {
+            WorkingDirectory = Path.GetDirectoryName(project)!,
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in (string[])["build", project, "-c", "Debug", "-o", output, "--nologo", "-v", "q"])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var variable in InheritedMsBuildVariables)
+        {
+            start.Environment.Remove(variable);
+        }
+
+        var recent = new Queue<string>();
+        using var process = Process.Start(start) ?? throw new LaunchException($"could not start '{Dotnet} build'");
+        process.StandardInput.Close();
+        var drained = OutputPump.Start(process, line =>
+        {
+            log.Write(line);
+            lock (recent)
+            {
+                recent.Enqueue(line);
+                if (recent.Count > ErrorLinesKept)
+                {
+                    recent.Dequeue();
+                }
+            }
+        });
+
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            TryKillTree(process);
+            throw;
+        }
+
+        // Build servers (MSBuild nodes, the compiler server) may inherit and keep the pipes open: do not wait for them.
+        await ProcessInstance.WaitDrainedAsync(drained, time).ConfigureAwait(false);
+        lock (recent)
+        {
+            return (process.ExitCode, recent.ToArray());
+        }
+    }
+
+    /// <summary>The app in <paramref name="output"/>: the one whose runtimeconfig is named after the project, else the only one.</summary>
+    internal static string? FindApp(string output, string project)
+    {
+        if (!Directory.Exists(output))
+        {
+            return null;
+        }
+
+        var preferred = Path.Combine(output, Path.GetFileNameWithoutExtension(project) + RuntimeConfigSuffix);
+        var config = File.Exists(preferred) ? preferred : Directory.GetFiles(output, "*" + RuntimeConfigSuffix) is [var only] ? only : null;
+        if (config is null)
+        {
+            return null;
+        }
+
+        var app = config[..^RuntimeConfigSuffix.Length] + ".dll";
+        return File.Exists(app) ? app : null;
+    }
+
+    /// <summary>The last compiler/MSBuild/NuGet error line, without the trailing <c>[project]</c> MSBuild appends.</summary>
+    internal static string? LastError(IReadOnlyList<string> lines)
+    {
+        var line = lines.LastOrDefault(l => l.Contains(": error ", StringComparison.OrdinalIgnoreCase) || l.TrimStart().StartsWith("error", StringComparison.OrdinalIgnoreCase))
+            ?? lines.LastOrDefault(l => !string.IsNullOrWhiteSpace(l));
+        if (line is null)
+        {
+            return null;
+        }
+
+        line = line.Trim();
+        var bracket = line.LastIndexOf(" [", StringComparison.Ordinal);
+        return bracket > 0 && line.EndsWith(']') ? line[..bracket] : line;
+    }
+
+    private static string? ReadStamp(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static void TryKillTree(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+        }
+    }
+
+    private static string? FindDotnet()
+    {
+        try
+        {
+            return CommandResolver.Resolve("dotnet", Environment.CurrentDirectory, Environment.GetEnvironmentVariable("PATH"));
+        }
+        catch (LaunchException)
+        {
+            // Running under the dotnet CLI (dotnet run/test) tells us where the host is even when PATH does not.
+            return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : null;
+        }
+    }
+}

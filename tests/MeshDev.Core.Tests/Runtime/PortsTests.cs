@@ -1,0 +1,44 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace MeshDev.Runtime.Tests;
+
+public sealed class PortsTests
+{
+    [Fact]
+    public async Task Free_port_can_be_bound_and_is_not_listening()
+    {
+        var port = Ports.GetFreePort();
+
+        Assert.InRange(port, 1024, 65535);
+        Assert.True(Ports.CanBind(port));
+        Assert.False(Ports.IsListening(port));
+        Assert.False(await Ports.IsListeningAsync(port, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Port_with_a_listener_is_listening_and_cannot_be_bound()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+
+        Assert.True(Ports.IsListening(port));
+        Assert.True(await Ports.IsListeningAsync(port, CancellationToken.None));
+        Assert.False(Ports.CanBind(port));
+
+        listener.Stop();
+        Assert.False(Ports.IsListening(port));
+    }
+
+    [Fact]
+    public void Port_with_a_wildcard_listener_cannot_be_bound_on_loopback()
+    {
+        using var listener = new TcpListener(IPAddress.Any, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+
+        Assert.False(Ports.CanBind(port));
+        Assert.True(Ports.IsListening(port));
+    }
+}

@@ -1,0 +1,156 @@
+using System.Collections.Immutable;
+using MeshDev.Catalog;
+
+namespace MeshDev.Runtime.Tests;
+
+/// <summary>The .NET shorthand end to end: a real web project written by hand, built with the real SDK, run and probed.</summary>
+public sealed class ProjectBuildTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly LogRecorder _log = new("web");
+    private readonly string _project;
+    private readonly string _program;
+
+    public ProjectBuildTests()
+    {
+        _project = _dir.WriteFile("src/Web/Web.csproj", """
+            <Project Sdk="Microsoft.NET.Sdk.Web">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+              </PropertyGroup>
+            </Project>
+            """);
+        _program = WriteProgram("v1");
+    }
+
+    private string StateDirectory => _dir.Combine(".meshdev");
+
+    private ServiceSpec Service => new()
+    {
+        Name = "web",
+        Project = _project,
+        WorkingDir = _dir.Path,
+        Env = ImmutableDictionary<string, string>.Empty.Add("GREETING", "hi-${PORT}"),
+    };
+
+    public void Dispose()
+    {
+        _log.Dispose();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task Builds_once_skips_unchanged_sources_rebuilds_after_an_edit_and_runs_the_app()
+    {
+        using var runtime = new ProcessRuntime(StateDirectory);
+
+        // Two launches racing to prepare share one build.
+        await Task.WhenAll(
+            runtime.PrepareAsync(Service, _log.Log, CancellationToken.None),
+            runtime.PrepareAsync(Service, _log.Log, CancellationToken.None)).WaitAsync(Wait.Build);
+        Assert.Equal(1, runtime.BuildCount);
+        Assert.True(File.Exists(_dir.Combine(".meshdev", "build", "web", "Web.dll")));
+        Assert.True(File.Exists(_dir.Combine(".meshdev", "build", "web.stamp")));
+
+        await runtime.PrepareAsync(Service, _log.Log, CancellationToken.None).WaitAsync(Wait.Build);
+        Assert.Equal(1, runtime.BuildCount);
+        Assert.Contains("Web.csproj is unchanged, build skipped", _log.Lines);
+
+        Assert.Equal("v1 Development hi", await RunAndGetAsync(runtime));
+
+        WriteProgram("v2");
+        File.SetLastWriteTimeUtc(_program, DateTime.UtcNow.AddMinutes(1));
+        await runtime.PrepareAsync(Service, _log.Log, CancellationToken.None).WaitAsync(Wait.Build);
+        Assert.Equal(2, runtime.BuildCount);
+
+        // StartAsync without PrepareAsync first prepares on its own (here: finds the build current).
+        Assert.Equal("v2 Development hi", await RunAndGetAsync(runtime));
+        Assert.Equal(2, runtime.BuildCount);
+
+        // The stamp lives in the state directory: a new runtime (daemon restart) does not rebuild either.
+        using var restarted = new ProcessRuntime(StateDirectory);
+        await restarted.PrepareAsync(Service, _log.Log, CancellationToken.None).WaitAsync(Wait.Build);
+        Assert.Equal(0, restarted.BuildCount);
+    }
+
+    [Fact]
+    public async Task Failed_build_is_a_launch_exception_naming_the_project_and_the_error()
+    {
+        using var runtime = new ProcessRuntime(StateDirectory);
+        File.WriteAllText(_program, "this is not C#");
+
+        var error = await Assert.ThrowsAsync<LaunchException>(() => runtime.PrepareAsync(Service, _log.Log, CancellationToken.None).WaitAsync(Wait.Build));
+
+        Assert.StartsWith($"build of {_project} failed: ", error.Message);
+        Assert.Contains("error CS", error.Message);
+        Assert.False(File.Exists(_dir.Combine(".meshdev", "build", "web.stamp")));
+    }
+
+    [Fact]
+    public async Task Missing_project_is_a_launch_exception()
+    {
+        using var runtime = new ProcessRuntime(StateDirectory);
+        var service = Service with { Project = _dir.Combine("nope", "Nope.csproj") };
+
+        var error = await Assert.ThrowsAsync<LaunchException>(() => runtime.PrepareAsync(service, _log.Log, CancellationToken.None));
+
+        Assert.Equal($"project '{service.Project}' not found", error.Message);
+    }
+
+    [Fact]
+    public void Last_error_line_is_found_and_stripped_of_the_project_suffix()
+    {
+        string[] output =
+        [
+            "  Determining projects to restore...",
+            "/src/Web/Program.cs(1,6): error CS1002: ; expected [/src/Web/Web.csproj]",
+            "/src/Web/Program.cs(2,1): error CS1022: Type or namespace definition expected [/src/Web/Web.csproj]",
+            "    1 Error(s)",
+        ];
+
+        Assert.Equal("/src/Web/Program.cs(2,1): error CS1022: Type or namespace definition expected", ProjectBuilder.LastError(output));
+        Assert.Equal("something odd", ProjectBuilder.LastError(["something odd", ""]));
+        Assert.Null(ProjectBuilder.LastError([]));
+    }
+
+    [Fact]
+    public void App_is_the_one_named_after_the_project_else_the_only_one()
+    {
+        var output = _dir.Combine("out");
+        _dir.WriteFile("out/Other.runtimeconfig.json", "{}");
+        _dir.WriteFile("out/Other.dll", "");
+        Assert.Equal(Path.Combine(output, "Other.dll"), ProjectBuilder.FindApp(output, _project));
+
+        _dir.WriteFile("out/Web.runtimeconfig.json", "{}");
+        _dir.WriteFile("out/Web.dll", "");
+        Assert.Equal(Path.Combine(output, "Web.dll"), ProjectBuilder.FindApp(output, _project));
+
+        Assert.Null(ProjectBuilder.FindApp(_dir.Combine("missing"), _project));
+    }
+
+    private async Task<string> RunAndGetAsync(ProcessRuntime runtime)
+    {
+        var port = Ports.GetFreePort();
+        await using var instance = await runtime.StartAsync(Services.Request(Service, _log, port), CancellationToken.None);
+        var probe = new HttpReadinessProbe("/healthz");
+        using var limit = new CancellationTokenSource(Wait.Long);
+        while (!await probe.ProbeAsync(instance.Endpoint, limit.Token))
+        {
+            Assert.False(instance.Exited.IsCompleted, $"the app exited: {string.Join('\n', _log.Lines)}");
+            await Task.Delay(20, limit.Token);
+        }
+
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        var body = await client.GetStringAsync(new Uri(instance.Endpoint.HttpUri, "/healthz"), limit.Token);
+        await instance.StopAsync(TimeSpan.FromSeconds(10), limit.Token);
+        return body;
+    }
+
+    private string WriteProgram(string version) => _dir.WriteFile("src/Web/Program.cs", $$"""
+        var app = WebApplication.CreateBuilder(args).Build();
+        app.MapGet("/healthz", () => $"{{version}} {app.Environment.EnvironmentName} {Environment.GetEnvironmentVariable("GREETING")?.Split('-')[0]}");
+        app.Run();
+        """);
+}
