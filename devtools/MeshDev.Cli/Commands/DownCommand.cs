@@ -65,22 +65,20 @@ public static class DownCommand
 
     private static async Task<bool> WaitForExitAsync(int pid, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        try
+        // Polled through /proc rather than Process.WaitForExitAsync: the daemon is not our child, and a zombie
+        // (exited, not yet reaped) must count as gone.
+        var deadline = Stopwatch.StartNew();
+        while (UnixProcess.IsAlive(pid))
         {
-            using var process = Process.GetProcessById(pid);
-            using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeoutSource.CancelAfter(timeout);
-            await process.WaitForExitAsync(timeoutSource.Token);
-            return true;
+            if (deadline.Elapsed > timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(20, cancellationToken);
         }
-        catch (ArgumentException)
-        {
-            return true; // already gone
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+
+        return true;
     }
 
     private static void Kill(int pid)

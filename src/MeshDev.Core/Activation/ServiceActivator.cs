@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using MeshDev.Catalog;
 using MeshDev.Runtime;
 
@@ -18,6 +19,11 @@ public sealed class ServiceActivator : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Lock _gate = new();
+
+    // Changes are queued under the lock, in the order they happen, and delivered by one reader: observers see them
+    // in order and never run while the lock is held.
+    private readonly Channel<ServiceStateChange> _events = Channel.CreateUnbounded<ServiceStateChange>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _eventPump;
 
     // Read without the lock on the hot path: non-null exactly while requests may go straight through.
     private volatile ReadyEndpoint? _ready;
@@ -48,12 +54,13 @@ public sealed class ServiceActivator : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _probe = probe ?? ReadinessProbe.For(service.Ready);
         _lastActivity = _time.GetTimestamp();
+        _eventPump = Task.Run(DeliverEventsAsync);
     }
 
     public ServiceSpec Service { get; }
     public ServiceLog Log { get; }
 
-    /// <summary>Raised after every state change, outside the lock.</summary>
+    /// <summary>Raised after every state change, in order, on a background task.</summary>
     public event Action<ServiceStateChange>? StateChanged;
 
     public ServiceState State { get { lock (_gate) { return _state; } } }
@@ -183,9 +190,8 @@ public sealed class ServiceActivator : IAsyncDisposable
 
             _state = ServiceState.Stopped;
             _ready = null;
+            Enqueue(ServiceState.External, ServiceState.Stopped, "the external instance stopped answering; the next request checks its port again");
         }
-
-        Raise(ServiceState.External, ServiceState.Stopped, "the external instance stopped answering; the next request checks its port again");
     }
 
     internal void Release()
@@ -200,7 +206,7 @@ public sealed class ServiceActivator : IAsyncDisposable
         _state = ServiceState.Starting;
         _startedAt = _time.GetTimestamp();
         _transition = Task.Run(LaunchAsync);
-        Raise(from, ServiceState.Starting, _launches == 0 ? "launching" : $"launching (launch #{_launches + 1})");
+        Enqueue(from, ServiceState.Starting, _launches == 0 ? "launching" : $"launching (launch #{_launches + 1})");
     }
 
     private async Task LaunchAsync()
@@ -302,10 +308,10 @@ public sealed class ServiceActivator : IAsyncDisposable
             Volatile.Write(ref _lastActivity, _time.GetTimestamp());
             _ready = new ReadyEndpoint(instance.Endpoint);
             ScheduleIdleCheckLocked(Service.IdleTimeout);
+            Enqueue(ServiceState.Starting, ServiceState.Ready, $"ready in {elapsed.TotalMilliseconds:0} ms at {instance.Endpoint}");
         }
 
         _ = instance.Exited.ContinueWith(t => OnExited(instance, t.IsCompletedSuccessfully ? t.Result : null), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        Raise(ServiceState.Starting, ServiceState.Ready, $"ready in {elapsed.TotalMilliseconds:0} ms at {instance.Endpoint}");
     }
 
     private void BecomeExternal(ServiceEndpoint endpoint, string detail)
@@ -315,9 +321,8 @@ public sealed class ServiceActivator : IAsyncDisposable
             _state = ServiceState.External;
             _failure = null;
             _ready = new ReadyEndpoint(endpoint);
+            Enqueue(ServiceState.Starting, ServiceState.External, detail);
         }
-
-        Raise(ServiceState.Starting, ServiceState.External, detail);
     }
 
     private void Fail(string cause)
@@ -332,9 +337,8 @@ public sealed class ServiceActivator : IAsyncDisposable
             _state = ServiceState.Failed;
             _instance = null;
             _ready = null;
+            Enqueue(ServiceState.Starting, ServiceState.Failed, $"{cause}; next try in {Format(failure.RetryAt - failure.FailedAt)}");
         }
-
-        Raise(ServiceState.Starting, ServiceState.Failed, $"{cause}; next try in {Format(failure.RetryAt - failure.FailedAt)}");
     }
 
     private void OnExited(IServiceInstance instance, int? exitCode)
@@ -352,9 +356,8 @@ public sealed class ServiceActivator : IAsyncDisposable
             _ready = null;
             _failure = new LaunchFailure(Service.Name, $"exited unexpectedly with code {exitCode?.ToString() ?? "unknown"}", Log.Tail(LogTailLines), _time.GetUtcNow(), _time.GetUtcNow());
             CancelIdleTimerLocked();
+            Enqueue(ServiceState.Ready, ServiceState.Stopped, $"exited unexpectedly with code {exitCode?.ToString() ?? "unknown"}; the next request relaunches it");
         }
-
-        Raise(ServiceState.Ready, ServiceState.Stopped, $"exited unexpectedly with code {exitCode?.ToString() ?? "unknown"}; the next request relaunches it");
     }
 
     private void ScheduleIdleCheckLocked(TimeSpan dueIn)
@@ -420,26 +423,31 @@ public sealed class ServiceActivator : IAsyncDisposable
                 }
 
                 _state = ServiceState.Stopped;
+                Enqueue(ServiceState.Stopping, ServiceState.Stopped, reason);
             }
-
-            Raise(ServiceState.Stopping, ServiceState.Stopped, reason);
         });
-        RaiseLater(ServiceState.Ready, ServiceState.Stopping, reason);
+        Enqueue(ServiceState.Ready, ServiceState.Stopping, reason);
     }
 
-    // Called under the lock: raise on the thread pool so handlers never run while we hold it.
-    private void RaiseLater(ServiceState from, ServiceState to, string detail) =>
-        ThreadPool.UnsafeQueueUserWorkItem(static s => s.self.StateChanged?.Invoke(s.change), (self: this, change: new ServiceStateChange(Service.Name, from, to, detail)), preferLocal: false);
-
-    private void Raise(ServiceState from, ServiceState to, string detail)
+    private void Enqueue(ServiceState from, ServiceState to, string detail)
     {
-        if (_gate.IsHeldByCurrentThread)
-        {
-            RaiseLater(from, to, detail);
-            return;
-        }
+        Debug.Assert(_gate.IsHeldByCurrentThread, "state changes are queued under the lock, so their order is the order they happened in");
+        _events.Writer.TryWrite(new ServiceStateChange(Service.Name, from, to, detail));
+    }
 
-        StateChanged?.Invoke(new ServiceStateChange(Service.Name, from, to, detail));
+    private async Task DeliverEventsAsync()
+    {
+        await foreach (var change in _events.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                StateChanged?.Invoke(change);
+            }
+            catch (Exception)
+            {
+                // An observer's bug must not stop the delivery of later changes to the others.
+            }
+        }
     }
 
     internal static string Format(TimeSpan t) => t.TotalMilliseconds < 1000 ? $"{t.TotalMilliseconds:0} ms" : t.TotalSeconds < 120 ? $"{t.TotalSeconds:0.#} s" : $"{t.TotalMinutes:0.#} min";
@@ -461,8 +469,10 @@ public sealed class ServiceActivator : IAsyncDisposable
         {
             _idleTimer?.Dispose();
             _idleTimer = null;
+            _events.Writer.TryComplete();
         }
 
+        await _eventPump.ConfigureAwait(false);
         _lifetime.Dispose();
     }
 

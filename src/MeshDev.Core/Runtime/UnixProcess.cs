@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace MeshDev.Runtime;
 
 /// <summary>The few POSIX process primitives .NET does not expose: signalling a process group and reading start times.</summary>
-internal static partial class UnixProcess
+public static partial class UnixProcess
 {
     public const int SigKill = 9;
     public const int SigTerm = 15;

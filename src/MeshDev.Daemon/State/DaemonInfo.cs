@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -39,21 +38,7 @@ public sealed record DaemonInfo(int Pid, string ControlUrl, string Token, string
         }
     }
 
-    /// <summary>True while the daemon's process is alive.</summary>
+    /// <summary>True while the daemon's process is alive (a zombie is not).</summary>
     [JsonIgnore]
-    public bool IsAlive
-    {
-        get
-        {
-            try
-            {
-                using var process = Process.GetProcessById(Pid);
-                return !process.HasExited;
-            }
-            catch (ArgumentException)
-            {
-                return false;
-            }
-        }
-    }
+    public bool IsAlive => MeshDev.Runtime.UnixProcess.IsAlive(Pid);
 }

@@ -1,0 +1,45 @@
+using MeshDev.IntegrationTests.Infrastructure;
+
+namespace MeshDev.IntegrationTests;
+
+/// <summary><c>meshdev validate</c> as a developer runs it: a real process, exit codes and messages an editor can jump to.</summary>
+public sealed class CliValidateTests
+{
+    [Fact]
+    public async Task Validate_on_an_invalid_manifest_exits_2_and_names_file_line_column_and_field()
+    {
+        await using var cli = new MeshdevCli();
+        var path = cli.WriteManifest("""
+            mesh:
+              http: 15000
+            services:
+              orders:
+                command: dotnet
+                idleTimeout: soon
+            """);
+
+        var result = await cli.RunAsync("validate", "-f", path);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        // Line 6, column 18: the value of idleTimeout.
+        var line = result.Stderr.Split('\n').FirstOrDefault(l => l.StartsWith($"{path}:6:", StringComparison.Ordinal));
+        Assert.True(line is not null, $"no {path}:6:COL: line in stderr: {result.Stderr}");
+        Assert.Matches($@"^{System.Text.RegularExpressions.Regex.Escape(path)}:6:\d+: ", line);
+        Assert.Contains("idleTimeout", line);
+        Assert.False(Directory.Exists(cli.StateDirectory), "validate must not create the mesh's state directory");
+    }
+
+    [Fact]
+    public async Task Validate_on_a_valid_manifest_exits_0_and_lists_the_services()
+    {
+        await using var cli = new MeshdevCli();
+        var manifest = new ManifestBuilder(cli.Tag).Service("orders").Service("billing");
+        var path = manifest.WriteTo(cli.Directory);
+
+        var result = await cli.RunAsync("validate", "-f", path);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("valid, 2 services", result.Stdout);
+        Assert.Contains($"mesh port {manifest.MeshPorts["orders"]}", result.Stdout);
+    }
+}

@@ -1,0 +1,36 @@
+using MeshDev.Activation;
+using MeshDev.IntegrationTests.Infrastructure;
+
+namespace MeshDev.IntegrationTests;
+
+/// <summary>A service already listening on its fixed port (run from the IDE) is adopted: routed to, never launched or stopped.</summary>
+public sealed class ExternalAdoptionTests
+{
+    [Fact]
+    public async Task Service_already_listening_on_its_port_is_adopted_and_survives_the_mesh()
+    {
+        await using var own = await ExternalTestService.StartAsync("orders");
+        var mesh = await TestMesh.StartAsync(m => m.Service("orders", port: own.Port));
+        try
+        {
+            var whoami = await mesh.WhoAmIAsync("orders");
+
+            Assert.Equal(own.Pid, whoami.Pid);
+            Assert.Equal(own.Port, whoami.Port);
+            var status = mesh.Status("orders");
+            Assert.Equal("external", status.State);
+            Assert.Equal(0, status.Launches);
+            Assert.Equal($"127.0.0.1:{own.Port}", status.Endpoint);
+            Assert.Empty(mesh.FindTaggedProcesses()); // the mesh launched nothing of its own
+        }
+        finally
+        {
+            await mesh.DisposeAsync();
+        }
+
+        Assert.False(own.HasExited, "stopping the mesh killed a process it had only adopted");
+        Assert.True(TaggedProcesses.IsRunning(own.Pid));
+        using var http = TestMesh.NewHttpClient();
+        Assert.Equal("hello from orders", await http.GetStringAsync($"http://127.0.0.1:{own.Port}/"));
+    }
+}

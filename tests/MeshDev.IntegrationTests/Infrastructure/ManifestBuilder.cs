@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using MeshDev.Runtime;
+
+namespace MeshDev.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Writes a test's <c>meshdev.yaml</c>: a shared port and, per service, a mesh port, all free ports picked now, and
+/// services that run the real TestService (<c>dotnet MeshDev.TestService.dll flags…</c>) with the test's tag in
+/// their environment.
+/// </summary>
+internal sealed class ManifestBuilder
+{
+    private readonly HashSet<int> _ports = [];
+    private readonly List<string> _services = [];
+    private readonly Dictionary<string, int> _meshPorts = new(StringComparer.Ordinal);
+
+    public ManifestBuilder(string tag)
+    {
+        Tag = tag;
+        SharedPort = NewPort();
+    }
+
+    public string Tag { get; }
+
+    public int SharedPort { get; }
+
+    public IReadOnlyDictionary<string, int> MeshPorts => _meshPorts;
+
+    /// <summary>Adds a service that runs the TestService with <paramref name="flags"/> (see the header of its Program.cs).</summary>
+    /// <param name="ready">The <c>ready:</c> value; the TestService's health endpoint by default.</param>
+    /// <param name="port">A fixed <c>port:</c> (the service's own); <c>auto</c> when null.</param>
+    /// <param name="command">Replaces <c>dotnet</c> and the TestService arguments (e.g. a command that does not exist).</param>
+    /// <param name="extra">More settings, each <c>key: value</c> (idleTimeout, startTimeout, stopGracePeriod…).</param>
+    public ManifestBuilder Service(
+        string name,
+        string[]? flags = null,
+        string ready = "{ http: /healthz }",
+        string[]? hosts = null,
+        string[]? paths = null,
+        int? port = null,
+        string? command = null,
+        params string[] extra)
+    {
+        var meshPort = NewPort();
+        _meshPorts[name] = meshPort;
+        var yaml = new StringBuilder();
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"  {name}:");
+        if (command is not null)
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"    command: {Quote(command)}");
+        }
+        else
+        {
+            yaml.AppendLine("    command: dotnet");
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"    args: [{string.Join(", ", new[] { TestPaths.TestServiceDll }.Concat(flags ?? []).Select(Quote))}]");
+        }
+
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"    meshPort: {meshPort}");
+        if (port is { } fixedPort)
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"    port: {fixedPort}");
+        }
+
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"    ready: {ready}");
+        yaml.AppendLine("    env:");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"      MESHDEV_TEST_NAME: {Quote(name)}");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"      {TaggedProcesses.Variable}: {Quote(Tag)}");
+        if (hosts is not null || paths is not null)
+        {
+            yaml.AppendLine("    routes:");
+            if (hosts is not null)
+            {
+                yaml.AppendLine(CultureInfo.InvariantCulture, $"      hosts: [{string.Join(", ", hosts.Select(Quote))}]");
+            }
+
+            if (paths is not null)
+            {
+                yaml.AppendLine(CultureInfo.InvariantCulture, $"      paths: [{string.Join(", ", paths.Select(Quote))}]");
+            }
+        }
+
+        // Stops are quick in tests unless a test asks otherwise.
+        if (!extra.Any(e => e.StartsWith("stopGracePeriod:", StringComparison.Ordinal)))
+        {
+            yaml.AppendLine("    stopGracePeriod: 2s");
+        }
+
+        foreach (var setting in extra)
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"    {setting}");
+        }
+
+        _services.Add(yaml.ToString());
+        return this;
+    }
+
+    public string ToYaml() =>
+        $"mesh:\n  http: {SharedPort}\nservices:\n{string.Concat(_services)}";
+
+    /// <summary>Writes <c>meshdev.yaml</c> into <paramref name="directory"/> and returns its path.</summary>
+    public string WriteTo(string directory)
+    {
+        var path = Path.Combine(directory, "meshdev.yaml");
+        File.WriteAllText(path, ToYaml());
+        return path;
+    }
+
+    /// <summary>A free loopback port, distinct from every other port of this manifest.</summary>
+    public int NewPort()
+    {
+        while (true)
+        {
+            var port = Ports.GetFreePort();
+            if (_ports.Add(port))
+            {
+                return port;
+            }
+        }
+    }
+
+    // A JSON string is a valid YAML double-quoted scalar.
+    private static string Quote(string value) => JsonSerializer.Serialize(value);
+}
