@@ -16,14 +16,35 @@ public enum ReadyKind
 {
     Tcp,
     Http,
+
+    /// <summary>The standard <c>grpc.health.v1.Health/Check</c> answers SERVING.</summary>
+    Grpc,
 }
 
-/// <summary>The readiness probe of a service: a TCP connect, or an HTTP GET that must answer 2xx/3xx.</summary>
-public sealed record ReadyProbeSpec(ReadyKind Kind, string? HttpPath = null)
+/// <summary>What a service's mesh port speaks.</summary>
+public enum ServiceProtocol
+{
+    /// <summary>HTTP/1.1 and h2c (gRPC) on the same port, proxied by YARP.</summary>
+    Http,
+
+    /// <summary>Plain TCP: bytes are piped both ways (databases, caches).</summary>
+    Tcp,
+}
+
+/// <summary>
+/// The readiness probe of a service: a TCP connect, an HTTP GET that must answer 2xx/3xx, or a gRPC health check
+/// (<see cref="GrpcService"/> is the name asked for; empty = the server as a whole).
+/// </summary>
+public sealed record ReadyProbeSpec(ReadyKind Kind, string? HttpPath = null, string? GrpcService = null)
 {
     public static readonly ReadyProbeSpec Tcp = new(ReadyKind.Tcp);
 
-    public override string ToString() => Kind == ReadyKind.Http ? $"http {HttpPath}" : "tcp";
+    public override string ToString() => Kind switch
+    {
+        ReadyKind.Http => $"http {HttpPath}",
+        ReadyKind.Grpc => string.IsNullOrEmpty(GrpcService) ? "grpc health" : $"grpc health of {GrpcService}",
+        _ => "tcp",
+    };
 }
 
 /// <summary>A place in a manifest file, for error messages.</summary>
@@ -66,6 +87,12 @@ public sealed record ServiceSpec
     /// <summary>Path prefixes routed to this service on the shared port (e.g. <c>/orders</c>).</summary>
     public ImmutableArray<string> Paths { get; init; } = [];
 
+    /// <summary>Fully-qualified gRPC service names routed to this service on the shared port (<c>/shop.orders.v1.Orders/*</c>).</summary>
+    public ImmutableArray<string> GrpcServices { get; init; } = [];
+
+    /// <summary>What the mesh port speaks: HTTP (with h2c/gRPC) or plain TCP.</summary>
+    public ServiceProtocol Protocol { get; init; } = ServiceProtocol.Http;
+
     /// <summary>Stop after this long without traffic; <see cref="Timeout.InfiniteTimeSpan"/> = never.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
@@ -89,11 +116,15 @@ public sealed record MeshSettings
     public const int DefaultHttpPort = 15000;
     public const int DefaultPortRangeStart = 15100;
     public const int DefaultPortRangeEnd = 15999;
+    public const int DefaultXdsPort = 15010;
 
     /// <summary>The shared port: routes by Host, absolute-form URI and path prefix.</summary>
     public int HttpPort { get; init; } = DefaultHttpPort;
     public int PortRangeStart { get; init; } = DefaultPortRangeStart;
     public int PortRangeEnd { get; init; } = DefaultPortRangeEnd;
+
+    /// <summary>The ADS (xDS) server's port, for Envoy sidecars and proxyless gRPC clients.</summary>
+    public int XdsPort { get; init; } = DefaultXdsPort;
 }
 
 /// <summary>A loaded, validated manifest.</summary>
