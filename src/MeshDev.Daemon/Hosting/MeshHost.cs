@@ -6,6 +6,7 @@ using MeshDev.Catalog;
 using MeshDev.Daemon.Control;
 using MeshDev.Daemon.State;
 using MeshDev.Proxy;
+using MeshDev.Proxy.Listeners;
 using MeshDev.Routing;
 using MeshDev.Runtime;
 using Microsoft.AspNetCore.Builder;
@@ -102,9 +103,10 @@ public sealed class MeshHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            kestrel.AllowAlternateSchemes = true; // see H2cPriorKnowledge
             foreach (var listener in routing.Current.Listeners)
             {
-                kestrel.Listen(IPAddress.Loopback, listener.Port);
+                kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.UseH2cPriorKnowledge());
             }
 
             kestrel.Listen(IPAddress.Loopback, 0); // control API, on a port picked by the OS
