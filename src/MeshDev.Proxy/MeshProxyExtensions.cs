@@ -1,9 +1,12 @@
+using System.Net;
 using MeshDev.Proxy.Configuration;
+using MeshDev.Proxy.Errors;
 using MeshDev.Proxy.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms;
 
 namespace MeshDev.Proxy;
 
@@ -16,7 +19,18 @@ public static class MeshProxyExtensions
         services.AddSingleton<MeshProxyConfigProvider>();
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<MeshProxyConfigProvider>());
         services.AddSingleton<ActivatedDestinations>();
-        services.AddReverseProxy();
+        services.AddReverseProxy().AddTransforms(transforms => transforms.AddRequestTransform(context =>
+        {
+            // gRPC needs HTTP/2 end to end; over cleartext that means h2c with prior knowledge, which HttpClient only
+            // does when asked for exactly 2.0. Other requests keep YARP's default (HTTP/1.1 on cleartext).
+            if (GrpcResponses.IsGrpc(context.HttpContext.Request))
+            {
+                context.ProxyRequest.Version = HttpVersion.Version20;
+                context.ProxyRequest.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+            }
+
+            return ValueTask.CompletedTask;
+        }));
         return services;
     }
 

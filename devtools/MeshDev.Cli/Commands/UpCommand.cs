@@ -62,8 +62,11 @@ public static class UpCommand
         {
             foreach (var service in manifest.Services)
             {
-                var routes = string.Join(", ", service.AllHosts.Select(h => $"Host {h}").Concat(service.Paths.Select(p => $"path {p}")));
-                output.Mesh($"{service.Name}: http://127.0.0.1:{service.MeshPort} ({routes}); launched on first call");
+                var routes = string.Join(", ", service.AllHosts.Select(h => $"Host {h}")
+                    .Concat(service.Paths.Select(p => $"path {p}"))
+                    .Concat(service.GrpcServices.Select(g => $"gRPC {g}")));
+                var address = service.Protocol == ServiceProtocol.Tcp ? $"tcp 127.0.0.1:{service.MeshPort}" : $"http://127.0.0.1:{service.MeshPort}";
+                output.Mesh($"{service.Name}: {address}{(routes.Length > 0 ? $" ({routes})" : "")}; launched on first call");
             }
 
             output.Mesh("press Ctrl+C to stop the mesh and everything it launched");

@@ -80,7 +80,11 @@ public sealed class ServiceActivator : IAsyncDisposable
     /// idle stop until disposed. Throws <see cref="ServiceUnavailableException"/> when the launch failed.
     /// Cancelling only abandons this caller's wait: the launch goes on for the others.
     /// </summary>
-    public ValueTask<ActivityLease> AcquireAsync(CancellationToken cancellationToken = default)
+    public ValueTask<ActivityLease> AcquireAsync(CancellationToken cancellationToken = default) =>
+        TryAcquire(out var lease) ? new ValueTask<ActivityLease>(lease) : AcquireSlowAsync(cancellationToken);
+
+    /// <summary>The hot path: a lease when the service is ready (or external) right now, without waiting or locking.</summary>
+    public bool TryAcquire(out ActivityLease lease)
     {
         var ready = _ready;
         if (ready is not null)
@@ -88,14 +92,16 @@ public sealed class ServiceActivator : IAsyncDisposable
             Interlocked.Increment(ref _inFlight);
             if (ReferenceEquals(_ready, ready))
             {
-                return new ValueTask<ActivityLease>(new ActivityLease(this, ready.Endpoint));
+                lease = new ActivityLease(this, ready.Endpoint);
+                return true;
             }
 
-            // An idle stop began between the two reads; take the slow path, which waits for it and relaunches.
+            // An idle stop began between the two reads; the caller takes the slow path, which waits for it and relaunches.
             Release();
         }
 
-        return AcquireSlowAsync(cancellationToken);
+        lease = default;
+        return false;
     }
 
     private async ValueTask<ActivityLease> AcquireSlowAsync(CancellationToken cancellationToken)

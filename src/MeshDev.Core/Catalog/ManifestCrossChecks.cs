@@ -1,12 +1,13 @@
 namespace MeshDev.Catalog;
 
-/// <summary>Checks that compare services with each other: no host, path or port may belong to two of them.</summary>
+/// <summary>Checks that compare services with each other: no host, path, gRPC service or port may belong to two of them.</summary>
 internal static class ManifestCrossChecks
 {
     public static void Check(IReadOnlyList<ParsedService> services, MeshSettings mesh, ManifestDiagnostics diagnostics)
     {
         CheckHosts(services, diagnostics);
         CheckPaths(services, diagnostics);
+        CheckGrpcServices(services, diagnostics);
         var meshPortOwners = CheckMeshPorts(services, mesh, diagnostics);
         CheckUpstreamPorts(services, mesh, meshPortOwners, diagnostics);
     }
@@ -15,8 +16,9 @@ internal static class ManifestCrossChecks
     {
         // Implicit hosts are claimed first so that an explicit host copying another service's name
         // is the one reported, wherever the two services appear in the file.
+        // A tcp service has no Host routing at all (it is reached on its mesh port only), so it claims no host.
         var owners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var service in services)
+        foreach (var service in services.Where(service => service.Spec.Protocol != ServiceProtocol.Tcp))
         {
             owners.TryAdd(service.Spec.Name, service.Spec.Name);
             owners.TryAdd(service.Spec.Name + ".localhost", service.Spec.Name);
@@ -52,7 +54,23 @@ internal static class ManifestCrossChecks
         }
     }
 
-    /// <summary>Reports explicit mesh ports used twice or equal to the shared port; returns which service owns each.</summary>
+    private static void CheckGrpcServices(IReadOnlyList<ParsedService> services, ManifestDiagnostics diagnostics)
+    {
+        // gRPC routes by the exact :path, and protobuf names are case-sensitive, so 'shop.Orders' and 'shop.orders' differ.
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var service in services)
+        {
+            foreach (var grpcService in service.GrpcServices)
+            {
+                if (!owners.TryAdd(grpcService.Value, service.Spec.Name) && owners[grpcService.Value] is var owner && owner != service.Spec.Name)
+                {
+                    diagnostics.Report(grpcService.Location, $"gRPC service '{grpcService.Value}' of service '{service.Spec.Name}' is already routed to service '{owner}'");
+                }
+            }
+        }
+    }
+
+    /// <summary>Reports explicit mesh ports used twice or equal to the shared or xds port; returns which service owns each.</summary>
     private static Dictionary<int, string> CheckMeshPorts(IReadOnlyList<ParsedService> services, MeshSettings mesh, ManifestDiagnostics diagnostics)
     {
         var owners = new Dictionary<int, string>();
@@ -68,6 +86,10 @@ internal static class ManifestCrossChecks
             {
                 diagnostics.Report(meshPort.Location, $"{what} is the shared port (mesh.http)");
             }
+            else if (meshPort.Value == mesh.XdsPort)
+            {
+                diagnostics.Report(meshPort.Location, $"{what} is the xds port (mesh.xds)");
+            }
             else if (!owners.TryAdd(meshPort.Value, service.Spec.Name))
             {
                 diagnostics.Report(meshPort.Location, $"{what} is already the meshPort of service '{owners[meshPort.Value]}'");
@@ -78,7 +100,7 @@ internal static class ManifestCrossChecks
     }
 
     /// <summary>
-    /// The mesh binds the shared port and every mesh port; a service listening on one of them could not start,
+    /// The mesh binds the shared port, the xds port and every mesh port; a service listening on one of them could not start,
     /// and a remote url pointing at one would make the mesh forward to itself.
     /// </summary>
     private static void CheckUpstreamPorts(
@@ -120,6 +142,11 @@ internal static class ManifestCrossChecks
         if (port == mesh.HttpPort)
         {
             return "is the shared port (mesh.http)";
+        }
+
+        if (port == mesh.XdsPort)
+        {
+            return "is the xds port (mesh.xds)";
         }
 
         return meshPortOwners.TryGetValue(port, out var owner) ? $"is the meshPort of service '{owner}'" : null;

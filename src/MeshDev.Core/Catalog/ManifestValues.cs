@@ -75,6 +75,12 @@ internal static partial class ManifestValues
 
     public static bool IsValidEnvironmentName(string name) => EnvironmentNamePattern().IsMatch(name);
 
+    /// <summary>
+    /// A fully-qualified protobuf service name as it appears in a gRPC path (<c>/shop.orders.v1.Orders/Get</c>):
+    /// identifiers joined by '.', without the leading dot protobuf descriptors sometimes carry.
+    /// </summary>
+    public static bool IsValidGrpcServiceName(string name) => GrpcServiceNamePattern().IsMatch(name);
+
     /// <summary>127.0.0.0/8, ::1 or localhost: the only upstreams the mesh forwards to.</summary>
     public static bool IsLoopbackHost(Uri uri) =>
         string.Equals(uri.IdnHost, "localhost", StringComparison.OrdinalIgnoreCase)
@@ -91,4 +97,8 @@ internal static partial class ManifestValues
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvironmentNamePattern();
+
+    // \z rather than $, which would also accept a trailing newline ("shop.Orders\n" from a quoted scalar).
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\z")]
+    private static partial Regex GrpcServiceNamePattern();
 }

@@ -46,7 +46,7 @@ internal static class MeshPortAssigner
     /// <summary>Ports the mesh cannot hand out: its own listeners and the ports services listen on themselves.</summary>
     private static HashSet<int> TakenPorts(IReadOnlyList<ServiceSpec> services, MeshSettings mesh)
     {
-        var taken = new HashSet<int> { mesh.HttpPort };
+        var taken = new HashSet<int> { mesh.HttpPort, mesh.XdsPort };
         foreach (var service in services)
         {
             if (service.MeshPort != 0)

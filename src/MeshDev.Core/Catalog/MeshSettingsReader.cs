@@ -6,7 +6,7 @@ namespace MeshDev.Catalog;
 /// <summary>Reads the <c>mesh:</c> section; absent or empty means all defaults.</summary>
 internal static class MeshSettingsReader
 {
-    private static readonly ImmutableArray<string> Keys = ["http", "portRange"];
+    private static readonly ImmutableArray<string> Keys = ["http", "xds", "portRange"];
 
     public static MeshSettings Read(ManifestSection topLevel)
     {
@@ -17,11 +17,17 @@ internal static class MeshSettingsReader
             settings = settings with { HttpPort = http };
         }
 
+        if (mesh.Port("xds") is { } xds)
+        {
+            settings = settings with { XdsPort = xds };
+        }
+
         if (ReadPortRange(mesh) is var (start, end))
         {
             settings = settings with { PortRangeStart = start, PortRangeEnd = end };
         }
 
+        CheckSharedAndXdsPorts(mesh, settings);
         return settings;
     }
 
@@ -37,8 +43,27 @@ internal static class MeshSettingsReader
             case var value when ManifestNodes.IsNull(value):
                 return null;
             case var value:
-                topLevel.Report(value, "'mesh' must be a mapping with 'http' and/or 'portRange'");
+                topLevel.Report(value, "'mesh' must be a mapping with 'http', 'xds' and/or 'portRange'");
                 return null;
+        }
+    }
+
+    /// <summary>The shared port and the ADS server are both the mesh's own listeners, so they cannot share a port.</summary>
+    private static void CheckSharedAndXdsPorts(ManifestSection mesh, MeshSettings settings)
+    {
+        if (settings.HttpPort != settings.XdsPort)
+        {
+            return;
+        }
+
+        // Point at the xds value when it is written; otherwise mesh.http was moved onto the default xds port.
+        if (mesh.Field("xds") is var (_, xds))
+        {
+            mesh.Report(xds, $"xds port {settings.XdsPort} in mesh is the shared port (mesh.http)");
+        }
+        else if (mesh.Field("http") is var (_, http))
+        {
+            mesh.Report(http, $"http port {settings.HttpPort} in mesh is the xds port (mesh.xds, default {MeshSettings.DefaultXdsPort}); set mesh.xds to another port");
         }
     }
 

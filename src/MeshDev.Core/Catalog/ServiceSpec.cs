@@ -106,8 +106,10 @@ public sealed record ServiceSpec
     /// <summary>Where this service is declared, for messages.</summary>
     public SourceLocation Location { get; init; }
 
-    /// <summary>All host names that route to this service on the shared port.</summary>
-    public IEnumerable<string> AllHosts => new[] { Name, Name + ".localhost" }.Concat(Hosts).Distinct(StringComparer.OrdinalIgnoreCase);
+    /// <summary>All host names that route to this service on the shared port (none for a TCP service).</summary>
+    public IEnumerable<string> AllHosts => Protocol == ServiceProtocol.Tcp
+        ? []
+        : new[] { Name, Name + ".localhost" }.Concat(Hosts).Distinct(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>Mesh-wide settings (<c>mesh:</c> section).</summary>

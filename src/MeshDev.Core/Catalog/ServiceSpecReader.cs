@@ -8,15 +8,20 @@ internal sealed class ServiceSpecReader
 {
     private static readonly ImmutableArray<string> ServiceKeys =
     [
-        "runtime", "command", "args", "env", "workingDir", "project", "port", "meshPort", "url",
+        "runtime", "command", "args", "env", "workingDir", "project", "port", "meshPort", "protocol", "url",
         "ready", "routes", "idleTimeout", "startTimeout", "stopGracePeriod", "httpProxy",
     ];
 
     // The defaults live on ServiceSpec; invalid values fall back to them.
     private static readonly ServiceSpec Defaults = new() { Name = "", WorkingDir = "" };
 
-    private static readonly ImmutableArray<string> ReadyKeys = ["http", "tcp"];
-    private static readonly ImmutableArray<string> RouteKeys = ["hosts", "paths"];
+    private static readonly ImmutableArray<string> ReadyKeys = ["http", "tcp", "grpc", "service"];
+    private static readonly ImmutableArray<string> RouteKeys = ["hosts", "paths", "grpc"];
+
+    // The keys of 'ready' that choose the probe; a ready mapping holds exactly one of them.
+    private static readonly ImmutableArray<string> ProbeKeys = ["http", "tcp", "grpc"];
+
+    private const string GrpcServiceName = "a fully-qualified protobuf service name like shop.orders.v1.Orders";
 
     // The mesh never launches a remote service, so these would be silently ignored; better to say so.
     private static readonly ImmutableArray<string> LaunchKeys = ["command", "args", "env", "workingDir", "project", "port"];
@@ -58,9 +63,11 @@ internal sealed class ServiceSpecReader
         var port = ReadPort();
         var meshPort = WithLocation(_section.Port("meshPort"), "meshPort");
         var url = ReadUrl();
-        var routes = OpenRoutes();
+        var protocol = ReadProtocol();
+        var routes = OpenRoutes(protocol);
         var hosts = ReadHosts(routes);
         var paths = ReadPaths(routes);
+        var grpcServices = ReadGrpcServices(routes);
 
         var spec = new ServiceSpec
         {
@@ -74,16 +81,18 @@ internal sealed class ServiceSpecReader
             Port = port?.Value,
             MeshPort = meshPort?.Value ?? 0,
             Url = url,
-            Ready = ReadReady(),
+            Ready = ReadReady(protocol),
             Hosts = [.. hosts.Select(host => host.Value)],
             Paths = [.. paths.Select(path => path.Value)],
+            GrpcServices = [.. grpcServices.Select(name => name.Value)],
+            Protocol = protocol ?? Defaults.Protocol,
             IdleTimeout = ReadDuration("idleTimeout", Defaults.IdleTimeout, allowZero: false, allowNever: true),
             StartTimeout = ReadDuration("startTimeout", Defaults.StartTimeout, allowZero: false, allowNever: false),
             StopGracePeriod = ReadDuration("stopGracePeriod", Defaults.StopGracePeriod, allowZero: true, allowNever: false),
             HttpProxy = _section.Bool("httpProxy") ?? false,
             Location = _diagnostics.At(_nameNode),
         };
-        return new ParsedService(spec, meshPort, port, WithLocation(url?.Port, "url"), hosts, paths);
+        return new ParsedService(spec, meshPort, port, WithLocation(url?.Port, "url"), hosts, paths, grpcServices);
     }
 
     private YamlMappingNode? ReadBody(YamlNode body)
@@ -303,6 +312,31 @@ internal sealed class ServiceSpecReader
         return null;
     }
 
+    /// <summary>What the mesh port speaks; null when invalid (reported), so the checks that depend on it are skipped.</summary>
+    private ServiceProtocol? ReadProtocol()
+    {
+        if (!_section.Has("protocol"))
+        {
+            return Defaults.Protocol;
+        }
+
+        if (_section.Scalar("protocol", "http or tcp") is not { } node)
+        {
+            return null;
+        }
+
+        switch (node.Value)
+        {
+            case "http":
+                return ServiceProtocol.Http;
+            case "tcp":
+                return ServiceProtocol.Tcp;
+            default:
+                Report(node, $"unknown protocol '{node.Value}' (expected http or tcp)");
+                return null;
+        }
+    }
+
     private Uri? ReadUrl()
     {
         if (NonBlankText("url") is not { Value: { } text } node)
@@ -325,31 +359,54 @@ internal sealed class ServiceSpecReader
         return url;
     }
 
-    private ReadyProbeSpec ReadReady()
+    private ReadyProbeSpec ReadReady(ServiceProtocol? protocol)
     {
-        if (_section.Mapping("ready", "{ http: /path } or { tcp: true }") is not { } mapping)
+        if (_section.Mapping("ready", "{ http: /path }, { grpc: true } or { tcp: true }") is not { } mapping)
         {
             return ReadyProbeSpec.Tcp;
         }
 
         var ready = new ManifestSection(mapping, $"in ready of service '{_name}'", $"in ready of service '{_name}'", ReadyKeys, _diagnostics);
-        if (ready.Has("http") == ready.Has("tcp"))
+        if (ready.KeyNode("service") is { } service && !ready.Has("grpc"))
         {
-            Report(mapping, $"{_section.Describe("ready")} must have exactly one of 'http' or 'tcp'");
+            Report(service, $"{ready.Describe("service")} is only for {{ grpc: true }}");
+        }
+
+        var probes = ProbeKeys.Where(ready.Has).ToList();
+        if (probes.Count != 1)
+        {
+            Report(mapping, $"{_section.Describe("ready")} must have exactly one of 'http', 'tcp' or 'grpc'");
             return ReadyProbeSpec.Tcp;
         }
 
-        if (ready.Has("tcp"))
+        // The mesh pipes a tcp service's bytes without looking at them; nothing says the service speaks HTTP at all.
+        if (protocol == ServiceProtocol.Tcp && probes[0] != "tcp")
         {
-            // 'tcp: false' would mean "no probe", which the mesh does not offer: traffic waits for readiness.
-            if (ready.Bool("tcp") == false)
-            {
-                Report(ready.Field("tcp")!.Value.Value, $"{ready.Describe("tcp")} must be true");
-            }
-
+            Report(ready.KeyNode(probes[0])!, $"service '{_name}' has protocol tcp: it speaks no HTTP, so 'ready' must be {{ tcp: true }}");
             return ReadyProbeSpec.Tcp;
         }
 
+        return probes[0] switch
+        {
+            "tcp" => ReadTcpReady(ready),
+            "grpc" => ReadGrpcReady(ready),
+            _ => ReadHttpReady(ready),
+        };
+    }
+
+    private ReadyProbeSpec ReadTcpReady(ManifestSection ready)
+    {
+        // 'tcp: false' would mean "no probe", which the mesh does not offer: traffic waits for readiness.
+        if (ready.Bool("tcp") == false)
+        {
+            Report(ready.Field("tcp")!.Value.Value, $"{ready.Describe("tcp")} must be true");
+        }
+
+        return ReadyProbeSpec.Tcp;
+    }
+
+    private ReadyProbeSpec ReadHttpReady(ManifestSection ready)
+    {
         if (ready.Text("http") is not { } path)
         {
             return ReadyProbeSpec.Tcp;
@@ -364,10 +421,54 @@ internal sealed class ServiceSpecReader
         return new ReadyProbeSpec(ReadyKind.Http, path);
     }
 
-    private ManifestSection OpenRoutes()
+    private ReadyProbeSpec ReadGrpcReady(ManifestSection ready)
     {
-        var mapping = _section.Mapping("routes", "a mapping with 'hosts' and/or 'paths'");
+        // Like 'tcp: false', 'grpc: false' would mean "no probe".
+        var enabled = ready.Bool("grpc");
+        if (enabled == false)
+        {
+            Report(ready.Field("grpc")!.Value.Value, $"{ready.Describe("grpc")} must be true");
+        }
+
+        var service = ReadHealthCheckService(ready);
+        return enabled == true ? new ReadyProbeSpec(ReadyKind.Grpc, GrpcService: service) : ReadyProbeSpec.Tcp;
+    }
+
+    /// <summary>The name asked for in <c>grpc.health.v1.Health/Check</c>; null (the server as a whole) when absent or invalid (reported).</summary>
+    private string? ReadHealthCheckService(ManifestSection ready)
+    {
+        if (ready.Scalar("service", GrpcServiceName) is not { Value: { } name } node)
+        {
+            return null;
+        }
+
+        if (name.Length == 0)
+        {
+            // gRPC health checks ask for "" to mean the whole server; here that is said by leaving 'service' out.
+            Report(node, $"{ready.Describe("service")} is empty; leave it out to check the server as a whole");
+            return null;
+        }
+
+        if (!ManifestValues.IsValidGrpcServiceName(name))
+        {
+            Report(node, $"{ready.Describe("service")} must be {GrpcServiceName}");
+            return null;
+        }
+
+        return name;
+    }
+
+    private ManifestSection OpenRoutes(ServiceProtocol? protocol)
+    {
         var owner = $"in routes of service '{_name}'";
+        if (protocol == ServiceProtocol.Tcp && _section.KeyNode("routes") is { } key)
+        {
+            // One message says it all; the routes themselves are not read.
+            Report(key, $"service '{_name}' has protocol tcp: it is reached on its mesh port only, so 'routes' does not apply");
+            return new ManifestSection(null, owner, owner, RouteKeys, _diagnostics);
+        }
+
+        var mapping = _section.Mapping("routes", "a mapping with 'hosts', 'paths' and/or 'grpc'");
         return new ManifestSection(mapping, owner, owner, RouteKeys, _diagnostics);
     }
 
@@ -405,6 +506,24 @@ internal sealed class ServiceSpecReader
         }
 
         return paths.ToImmutable();
+    }
+
+    private ImmutableArray<Located<string>> ReadGrpcServices(ManifestSection routes)
+    {
+        var services = ImmutableArray.CreateBuilder<Located<string>>();
+        foreach (var node in routes.Strings("grpc"))
+        {
+            if (ManifestValues.IsValidGrpcServiceName(node.Value!))
+            {
+                services.Add(new Located<string>(node.Value!, _diagnostics.At(node)));
+            }
+            else
+            {
+                Report(node, $"gRPC service '{node.Value}' of service '{_name}' is not {GrpcServiceName}");
+            }
+        }
+
+        return services.ToImmutable();
     }
 
     /// <summary>What is wrong with a path prefix, or null.</summary>

@@ -12,6 +12,7 @@ public sealed class RouteMatcher
     private readonly FrozenDictionary<int, string> _serviceByPort;
     private readonly Dictionary<string, VirtualHost> _hostByDomain;
     private readonly Dictionary<string, VirtualHost>.AlternateLookup<ReadOnlySpan<char>> _hostLookup;
+    private readonly VirtualHost? _anyHost;
 
     public RouteMatcher(RoutingSnapshot snapshot)
     {
@@ -27,8 +28,13 @@ public sealed class RouteMatcher
         }
 
         _hostLookup = _hostByDomain.GetAlternateLookup<ReadOnlySpan<char>>();
+        _hostByDomain.Remove(RoutingTable.AnyDomain, out _anyHost);
         KnownServices = [.. snapshot.Clusters.Keys.Order(StringComparer.Ordinal)];
+        KnownGrpcServices = [.. snapshot.SharedRoutes.VirtualHosts.SelectMany(v => v.Routes).Where(r => r.Grpc).Select(r => r.PathPrefix[1..]).Distinct().Order(StringComparer.Ordinal)];
     }
+
+    /// <summary>gRPC service names routed on the shared port, for UNIMPLEMENTED messages.</summary>
+    public IReadOnlyList<string> KnownGrpcServices { get; }
 
     public int SharedPort { get; }
 
@@ -46,11 +52,16 @@ public sealed class RouteMatcher
             return service;
         }
 
-        if (!_hostLookup.TryGetValue(StripPort(host), out var virtualHost))
+        if (_hostLookup.TryGetValue(StripPort(host), out var virtualHost) && MatchRoutes(virtualHost, path) is { } cluster)
         {
-            return null;
+            return cluster;
         }
 
+        return virtualHost is null && _anyHost is not null ? MatchRoutes(_anyHost, path) : null;
+    }
+
+    private static string? MatchRoutes(VirtualHost virtualHost, ReadOnlySpan<char> path)
+    {
         foreach (var route in virtualHost.Routes)
         {
             if (MatchesPrefix(path, route.PathPrefix))

@@ -14,7 +14,7 @@ public sealed record RoutingSnapshot(
     ImmutableDictionary<string, MeshCluster> Clusters);
 
 /// <summary>A port the mesh listens on: the shared port (<see cref="Service"/> null) or a service's own mesh port.</summary>
-public sealed record MeshListener(string Name, int Port, string? Service);
+public sealed record MeshListener(string Name, int Port, string? Service, MeshDev.Catalog.ServiceProtocol Protocol = MeshDev.Catalog.ServiceProtocol.Http);
 
 /// <summary>The route configuration of the shared port: virtual hosts matched by Host, then routes by path prefix.</summary>
 public sealed record RouteConfiguration(string Name, ImmutableArray<VirtualHost> VirtualHosts);
@@ -22,8 +22,11 @@ public sealed record RouteConfiguration(string Name, ImmutableArray<VirtualHost>
 /// <summary>Requests whose Host (port ignored) is one of <see cref="Domains"/> use these routes.</summary>
 public sealed record VirtualHost(string Name, ImmutableArray<string> Domains, ImmutableArray<RouteEntry> Routes);
 
-/// <summary>A path prefix (segment-aware: <c>/orders</c> matches <c>/orders/1</c>, not <c>/orders2</c>) and its cluster.</summary>
-public sealed record RouteEntry(string PathPrefix, string Cluster);
+/// <summary>
+/// A path prefix (segment-aware: <c>/orders</c> matches <c>/orders/1</c>, not <c>/orders2</c>) and its cluster;
+/// <see cref="Grpc"/> marks the route of a gRPC service (<c>/shop.orders.v1.Orders</c>), as Envoy's <c>grpc: {}</c> match does.
+/// </summary>
+public sealed record RouteEntry(string PathPrefix, string Cluster, bool Grpc = false);
 
 /// <summary>
 /// A service's upstream. While the service is not running <see cref="Endpoints"/> is empty and traffic goes to the

@@ -13,6 +13,9 @@ public sealed class RoutingTable
     /// <summary>Host names that mean "the mesh itself" on the shared port: these use the path-prefix routes.</summary>
     public static readonly ImmutableArray<string> LoopbackDomains = ["localhost", "127.0.0.1", "[::1]", ""];
 
+    /// <summary>The domain of the virtual host that routes gRPC calls by service name whatever their :authority.</summary>
+    public const string AnyDomain = "*";
+
     private readonly Lock _gate = new();
     private volatile RoutingSnapshot _current;
 
@@ -63,21 +66,30 @@ public sealed class RoutingTable
         listeners.Add(new MeshListener("shared", manifest.Mesh.HttpPort, Service: null));
         foreach (var service in manifest.Services)
         {
-            listeners.Add(new MeshListener(service.Name, service.MeshPort, service.Name));
+            listeners.Add(new MeshListener(service.Name, service.MeshPort, service.Name, service.Protocol));
         }
 
+        // TCP services are reached on their mesh port only: no Host, path or gRPC routes.
+        var httpServices = manifest.Services.Where(s => s.Protocol == ServiceProtocol.Http).ToArray();
         var virtualHosts = ImmutableArray.CreateBuilder<VirtualHost>();
-        foreach (var service in manifest.Services)
+        foreach (var service in httpServices)
         {
             virtualHosts.Add(new VirtualHost(service.Name, [.. service.AllHosts], [new RouteEntry("/", service.Name)]));
         }
 
-        // Path prefixes apply when the request is addressed to the mesh itself (localhost, 127.0.0.1); longest first.
-        var pathRoutes = manifest.Services
+        // gRPC services by name, then path prefixes, apply when the request is addressed to the mesh itself
+        // (localhost, 127.0.0.1); longest first. gRPC routes also apply whatever the :authority (a gRPC client
+        // usually names the host it dialled), through a wildcard virtual host that holds nothing else.
+        var grpcRoutes = httpServices
+            .SelectMany(s => s.GrpcServices.Select(g => new RouteEntry("/" + g, s.Name, Grpc: true)))
+            .ToImmutableArray();
+        var pathRoutes = httpServices
             .SelectMany(s => s.Paths.Select(p => new RouteEntry(p.TrimEnd('/'), s.Name)))
+            .Concat(grpcRoutes)
             .OrderByDescending(r => r.PathPrefix.Length)
             .ToImmutableArray();
         virtualHosts.Add(new VirtualHost("mesh", LoopbackDomains, pathRoutes));
+        virtualHosts.Add(new VirtualHost("grpc", [AnyDomain], grpcRoutes));
 
         var clusters = manifest.Services.ToImmutableDictionary(
             s => s.Name,

@@ -11,6 +11,7 @@ public static class ReadinessProbe
     public static IReadinessProbe For(ReadyProbeSpec spec) => spec.Kind switch
     {
         ReadyKind.Http => new HttpReadinessProbe(spec.HttpPath ?? "/"),
+        ReadyKind.Grpc => new GrpcHealthProbe(spec.GrpcService),
         _ => TcpReadinessProbe.Instance,
     };
 }

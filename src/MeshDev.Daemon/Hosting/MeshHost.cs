@@ -10,6 +10,7 @@ using MeshDev.Proxy.Listeners;
 using MeshDev.Routing;
 using MeshDev.Runtime;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -104,9 +105,18 @@ public sealed class MeshHost : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.AllowAlternateSchemes = true; // see H2cPriorKnowledge
+            var logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<TcpServiceProxy>();
             foreach (var listener in routing.Current.Listeners)
             {
-                kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.UseH2cPriorKnowledge());
+                if (listener.Protocol == ServiceProtocol.Tcp)
+                {
+                    var tcp = new TcpServiceProxy(activator.Find(listener.Service!)!, logger);
+                    kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.Run(tcp.HandleAsync));
+                }
+                else
+                {
+                    kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.UseH2cPriorKnowledge());
+                }
             }
 
             kestrel.Listen(IPAddress.Loopback, 0); // control API, on a port picked by the OS

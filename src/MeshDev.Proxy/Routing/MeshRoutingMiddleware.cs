@@ -45,29 +45,61 @@ public sealed partial class MeshRoutingMiddleware
         var service = matcher.Match(context.Connection.LocalPort, request.Host.Value, request.Path.Value);
         var activator = service is null ? null : _activator.Find(service);
         var endpoint = service is null ? null : _endpoints.Find(service);
+        var grpc = GrpcResponses.IsGrpc(request);
         if (activator is null || endpoint is null)
         {
             LogNoRoute(_logger, request.Host.Value, request.Path.Value);
-            await ProblemResponses.WriteNoRouteAsync(context, matcher.KnownServices, matcher.SharedPort).ConfigureAwait(false);
+            await (grpc
+                ? GrpcResponses.WriteUnimplementedAsync(context, matcher.KnownGrpcServices)
+                : ProblemResponses.WriteNoRouteAsync(context, matcher.KnownServices, matcher.SharedPort)).ConfigureAwait(false);
             return;
         }
 
-        ActivityLease lease;
+        if (!activator.TryAcquire(out var lease))
+        {
+            if (await WaitForLaunchAsync(context, activator, grpc).ConfigureAwait(false) is not { } acquired)
+            {
+                return; // the answer (an error) is written, or the client left
+            }
+
+            lease = acquired;
+        }
+
+        await ForwardAsync(context, activator, endpoint, lease, grpc).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The slow path: the service is launching (or failed). Returns the lease, or null once an error answer was
+    /// written. A gRPC call's own deadline (<c>grpc-timeout</c>) caps its wait.
+    /// </summary>
+    private static async Task<ActivityLease?> WaitForLaunchAsync(HttpContext context, ServiceActivator activator, bool grpc)
+    {
+        var deadline = grpc ? GrpcResponses.ParseTimeout(context.Request.Headers["grpc-timeout"]) : null;
+        using var timeout = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        timeout?.CancelAfter(deadline!.Value);
         try
         {
-            lease = await activator.AcquireAsync(context.RequestAborted).ConfigureAwait(false);
+            return await activator.AcquireAsync(timeout?.Token ?? context.RequestAborted).ConfigureAwait(false);
         }
         catch (ServiceUnavailableException ex)
         {
-            await ProblemResponses.WriteUnavailableAsync(context, ex).ConfigureAwait(false);
-            return;
+            await (grpc ? GrpcResponses.WriteUnavailableAsync(context, ex) : ProblemResponses.WriteUnavailableAsync(context, ex)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested && timeout is not null)
+        {
+            await GrpcResponses.WriteAsync(context, GrpcResponses.DeadlineExceeded,
+                $"deadline exceeded while waiting for service '{activator.Service.Name}' to start ({activator.State.ToString().ToLowerInvariant()})").ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client left while waiting; the launch goes on for everyone else.
-            return;
         }
 
+        return null;
+    }
+
+    private async Task ForwardAsync(HttpContext context, ServiceActivator activator, Endpoint endpoint, ActivityLease lease, bool grpc)
+    {
         using (lease)
         {
             context.Features.Set(new MeshRequestFeature(activator.Service.Name, lease.Endpoint));
@@ -82,8 +114,10 @@ public sealed partial class MeshRoutingMiddleware
                 activator.ReportUnreachable();
             }
 
-            await ProblemResponses.WriteUpstreamErrorAsync(context, activator.Service.Name,
-                $"{error.Error} while forwarding to {lease.Endpoint}: {error.Exception?.Message ?? "no response"}").ConfigureAwait(false);
+            var detail = $"{error.Error} while forwarding to {lease.Endpoint}: {error.Exception?.Message ?? "no response"}";
+            await (grpc
+                ? GrpcResponses.WriteAsync(context, GrpcResponses.Unavailable, $"service '{activator.Service.Name}' did not answer: {detail}")
+                : ProblemResponses.WriteUpstreamErrorAsync(context, activator.Service.Name, detail)).ConfigureAwait(false);
         }
     }
 

@@ -4,7 +4,7 @@ namespace MeshDev.Core.Tests.Catalog;
 
 public sealed class ManifestLoaderTests : IDisposable
 {
-    private const string Services = "(expected one of: runtime, command, args, env, workingDir, project, port, meshPort, url, ready, routes, idleTimeout, startTimeout, stopGracePeriod, httpProxy)";
+    private const string Services = "(expected one of: runtime, command, args, env, workingDir, project, port, meshPort, protocol, url, ready, routes, idleTimeout, startTimeout, stopGracePeriod, httpProxy)";
     private const string DnsLabel = "must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
 
     // Holds the files a manifest may point at (workingDir, project); deleted after each test.
@@ -28,6 +28,7 @@ public sealed class ManifestLoaderTests : IDisposable
         const string Yaml = """
             mesh:
               http: 16000
+              xds: 16010
               portRange: 16100-16199
             services:
               orders:
@@ -64,7 +65,7 @@ public sealed class ManifestLoaderTests : IDisposable
 
         Assert.Equal(_manifestPath, manifest.FilePath);
         Assert.Equal(_directory, manifest.Directory);
-        Assert.Equal(new MeshSettings { HttpPort = 16000, PortRangeStart = 16100, PortRangeEnd = 16199 }, manifest.Mesh);
+        Assert.Equal(new MeshSettings { HttpPort = 16000, XdsPort = 16010, PortRangeStart = 16100, PortRangeEnd = 16199 }, manifest.Mesh);
         Assert.Equal(["orders", "catalog", "legacy", "tools"], manifest.Services.Select(s => s.Name));
 
         var orders = manifest.Services[0];
@@ -84,7 +85,9 @@ public sealed class ManifestLoaderTests : IDisposable
         Assert.Equal(TimeSpan.FromMinutes(2), orders.StartTimeout);
         Assert.Equal(TimeSpan.FromMilliseconds(500), orders.StopGracePeriod);
         Assert.True(orders.HttpProxy);
-        Assert.Equal(new SourceLocation(_manifestPath, 5, 3), orders.Location);
+        Assert.Equal(ServiceProtocol.Http, orders.Protocol);
+        Assert.Empty(orders.GrpcServices);
+        Assert.Equal(new SourceLocation(_manifestPath, 6, 3), orders.Location);
 
         var catalog = manifest.Services[1];
         Assert.Equal(RuntimeKind.Process, catalog.Runtime);
@@ -93,7 +96,7 @@ public sealed class ManifestLoaderTests : IDisposable
         Assert.Equal(Path.Combine(_directory, "src", "Catalog"), catalog.WorkingDir); // a project runs from its own folder
         Assert.Equal(8081, catalog.Port);
         Assert.Equal(Timeout.InfiniteTimeSpan, catalog.IdleTimeout);
-        Assert.Equal(new SourceLocation(_manifestPath, 21, 3), catalog.Location);
+        Assert.Equal(new SourceLocation(_manifestPath, 22, 3), catalog.Location);
 
         var legacy = manifest.Services[2];
         Assert.Equal(RuntimeKind.Remote, legacy.Runtime);
@@ -121,6 +124,69 @@ public sealed class ManifestLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Grpc_routes_grpc_readiness_and_tcp_services_parse()
+    {
+        const string Yaml = """
+            mesh:
+              xds: 15020
+              portRange: 15000-15029
+            services:
+              orders:
+                command: ./orders
+                ready: { grpc: true, service: shop.orders.v1.Orders }
+                routes:
+                  hosts: [db]
+                  grpc: [shop.orders.v1.Orders, _internal.Admin_V2, Greeter, shop.orders.v1.Orders]
+              billing:
+                command: ./billing
+                protocol: http
+                ready: { grpc: TRUE }
+                routes: { grpc: [shop.orders.v1.OrdersAdmin, Shop.Orders.V1.Orders] }
+              db:
+                command: ./db
+                protocol: tcp
+                ready: { tcp: true }
+              cache:
+                runtime: remote
+                url: http://127.0.0.1:6379
+                protocol: tcp
+            """;
+
+        var manifest = ManifestLoader.Parse(Yaml, _manifestPath);
+
+        Assert.Equal(new MeshSettings { XdsPort = 15020, PortRangeStart = 15000, PortRangeEnd = 15029 }, manifest.Mesh);
+
+        var orders = manifest.Find("orders")!;
+        Assert.Equal(ServiceProtocol.Http, orders.Protocol);
+        Assert.Equal(new ReadyProbeSpec(ReadyKind.Grpc, GrpcService: "shop.orders.v1.Orders"), orders.Ready);
+        Assert.Equal(new[] { "shop.orders.v1.Orders", "_internal.Admin_V2", "Greeter", "shop.orders.v1.Orders" }, orders.GrpcServices);
+        Assert.Equal(new[] { "db" }, orders.Hosts); // a tcp service has no Host routing, so its name is free for others
+
+        // Protobuf names are case-sensitive: a different case is a different gRPC service.
+        var billing = manifest.Find("billing")!;
+        Assert.Equal(ServiceProtocol.Http, billing.Protocol);
+        Assert.Equal(new ReadyProbeSpec(ReadyKind.Grpc), billing.Ready);
+        Assert.Null(billing.Ready.GrpcService);
+        Assert.Equal(new[] { "shop.orders.v1.OrdersAdmin", "Shop.Orders.V1.Orders" }, billing.GrpcServices);
+
+        var db = manifest.Find("db")!;
+        Assert.Equal(ServiceProtocol.Tcp, db.Protocol);
+        Assert.Equal(ReadyProbeSpec.Tcp, db.Ready);
+        Assert.Empty(db.Hosts);
+        Assert.Empty(db.GrpcServices);
+
+        var cache = manifest.Find("cache")!;
+        Assert.Equal(ServiceProtocol.Tcp, cache.Protocol);
+        Assert.Equal(ReadyProbeSpec.Tcp, cache.Ready);
+
+        // The range holds mesh.http (15000) and mesh.xds (15020); neither is handed out.
+        var assigned = manifest.Services.Select(s => s.MeshPort).ToList();
+        Assert.All(assigned, port => Assert.InRange(port, 15001, 15029));
+        Assert.DoesNotContain(15020, assigned);
+        Assert.Equal(assigned.Count, assigned.Distinct().Count());
+    }
+
+    [Fact]
     public void Defaults_apply_when_the_mesh_section_is_absent_or_empty()
     {
         var absent = ManifestLoader.Parse("services:\n  orders:\n    command: ./orders\n", _manifestPath);
@@ -128,6 +194,9 @@ public sealed class ManifestLoaderTests : IDisposable
 
         Assert.Equal(new MeshSettings(), absent.Mesh);
         Assert.Equal(new MeshSettings(), empty.Mesh);
+        Assert.Equal(MeshSettings.DefaultXdsPort, absent.Mesh.XdsPort);
+        Assert.Equal(ServiceProtocol.Http, absent.Services[0].Protocol);
+        Assert.Empty(absent.Services[0].GrpcServices);
         Assert.InRange(absent.Services[0].MeshPort, MeshSettings.DefaultPortRangeStart, MeshSettings.DefaultPortRangeEnd);
         Assert.Equal(absent.Services[0].MeshPort, empty.Services[0].MeshPort);
     }
@@ -260,13 +329,33 @@ public sealed class ManifestLoaderTests : IDisposable
 
         // mesh
         {
-            "mesh:\n  xds: 15010\nservices:\n  orders:\n    command: ./orders\n",
-            ["2:3: unknown key 'xds' in mesh (expected one of: http, portRange)"]
+            "mesh:\n  admin: 15020\nservices:\n  orders:\n    command: ./orders\n",
+            ["2:3: unknown key 'admin' in mesh (expected one of: http, xds, portRange)"]
         },
-        { "mesh: 15000\nservices:\n  orders:\n    command: ./orders\n", ["1:7: 'mesh' must be a mapping with 'http' and/or 'portRange'"] },
+        { "mesh: 15000\nservices:\n  orders:\n    command: ./orders\n", ["1:7: 'mesh' must be a mapping with 'http', 'xds' and/or 'portRange'"] },
         {
             "mesh:\n  http: 99999\nservices:\n  orders:\n    command: ./orders\n",
             ["2:9: 'http' in mesh must be a number from 1 to 65535"]
+        },
+        {
+            "mesh:\n  xds: 0\nservices:\n  orders:\n    command: ./orders\n",
+            ["2:8: 'xds' in mesh must be a number from 1 to 65535"]
+        },
+        {
+            "mesh:\n  xds: [15010]\nservices:\n  orders:\n    command: ./orders\n",
+            ["2:8: 'xds' in mesh must be a number from 1 to 65535"]
+        },
+        {
+            "mesh:\n  xds: 15000\nservices:\n  orders:\n    command: ./orders\n",
+            ["2:8: xds port 15000 in mesh is the shared port (mesh.http)"]
+        },
+        {
+            "mesh:\n  http: 8000\n  xds: 8000\nservices:\n  orders:\n    command: ./orders\n",
+            ["3:8: xds port 8000 in mesh is the shared port (mesh.http)"]
+        },
+        {
+            "mesh:\n  http: 15010\nservices:\n  orders:\n    command: ./orders\n",
+            ["2:9: http port 15010 in mesh is the xds port (mesh.xds, default 15010); set mesh.xds to another port"]
         },
         {
             "mesh:\n  portRange: 15100\nservices:\n  orders:\n    command: ./orders\n",
@@ -381,6 +470,21 @@ public sealed class ManifestLoaderTests : IDisposable
             ["6:15: meshPort 8000 of service 'orders' is the shared port (mesh.http)"]
         },
         {
+            "services:\n  orders:\n    command: ./orders\n    meshPort: 15010\n",
+            ["4:15: meshPort 15010 of service 'orders' is the xds port (mesh.xds)"]
+        },
+        {
+            "mesh:\n  xds: 15200\nservices:\n  orders:\n    command: ./orders\n    meshPort: 15200\n  billing:\n    command: ./billing\n    port: 15200\n",
+            [
+                "6:15: meshPort 15200 of service 'orders' is the xds port (mesh.xds)",
+                "9:11: port 15200 of service 'billing' is the xds port (mesh.xds)",
+            ]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    port: 15010\n",
+            ["4:11: port 15010 of service 'orders' is the xds port (mesh.xds)"]
+        },
+        {
             "services:\n  orders:\n    command: ./orders\n    port: 15101\n    meshPort: 15101\n",
             ["4:11: port 15101 of service 'orders' is also its meshPort"]
         },
@@ -423,21 +527,60 @@ public sealed class ManifestLoaderTests : IDisposable
             ["4:10: url port 15000 of service 'legacy' is the shared port (mesh.http)"]
         },
         {
+            "services:\n  legacy:\n    runtime: remote\n    url: http://127.0.0.1:15010\n",
+            ["4:10: url port 15010 of service 'legacy' is the xds port (mesh.xds)"]
+        },
+        {
             "services:\n  orders:\n    command: ./orders\n    url: http://127.0.0.1:9000\n",
             ["4:5: 'url' of service 'orders' is only for runtime remote"]
         },
 
         // ready
         {
-            "services:\n  orders:\n    command: ./orders\n    ready: { grpc: true }\n",
+            "services:\n  orders:\n    command: ./orders\n    ready: { exec: true }\n",
             [
-                "4:12: 'ready' of service 'orders' must have exactly one of 'http' or 'tcp'",
-                "4:14: unknown key 'grpc' in ready of service 'orders' (expected one of: http, tcp)",
+                "4:12: 'ready' of service 'orders' must have exactly one of 'http', 'tcp' or 'grpc'",
+                "4:14: unknown key 'exec' in ready of service 'orders' (expected one of: http, tcp, grpc, service)",
             ]
         },
         {
             "services:\n  orders:\n    command: ./orders\n    ready: { http: /healthz, tcp: true }\n",
-            ["4:12: 'ready' of service 'orders' must have exactly one of 'http' or 'tcp'"]
+            ["4:12: 'ready' of service 'orders' must have exactly one of 'http', 'tcp' or 'grpc'"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    ready: { grpc: true, tcp: true }\n",
+            ["4:12: 'ready' of service 'orders' must have exactly one of 'http', 'tcp' or 'grpc'"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    ready: {}\n",
+            ["4:12: 'ready' of service 'orders' must have exactly one of 'http', 'tcp' or 'grpc'"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    ready: { grpc: false }\n",
+            ["4:20: 'grpc' in ready of service 'orders' must be true"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    ready: { grpc: yes }\n",
+            ["4:20: 'grpc' in ready of service 'orders' must be true or false"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    ready: { grpc: true, service: shop..Orders }\n",
+            ["4:35: 'service' in ready of service 'orders' must be a fully-qualified protobuf service name like shop.orders.v1.Orders"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    ready: { grpc: true, service: \"\" }\n",
+            ["4:35: 'service' in ready of service 'orders' is empty; leave it out to check the server as a whole"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    ready: { http: /healthz, service: shop.orders.v1.Orders }\n",
+            ["4:30: 'service' in ready of service 'orders' is only for { grpc: true }"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    ready: { service: shop.orders.v1.Orders }\n",
+            [
+                "4:12: 'ready' of service 'orders' must have exactly one of 'http', 'tcp' or 'grpc'",
+                "4:14: 'service' in ready of service 'orders' is only for { grpc: true }",
+            ]
         },
         {
             "services:\n  orders:\n    command: ./orders\n    ready: { http: healthz }\n",
@@ -449,13 +592,39 @@ public sealed class ManifestLoaderTests : IDisposable
         },
         {
             "services:\n  orders:\n    command: ./orders\n    ready: http\n",
-            ["4:12: 'ready' of service 'orders' must be { http: /path } or { tcp: true }"]
+            ["4:12: 'ready' of service 'orders' must be { http: /path }, { grpc: true } or { tcp: true }"]
         },
 
         // routes
         {
-            "services:\n  orders:\n    command: ./orders\n    routes:\n      grpc: [shop.Orders]\n",
-            ["5:7: unknown key 'grpc' in routes of service 'orders' (expected one of: hosts, paths)"]
+            "services:\n  orders:\n    command: ./orders\n    routes:\n      methods: [GET]\n",
+            ["5:7: unknown key 'methods' in routes of service 'orders' (expected one of: hosts, paths, grpc)"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    routes: [orders-api]\n",
+            ["4:13: 'routes' of service 'orders' must be a mapping with 'hosts', 'paths' and/or 'grpc'"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    routes:\n      grpc: shop.orders.v1.Orders\n",
+            ["5:13: 'grpc' in routes of service 'orders' must be a list"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    routes:\n      grpc: [shop..Orders, 1shop.Orders, .shop.Orders, shop.orders/v1, shop-orders.Orders]\n",
+            [
+                "5:14: gRPC service 'shop..Orders' of service 'orders' is not a fully-qualified protobuf service name like shop.orders.v1.Orders",
+                "5:28: gRPC service '1shop.Orders' of service 'orders' is not a fully-qualified protobuf service name like shop.orders.v1.Orders",
+                "5:42: gRPC service '.shop.Orders' of service 'orders' is not a fully-qualified protobuf service name like shop.orders.v1.Orders",
+                "5:56: gRPC service 'shop.orders/v1' of service 'orders' is not a fully-qualified protobuf service name like shop.orders.v1.Orders",
+                "5:72: gRPC service 'shop-orders.Orders' of service 'orders' is not a fully-qualified protobuf service name like shop.orders.v1.Orders",
+            ]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    routes:\n      grpc: [\"shop.Orders\\n\"]\n",
+            ["5:14: gRPC service 'shop.Orders\n' of service 'orders' is not a fully-qualified protobuf service name like shop.orders.v1.Orders"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    routes: { grpc: [shop.orders.v1.Orders] }\n  billing:\n    command: ./billing\n    routes: { grpc: [shop.billing.v1.Billing, shop.orders.v1.Orders] }\n",
+            ["7:47: gRPC service 'shop.orders.v1.Orders' of service 'billing' is already routed to service 'orders'"]
         },
         {
             "services:\n  orders:\n    command: ./orders\n    routes:\n      hosts: shop\n",
@@ -490,6 +659,37 @@ public sealed class ManifestLoaderTests : IDisposable
         {
             "services:\n  orders:\n    command: ./orders\n    routes: { paths: [/orders] }\n  billing:\n    command: ./billing\n    routes: { paths: [/Orders/] }\n",
             ["7:23: path '/Orders/' of service 'billing' is already routed to service 'orders'"]
+        },
+
+        // protocol
+        {
+            "services:\n  db:\n    command: ./db\n    protocol: udp\n",
+            ["4:15: unknown protocol 'udp' (expected http or tcp)"]
+        },
+        {
+            "services:\n  db:\n    command: ./db\n    protocol: TCP\n",
+            ["4:15: unknown protocol 'TCP' (expected http or tcp)"]
+        },
+        {
+            "services:\n  db:\n    command: ./db\n    protocol: [tcp]\n",
+            ["4:15: 'protocol' of service 'db' must be http or tcp"]
+        },
+        {
+            "services:\n  db:\n    command: ./db\n    protocol: tcp\n    routes:\n      hosts: [postgres]\n      grpc: [not..checked]\n",
+            ["5:5: service 'db' has protocol tcp: it is reached on its mesh port only, so 'routes' does not apply"]
+        },
+        {
+            "services:\n  db:\n    command: ./db\n    protocol: tcp\n    ready: { http: /healthz }\n",
+            ["5:14: service 'db' has protocol tcp: it speaks no HTTP, so 'ready' must be { tcp: true }"]
+        },
+        {
+            "services:\n  db:\n    command: ./db\n    protocol: tcp\n    ready: { grpc: true }\n",
+            ["5:14: service 'db' has protocol tcp: it speaks no HTTP, so 'ready' must be { tcp: true }"]
+        },
+        {
+            // The tcp service claims no host, but an http service's implicit hosts still count.
+            "services:\n  db:\n    command: ./db\n    protocol: tcp\n  orders:\n    command: ./orders\n  gateway:\n    command: ./gateway\n    routes: { hosts: [db, orders] }\n",
+            ["9:27: host 'orders' of service 'gateway' is already routed to service 'orders'"]
         },
 
         // Durations and flags

@@ -68,6 +68,30 @@ public sealed class MeshPortAssignerTests
     }
 
     [Fact]
+    public void The_xds_port_is_never_handed_out()
+    {
+        var natural = Assign(Services("orders"))["orders"];
+        var mesh = new MeshSettings { XdsPort = natural };
+
+        var ports = Assign(Services("orders"), mesh);
+
+        Assert.Equal(natural + 1, ports["orders"]);
+    }
+
+    [Fact]
+    public void A_range_holding_only_the_shared_and_xds_ports_has_no_room()
+    {
+        var mesh = new MeshSettings { HttpPort = 20000, XdsPort = 20001, PortRangeStart = 20000, PortRangeEnd = 20001 };
+        var diagnostics = new ManifestDiagnostics("/m/meshdev.yaml");
+
+        var result = MeshPortAssigner.Assign(Services("orders"), mesh, diagnostics);
+
+        Assert.Equal(["/m/meshdev.yaml:3:3: no free mesh port left in portRange 20000-20001 for service 'orders'; widen mesh.portRange or give the service a meshPort"],
+            diagnostics.Errors.Select(e => e.ToString()));
+        Assert.Equal(0, result[0].MeshPort);
+    }
+
+    [Fact]
     public void Every_service_gets_a_distinct_port_in_the_range()
     {
         var mesh = new MeshSettings { PortRangeStart = 20000, PortRangeEnd = 20009 };

@@ -10,7 +10,8 @@ public sealed class RouteMatcherTests
     private static readonly MeshManifest Manifest = new("/tmp/meshdev.yaml", new MeshSettings { HttpPort = 15000 },
     [
         Service("frontend", 15101, hosts: ["shop"], paths: ["/shop"]),
-        Service("orders", 15102, paths: ["/orders", "/api/orders"]),
+        Service("orders", 15102, paths: ["/orders", "/api/orders"]) with { GrpcServices = ["shop.orders.v1.Orders"] },
+        Service("db", 15105) with { Protocol = ServiceProtocol.Tcp },
         Service("order-history", 15103, paths: ["/orders/history"]),
         Service("inventory", 15104),
     ]);
@@ -44,6 +45,12 @@ public sealed class RouteMatcherTests
     [InlineData(15000, "localhost", "/orders/history/2", "order-history")]
     [InlineData(15000, "[::1]:15000", "/api/orders", "orders")]
     [InlineData(15000, "", "/shop/cart", "frontend")]
+    // gRPC by service name: on the mesh's own address, and whatever the :authority when it names no service.
+    [InlineData(15000, "127.0.0.1:15000", "/shop.orders.v1.Orders/Get", "orders")]
+    [InlineData(15000, "orders.example.com:443", "/shop.orders.v1.Orders/Get", "orders")]
+    [InlineData(15000, "shop", "/shop.orders.v1.Orders/Get", "frontend")] // a Host that names a service wins
+    // A TCP service is reached on its mesh port only.
+    [InlineData(15105, "", "/", "db")]
     public void Matches(int port, string host, string path, string expected) =>
         Assert.Equal(expected, Matcher.Match(port, host, path));
 
@@ -53,12 +60,18 @@ public sealed class RouteMatcherTests
     [InlineData("127.0.0.1:15000", "/ordersx")]   // prefix is per segment
     [InlineData("127.0.0.1:15000", "/")]
     [InlineData("localhost", "/inventory")]       // inventory has no path route
+    [InlineData("127.0.0.1:15000", "/shop.orders.v1.Payments/Pay")]
+    [InlineData("db", "/")]                       // TCP services have no Host route
     public void Does_not_match(string host, string path) =>
         Assert.Null(Matcher.Match(15000, host, path));
 
     [Fact]
     public void Knows_all_services_for_error_messages() =>
-        Assert.Equal(["frontend", "inventory", "order-history", "orders"], Matcher.KnownServices);
+        Assert.Equal(["db", "frontend", "inventory", "order-history", "orders"], Matcher.KnownServices);
+
+    [Fact]
+    public void Knows_grpc_services_for_unimplemented_messages() =>
+        Assert.Equal(["shop.orders.v1.Orders"], Matcher.KnownGrpcServices);
 
     [Fact]
     public void Stopped_service_keeps_its_route_and_cluster_points_back_at_the_activator()
@@ -84,11 +97,16 @@ public sealed class RouteMatcherTests
     public void Snapshot_is_envoy_shaped()
     {
         var snapshot = new RoutingTable(Manifest).Current;
-        Assert.Equal([15000, 15101, 15102, 15103, 15104], snapshot.Listeners.Select(l => l.Port));
+        Assert.Equal([15000, 15101, 15102, 15105, 15103, 15104], snapshot.Listeners.Select(l => l.Port));
+        Assert.Equal(ServiceProtocol.Tcp, snapshot.Listeners.Single(l => l.Service == "db").Protocol);
         Assert.Null(snapshot.Listeners[0].Service);
         var orders = snapshot.SharedRoutes.VirtualHosts.Single(v => v.Name == "orders");
         Assert.Equal(["orders", "orders.localhost"], orders.Domains.ToArray());
         var mesh = snapshot.SharedRoutes.VirtualHosts.Single(v => v.Name == "mesh");
-        Assert.Equal("/orders/history", mesh.Routes[0].PathPrefix);
+        Assert.Equal(["/shop.orders.v1.Orders", "/orders/history", "/api/orders", "/orders", "/shop"], mesh.Routes.Select(r => r.PathPrefix));
+        Assert.True(mesh.Routes[0].Grpc);
+        var grpc = snapshot.SharedRoutes.VirtualHosts.Single(v => v.Name == "grpc");
+        Assert.Equal(["*"], grpc.Domains.ToArray());
+        Assert.DoesNotContain(snapshot.SharedRoutes.VirtualHosts, v => v.Name == "db");
     }
 }
