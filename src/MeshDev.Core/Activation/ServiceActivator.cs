@@ -28,6 +28,7 @@ public sealed class ServiceActivator : IAsyncDisposable
     // Read without the lock on the hot path: non-null exactly while requests may go straight through.
     private volatile ReadyEndpoint? _ready;
     private int _inFlight;
+    private long _requests;
     private long _lastActivity;
 
     private ServiceState _state = ServiceState.Stopped;
@@ -70,6 +71,9 @@ public sealed class ServiceActivator : IAsyncDisposable
 
     public int Launches => Volatile.Read(ref _launches);
 
+    /// <summary>Requests, streams and connections that went through the mesh to this service since the mesh started.</summary>
+    public long Requests => Interlocked.Read(ref _requests);
+
     /// <summary>Requests, streams and connections open right now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -92,7 +96,7 @@ public sealed class ServiceActivator : IAsyncDisposable
             Interlocked.Increment(ref _inFlight);
             if (ReferenceEquals(_ready, ready))
             {
-                lease = new ActivityLease(this, ready.Endpoint);
+                lease = NewLease(ready.Endpoint);
                 return true;
             }
 
@@ -115,7 +119,7 @@ public sealed class ServiceActivator : IAsyncDisposable
                 {
                     case ServiceState.Ready or ServiceState.External:
                         Interlocked.Increment(ref _inFlight);
-                        return new ActivityLease(this, _ready!.Endpoint);
+                        return NewLease(_ready!.Endpoint);
                     case ServiceState.Failed when _time.GetUtcNow() < _failure!.RetryAt:
                         throw new ServiceUnavailableException(_failure, _failure.RetryAt - _time.GetUtcNow());
                     case ServiceState.Stopped or ServiceState.Failed:
@@ -198,6 +202,13 @@ public sealed class ServiceActivator : IAsyncDisposable
             _ready = null;
             Enqueue(ServiceState.External, ServiceState.Stopped, "the external instance stopped answering; the next request checks its port again");
         }
+    }
+
+    // Every lease comes through here or through the lock-free path in TryAcquire.
+    private ActivityLease NewLease(ServiceEndpoint endpoint)
+    {
+        Interlocked.Increment(ref _requests);
+        return new ActivityLease(this, endpoint);
     }
 
     internal void Release()

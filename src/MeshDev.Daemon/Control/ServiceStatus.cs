@@ -9,6 +9,7 @@ public sealed record ServiceStatus(
     int MeshPort,
     int Launches,
     int InFlight,
+    long Requests,
     string? LastError,
     IReadOnlyList<string> Hosts,
     IReadOnlyList<string> Paths);

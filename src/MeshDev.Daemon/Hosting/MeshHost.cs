@@ -167,6 +167,7 @@ public sealed class MeshHost : IAsyncDisposable
             a.Service.MeshPort,
             a.Launches,
             a.InFlight,
+            a.Requests,
             a.LastFailure?.Cause,
             [.. a.Service.AllHosts],
             [.. a.Service.Paths])).ToArray());
