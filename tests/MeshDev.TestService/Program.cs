@@ -18,6 +18,8 @@
 //   GET  /exit?code=N               -> answers "exiting with code N", then the process exits with code N (default 1)
 //                                      about 100 ms after the response has been sent (crash tests)
 //   POST /echo                      -> the request body, with the request's content type
+//   GET  /events?count=N&intervalMs=M -> server-sent events (text/event-stream), "data: event {i}" every M ms
+//   GET  /ws                        -> WebSocket that echoes every text message back until the client closes
 //
 // Flags:
 //   --port N             listen on N (overrides PORT; handy with the manifest's ${PORT} substitution in args)
@@ -109,6 +111,7 @@ if (options.IgnoreSigterm)
 }
 
 var app = builder.Build();
+app.UseWebSockets();
 
 var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 var boundPort = port.Value;
@@ -201,6 +204,48 @@ app.MapGet("/stream", async (HttpContext context, int? count, int? intervalMs) =
     catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
     {
         // The client went away mid-stream.
+    }
+});
+
+app.MapGet("/events", async (HttpContext context, int? count, int? intervalMs) =>
+{
+    context.Response.ContentType = "text/event-stream";
+    context.Response.Headers.CacheControl = "no-cache";
+    try
+    {
+        await context.Response.StartAsync(context.RequestAborted);
+        for (var i = 1; i <= Math.Max(0, count ?? 10); i++)
+        {
+            await context.Response.WriteAsync($"data: event {i}\n\n", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(Math.Max(0, intervalMs ?? 100), context.RequestAborted);
+        }
+    }
+    catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+    {
+    }
+});
+
+app.Map("/ws", async (HttpContext context) =>
+{
+    if (!context.WebSockets.IsWebSocketRequest)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return;
+    }
+
+    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+    var buffer = new byte[64 * 1024];
+    while (true)
+    {
+        var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+        if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+        {
+            await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+            return;
+        }
+
+        await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, CancellationToken.None);
     }
 });
 
