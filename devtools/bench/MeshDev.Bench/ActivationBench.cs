@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Net;
+using MeshDev.Activation;
+using MeshDev.Runtime;
+
+namespace MeshDev.Bench;
+
+/// <summary>
+/// One direct round: spawn → "listening on" line → first 200 on GET /; then, outside the measurement, the time of the
+/// service's first call to its other endpoint (GET /healthz), the counterpart of the mesh's GET / after its probe.
+/// </summary>
+internal sealed record DirectRound(double TotalMs, double ListeningMs, int Attempts, double SecondEndpointMs);
+
+/// <summary>
+/// One mesh round: GET / sent to the mesh port of the stopped service → 200, with milestones in ms after sending:
+/// the spawn, the service's "listening on" line, and readiness (spawn + the activator's own "ready in N ms", which it
+/// counts from the start of the launch, a moment before the spawn: so this is late by at most request → spawn).
+/// </summary>
+internal sealed record MeshRound(double TotalMs, double SpawnMs, double ListeningMs, double ReadyInMs)
+{
+    public double ReadyMs => SpawnMs + ReadyInMs;
+}
+
+internal sealed record ActivationResult(IReadOnlyList<DirectRound> Direct, IReadOnlyList<MeshRound> Mesh, int WarmupRounds);
+
+/// <summary>
+/// Part (a): the time to the first response through the mesh for a stopped service, against the time the same service
+/// needs from spawn to its first direct response. Rounds alternate (direct, mesh, direct, mesh…) so drift in machine
+/// load hits both alike.
+/// </summary>
+internal sealed class ActivationBench(BenchContext context, BenchMesh mesh)
+{
+    private static readonly TimeSpan RoundTimeout = TimeSpan.FromSeconds(60);
+
+    public async Task<ActivationResult> RunAsync(int rounds, int warmup, CancellationToken cancellationToken)
+    {
+        var direct = new List<DirectRound>();
+        var viaMesh = new List<MeshRound>();
+        for (var i = 0; i < warmup + rounds; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var d = RunDirect(cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            var m = await RunMeshAsync(cancellationToken).ConfigureAwait(false);
+            var label = i < warmup ? $"warm-up {i + 1}/{warmup}" : $"round {i - warmup + 1}/{rounds}";
+            Console.WriteLine($"  {label}: direct {Stats.Ms(d.TotalMs)} (listening at {Stats.Ms(d.ListeningMs)}, {d.Attempts} polls), " +
+                              $"mesh {Stats.Ms(m.TotalMs)} (spawn at {Stats.Ms(m.SpawnMs)}, listening at {Stats.Ms(m.ListeningMs)}, ready at ~{Stats.Ms(m.ReadyMs)})");
+            if (i >= warmup)
+            {
+                direct.Add(d);
+                viaMesh.Add(m);
+            }
+        }
+
+        return new ActivationResult(direct, viaMesh, warmup);
+    }
+
+    /// <summary>Spawns the service, polls GET / about every millisecond until the first 200, kills the whole process group.</summary>
+    private DirectRound RunDirect(CancellationToken cancellationToken)
+    {
+        var port = Ports.GetFreePort();
+        DirectRound? result = null;
+        Exception? failure = null;
+
+        // A dedicated thread: a blocking 1 ms poll loop must not take a thread-pool thread from the in-process mesh.
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                result = PollDirect(port, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        })
+        { IsBackground = true, Name = "direct-poll" };
+        thread.Start();
+        thread.Join();
+        return failure switch
+        {
+            null => result!,
+            OperationCanceledException or BenchException => throw failure,
+            _ => throw new BenchException($"direct round failed: {failure.Message}", failure),
+        };
+    }
+
+    private DirectRound PollDirect(int port, CancellationToken cancellationToken)
+    {
+        using var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false, ConnectTimeout = TimeSpan.FromSeconds(1) };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
+        var uri = new Uri($"http://127.0.0.1:{port}/");
+        var listeningAt = double.NaN;
+        var stopwatch = new Stopwatch();
+        var environment = new Dictionary<string, string>(context.ServiceEnvironment) { ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+        stopwatch.Start();
+        // In the mesh's working directory (the manifest's folder, the default of 'workingDir'): ASP.NET Core watches its
+        // content root, the working directory, recursively, so a big folder (the repository) costs startup time.
+        var child = context.Children.Start(context.Dotnet, [context.TestServiceDll], environment, line =>
+        {
+            if (line.StartsWith("listening on", StringComparison.Ordinal) && double.IsNaN(listeningAt))
+            {
+                listeningAt = stopwatch.Elapsed.TotalMilliseconds;
+            }
+        }, workingDirectory: context.TempDirectory);
+        try
+        {
+            var attempts = 0;
+            while (stopwatch.Elapsed < RoundTimeout)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                attempts++;
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+                    using var response = client.Send(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        var total = stopwatch.Elapsed.TotalMilliseconds;
+                        var second = Stopwatch.StartNew();
+                        using var healthzRequest = new HttpRequestMessage(HttpMethod.Get, new Uri(uri, "healthz"));
+                        using var healthz = client.Send(healthzRequest, HttpCompletionOption.ResponseContentRead, cancellationToken);
+                        return new DirectRound(total, listeningAt, attempts, second.Elapsed.TotalMilliseconds);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+
+                if (child.Process.HasExited)
+                {
+                    throw new BenchException($"the test service exited with code {child.Process.ExitCode} before answering");
+                }
+
+                Thread.Sleep(1);
+            }
+
+            throw new BenchException($"the test service did not answer within {RoundTimeout.TotalSeconds} s");
+        }
+        finally
+        {
+            context.Children.Kill(child);
+        }
+    }
+
+    private async Task<MeshRound> RunMeshAsync(CancellationToken cancellationToken)
+    {
+        var activator = mesh.Service;
+        if (activator.State != ServiceState.Stopped)
+        {
+            throw new BenchException($"the service should be stopped before a mesh round, but is {activator.State}");
+        }
+
+        using var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false };
+        using var client = new HttpClient(handler) { Timeout = RoundTimeout };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RoundTimeout);
+
+        var milestones = mesh.BeginRound();
+        using var response = await client.GetAsync(mesh.ServiceUri, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+        var total = Stopwatch.GetElapsedTime(milestones.Sent).TotalMilliseconds;
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            throw new BenchException($"the mesh answered {(int)response.StatusCode}: {body}");
+        }
+
+        await mesh.StopServiceAsync(cancellationToken).ConfigureAwait(false);
+        return new MeshRound(total, milestones.Since(milestones.Spawn), milestones.Since(milestones.Listening), milestones.ReadyInMs);
+    }
+}

@@ -1,0 +1,267 @@
+// MeshDev.Bench — the hand-run benchmark of devtools/bench (see README.md there). Not part of CI.
+//
+//   (a) activation overhead: first response through the mesh for a stopped service vs. the service's own
+//       spawn-to-first-response time, alternating rounds;
+//   (b) warm path: wrk against the service directly, through the mesh, and through nginx.
+//
+// Prints a Markdown report and writes it to devtools/bench/results.md (or --results PATH, or nowhere with --results -).
+// Everything it starts (service instances, nginx, wrk, the mesh) is stopped on exit, on failure and on SIGINT/SIGTERM.
+
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using MeshDev.Bench;
+
+// Linux only: /proc, process groups, wrk and nginx.
+[assembly: SupportedOSPlatform("linux")]
+
+return await BenchProgram.MainAsync(args).ConfigureAwait(false);
+
+namespace MeshDev.Bench
+{
+    internal sealed class BenchException(string message, Exception? inner = null) : Exception(message, inner);
+
+    internal static class BenchProgram
+    {
+        private const string Usage = """
+            usage: MeshDev.Bench [options]
+              --rounds N            activation rounds per side, after the warm-up (default 25, at least 20 for the report)
+              --warmup N            activation warm-up rounds per side, not counted (default 2)
+              --duration S          seconds per wrk run (default 5)
+              --warm-rounds N       wrk rounds per target, interleaved (default 20)
+              --warm-warmup S       seconds of the discarded wrk warm-up run per target (default 5)
+              --threads N           wrk -t (default 2)
+              --connections N       wrk -c (default 32)
+              --only activation|warm   run one part only
+              --profile-alloc       after the warm path, one extra mesh run that samples the mesh's allocations by type
+              --baseline-forwarder  a fourth warm-path target: a minimal Kestrel + YARP IHttpForwarder in this process
+              --mesh-env NAME=VALUE an environment variable for the in-process mesh host only, not for the services it
+                                    launches (repeatable), e.g. Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None
+              --label TEXT          a line in the report (e.g. the settings of a variant)
+              --results PATH        where to write the report (default devtools/bench/results.md; '-' = stdout only)
+            environment: MESHDEV_BENCH_TMP = scratch directory (run.sh sets it; else a new temporary one, deleted at the end)
+            """;
+
+        public static async Task<int> MainAsync(string[] args)
+        {
+            Options options;
+            try
+            {
+                options = Options.Parse(args);
+            }
+            catch (BenchException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
+                return 2;
+            }
+
+            if (options.Help)
+            {
+                Console.WriteLine(Usage);
+                return 0;
+            }
+
+            using var cancel = new CancellationTokenSource();
+            var signals = 0;
+            void OnSignal(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                if (Interlocked.Increment(ref signals) == 1)
+                {
+                    Console.Error.WriteLine($"\n{context.Signal}: stopping everything the bench started…");
+                    cancel.Cancel();
+                }
+            }
+
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+
+            var repositoryRoot = FindRepositoryRoot();
+            var configuration = typeof(BenchProgram).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+            var testService = Path.Combine(repositoryRoot, "tests", "MeshDev.TestService", "bin", configuration, "net10.0", "MeshDev.TestService.dll");
+            if (!File.Exists(testService))
+            {
+                Console.Error.WriteLine($"error: {testService} does not exist; build devtools/bench/MeshDev.Bench (it builds the test service too)");
+                return 1;
+            }
+
+            if (configuration != "Release")
+            {
+                Console.Error.WriteLine($"warning: this is a {configuration} build; figures are only meaningful in Release (devtools/bench/run.sh)");
+            }
+
+            var given = Environment.GetEnvironmentVariable("MESHDEV_BENCH_TMP");
+            var ownTemp = string.IsNullOrEmpty(given);
+            var temp = ownTemp ? Directory.CreateTempSubdirectory("meshdev-bench-").FullName : Path.GetFullPath(given!);
+            Directory.CreateDirectory(temp);
+
+            var children = new ChildProcesses(Path.Combine(temp, "children.pids"));
+            BenchMesh? mesh = null;
+            try
+            {
+                var context = new BenchContext(FindDotnet(), testService, temp, children, options.MeshEnvironment);
+                var machine = Machine.Describe(repositoryRoot, configuration);
+                Console.WriteLine($"MeshDev bench: {machine.Cpus} CPU(s) {machine.CpuModel}; {machine.Runtime}; commit {machine.Commit}");
+                Console.WriteLine($"  dotnet {context.Dotnet}; test service {testService}; scratch {temp}");
+
+                mesh = await BenchMesh.StartAsync(context, cancel.Token).ConfigureAwait(false);
+                Console.WriteLine($"  mesh port of the service: 127.0.0.1:{mesh.MeshPort}");
+
+                ActivationResult? activation = null;
+                if (options.Only is null or "activation")
+                {
+                    Console.WriteLine($"(a) activation overhead: {options.Warmup} warm-up + {options.Rounds} rounds each, alternating");
+                    activation = await new ActivationBench(context, mesh).RunAsync(options.Rounds, options.Warmup, cancel.Token).ConfigureAwait(false);
+                }
+
+                WarmPathResult? warm = null;
+                if (options.Only is null or "warm")
+                {
+                    Console.WriteLine($"(b) warm path: wrk -t{options.Threads} -c{options.Connections} -d{options.DurationSeconds}s, {options.WarmRounds} round(s) per target");
+                    warm = await new WarmPathBench(context, mesh).RunAsync(
+                        new WarmPathSettings(options.Threads, options.Connections, TimeSpan.FromSeconds(options.DurationSeconds), TimeSpan.FromSeconds(options.WarmWarmupSeconds), options.WarmRounds, options.ProfileAllocations, options.ForwarderBaseline),
+                        cancel.Token).ConfigureAwait(false);
+                }
+
+                var report = Report.Build(machine, options.Label, options.MeshEnvironment, activation, warm);
+                Console.WriteLine();
+                Console.WriteLine(report);
+                var resultsPath = options.Results ?? Path.Combine(repositoryRoot, "devtools", "bench", "results.md");
+                if (resultsPath != "-")
+                {
+                    await File.WriteAllTextAsync(resultsPath, report, CancellationToken.None).ConfigureAwait(false);
+                    Console.WriteLine($"written to {resultsPath}");
+                }
+
+                return 0;
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("cancelled");
+                return 130;
+            }
+            catch (Exception e) when (e is BenchException or MeshDev.Daemon.Hosting.MeshStartException or MeshDev.Catalog.ManifestException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+            finally
+            {
+                if (mesh is not null)
+                {
+                    // Stops the service instance the mesh launched (and removes its pid file).
+                    await mesh.DisposeAsync().ConfigureAwait(false);
+                }
+
+                children.KillAll();
+                if (ownTemp)
+                {
+                    try
+                    {
+                        Directory.Delete(temp, recursive: true);
+                    }
+                    catch (IOException)
+                    {
+                    }
+                }
+            }
+        }
+
+        private static string FindRepositoryRoot()
+        {
+            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "MeshDev.sln")))
+                {
+                    return directory.FullName;
+                }
+            }
+
+            throw new BenchException($"no MeshDev.sln above {AppContext.BaseDirectory}");
+        }
+
+        /// <summary>The dotnet host both the direct runs and the mesh launch the test service with.</summary>
+        private static string FindDotnet()
+        {
+            if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet")
+            {
+                return self;
+            }
+
+            if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
+            {
+                return host;
+            }
+
+            return WarmPathBench.FindOnPath("dotnet") ?? throw new BenchException("dotnet is not on PATH");
+        }
+
+        private sealed record Options
+        {
+            public int Rounds { get; init; } = 25;
+            public int Warmup { get; init; } = 2;
+            public int DurationSeconds { get; init; } = 5;
+            public int WarmRounds { get; init; } = 20;
+            public int WarmWarmupSeconds { get; init; } = 5;
+            public int Threads { get; init; } = 2;
+            public int Connections { get; init; } = 32;
+            public string? Only { get; init; }
+            public string? Label { get; init; }
+            public string? Results { get; init; }
+            public bool Help { get; init; }
+            public bool ProfileAllocations { get; init; }
+            public bool ForwarderBaseline { get; init; }
+            public IReadOnlyDictionary<string, string> MeshEnvironment { get; init; } = new Dictionary<string, string>();
+
+            public static Options Parse(string[] args)
+            {
+                var options = new Options();
+                for (var i = 0; i < args.Length; i++)
+                {
+                    string Value() => i + 1 < args.Length ? args[++i] : throw new BenchException($"{args[i]} needs a value");
+                    int Number(int min)
+                    {
+                        var name = args[i];
+                        return int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min ? n : throw new BenchException($"{name} needs a number ≥ {min}");
+                    }
+
+                    options = args[i] switch
+                    {
+                        "--rounds" => options with { Rounds = Number(1) },
+                        "--warmup" => options with { Warmup = Number(0) },
+                        "--duration" => options with { DurationSeconds = Number(1) },
+                        "--warm-rounds" => options with { WarmRounds = Number(1) },
+                        "--warm-warmup" => options with { WarmWarmupSeconds = Number(1) },
+                        "--threads" => options with { Threads = Number(1) },
+                        "--connections" => options with { Connections = Number(1) },
+                        "--only" => options with { Only = Value() is var only && only is "activation" or "warm" ? only : throw new BenchException("--only takes activation or warm") },
+                        "--label" => options with { Label = Value() },
+                        "--profile-alloc" => options with { ProfileAllocations = true },
+                        "--baseline-forwarder" => options with { ForwarderBaseline = true },
+                        "--mesh-env" => options with { MeshEnvironment = WithVariable(options.MeshEnvironment, Value()) },
+                        "--results" => options with { Results = Value() },
+                        "-h" or "--help" => options with { Help = true },
+                        var other => throw new BenchException($"unknown option '{other}'"),
+                    };
+                }
+
+                static Dictionary<string, string> WithVariable(IReadOnlyDictionary<string, string> variables, string assignment)
+                {
+                    var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+                    return equals <= 0
+                        ? throw new BenchException($"--mesh-env takes NAME=VALUE, not '{assignment}'")
+                        : new Dictionary<string, string>(variables) { [assignment[..equals]] = assignment[(equals + 1)..] };
+                }
+
+                if (options.Rounds < 20 && options.Only != "warm")
+                {
+                    Console.Error.WriteLine($"warning: {options.Rounds} activation rounds; the report asks for at least 20");
+                }
+
+                return options;
+            }
+        }
+    }
+}

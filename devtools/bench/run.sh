@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# devtools/bench/run.sh — the MeshDev benchmark, run by hand (never in CI).
+#
+#   devtools/bench/run.sh [bench options]      e.g. --rounds 30, --duration 15, --only warm, --results -
+#   devtools/bench/run.sh --help
+#
+# Installs wrk and nginx when missing (apt-get), builds devtools/bench/MeshDev.Bench in Release, runs it. The report
+# is printed and written to devtools/bench/results.md. Traffic goes to 127.0.0.1 only. Everything started here is
+# stopped at the end, on failure and on Ctrl+C / SIGTERM: the bench stops its own children and the mesh's service
+# instances; if the bench itself dies, the process groups it recorded are killed from here.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+project="$here/MeshDev.Bench/MeshDev.Bench.csproj"
+bench_dll="$here/MeshDev.Bench/bin/Release/net10.0/MeshDev.Bench.dll"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+install_tools() {
+    local missing=()
+    command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+    command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+    [ ${#missing[@]} -eq 0 ] && return 0
+
+    echo "installing ${missing[*]} with apt-get"
+    # Keep the package from starting the system-wide nginx (port 80): the bench runs its own, on a loopback port.
+    # Debian's policy-rc.d interface; only when no policy is in place already, removed right after.
+    local policy=/usr/sbin/policy-rc.d added_policy=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null && as_root chmod 755 "$policy" && added_policy=1
+    fi
+    local packages=() status=0
+    for tool in "${missing[@]}"; do
+        case $tool in
+            wrk) packages+=(wrk) ;;
+            nginx) packages+=(nginx-light) ;; # the smallest build; Debian 13 has no nginx-light, see the fallback below
+        esac
+    done
+    as_root apt-get update -qq || status=$?
+    if [ $status -eq 0 ]; then
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${packages[@]}" \
+            || DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${packages[@]/nginx-light/nginx}" \
+            || status=$?
+    fi
+    [ $added_policy -eq 1 ] && as_root rm -f "$policy"
+    if [ $status -ne 0 ]; then
+        echo "error: could not install ${missing[*]}" >&2
+        exit 1
+    fi
+}
+
+# Kills the process groups listed in a file of "pgid starttime" lines (the bench's children.pids, the mesh's pid files)
+# whose leader is still the recorded process, or whose leader is gone (Linux never reuses a pid that is still a group id).
+kill_recorded() {
+    local pgid start stat rest fields
+    while read -r pgid start _; do
+        [[ "$pgid" =~ ^[0-9]+$ ]] && [ "$pgid" -gt 1 ] || continue
+        if [ -r "/proc/$pgid/stat" ]; then
+            stat=$(<"/proc/$pgid/stat") || continue
+            rest=${stat##*") "}
+            read -r -a fields <<<"$rest"
+            [ "${fields[19]:-}" = "$start" ] || continue # the pid now belongs to an unrelated process
+        fi
+        if kill -KILL -- "-$pgid" 2>/dev/null; then
+            echo "killed leftover process group $pgid"
+        fi
+    done <"$1"
+}
+
+tmp=""
+bench_pid=""
+cleanup() {
+    trap - EXIT INT TERM HUP
+    if [ -n "$bench_pid" ] && kill -0 "$bench_pid" 2>/dev/null; then
+        kill -TERM "$bench_pid" 2>/dev/null || true
+        for _ in $(seq 1 150); do # up to 15 s for an orderly stop
+            kill -0 "$bench_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$bench_pid" 2>/dev/null || true
+        wait "$bench_pid" 2>/dev/null || true
+    fi
+    if [ -n "$tmp" ] && [ -d "$tmp" ]; then
+        for file in "$tmp/children.pids" "$tmp"/.meshdev/pids/*.pid; do
+            [ -f "$file" ] && kill_recorded "$file"
+        done
+        rm -rf "$tmp"
+    fi
+}
+on_signal() {
+    echo "run.sh: interrupted, stopping the bench" >&2
+    cleanup
+    exit 130
+}
+trap cleanup EXIT
+trap on_signal INT TERM HUP
+
+case " $* " in
+    *" --help "* | *" -h "*) ;;
+    *) install_tools ;;
+esac
+
+echo "building $project (Release)"
+dotnet build -c Release -nologo -v quiet "$project"
+
+tmp=$(mktemp -d -t meshdev-bench.XXXXXX)
+export MESHDEV_BENCH_TMP="$tmp"
+
+# In the background so that a signal reaches our trap at once; the trap asks the bench to stop (SIGTERM) and waits.
+dotnet "$bench_dll" "$@" &
+bench_pid=$!
+status=0
+wait "$bench_pid" || status=$?
+bench_pid=""
+exit $status
