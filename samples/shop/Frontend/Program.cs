@@ -1,6 +1,8 @@
-// Frontend: the entry of the shop's call chain (frontend -> orders -> inventory).
+// Frontend: the entry of the shop's call chains: frontend -> orders -> inventory (HTTP all the way) and
+// frontend -> pricing (gRPC) -> inventory (HTTP).
 //
-//   GET /         -> { service: "frontend", orders: <the answer of orders' GET /orders> }
+//   GET /         -> { service: "frontend", orders: <the answer of orders' GET /orders>,
+//                      prices: [ { sku, cents, inStock } ] (pricing's GetPrice for each SKU of the shop) }
 //   GET /shop     -> the same (the manifest routes the path prefix /shop of the mesh's shared port here)
 //   GET /whoami   -> { service, pid }
 //   GET /healthz  -> 200 "ok"                  (the mesh's readiness probe)
@@ -8,8 +10,13 @@
 // It listens where ASPNETCORE_URLS says. Orders is found through the environment variable
 // services__orders__http__0=http://127.0.0.1:{meshPort}, which MeshDev sets for every service it
 // launches (.NET configuration reads it as "services:orders:http:0"). No DNS names are involved.
+// Pricing is found the same way (services__pricing__http__0) and called with Grpc.Net.Client: the mesh port
+// speaks h2c (HTTP/2 without TLS) next to HTTP/1.1, so the channel dials http://127.0.0.1:{meshPort}.
 
 using System.Text.Json;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Shop.Pricing.V1;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
@@ -19,6 +26,8 @@ ListenOnPortIfNoUrls(builder);
 // OrdersClient then fails the request with a message naming the variable).
 builder.Services.AddHttpClient<OrdersClient>((services, http) =>
     http.BaseAddress = ServiceAddress.Find(services.GetRequiredService<IConfiguration>(), "orders"));
+
+builder.Services.AddSingleton<PricingClient>();
 
 var app = builder.Build();
 
@@ -31,16 +40,31 @@ app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine($"frontend list
 
 app.Run();
 
-static async Task<IResult> Home(OrdersClient orders, CancellationToken cancellationToken)
+static async Task<IResult> Home(OrdersClient orders, PricingClient pricing, CancellationToken cancellationToken)
 {
+    // Both calls at once: on a cold mesh, orders and pricing are launched side by side (and both need inventory).
+    var ordersCall = orders.GetOrdersAsync(cancellationToken);
+    var pricesCall = pricing.GetPricesAsync(HomePage.Skus, cancellationToken);
     try
     {
-        return Results.Ok(new HomePage("frontend", await orders.GetOrdersAsync(cancellationToken)));
+        await Task.WhenAll(ordersCall, pricesCall);
     }
-    catch (UpstreamException e)
+    catch (UpstreamException)
     {
-        return Results.Problem(statusCode: e.StatusCode, title: "frontend: call to orders failed", detail: e.Message);
+        // Reported below, naming the call that failed.
     }
+
+    if (ordersCall.Exception?.InnerException is UpstreamException ordersFailed)
+    {
+        return Results.Problem(statusCode: ordersFailed.StatusCode, title: "frontend: call to orders failed", detail: ordersFailed.Message);
+    }
+
+    if (pricesCall.Exception?.InnerException is UpstreamException pricingFailed)
+    {
+        return Results.Problem(statusCode: pricingFailed.StatusCode, title: "frontend: call to pricing failed", detail: pricingFailed.Message);
+    }
+
+    return Results.Ok(new HomePage("frontend", await ordersCall, await pricesCall));
 }
 
 // When neither ASPNETCORE_URLS nor --urls is given but PORT is (the mesh's generic convention), listen there.
@@ -86,6 +110,53 @@ internal sealed class OrdersClient(HttpClient http, IConfiguration configuration
     }
 }
 
+/// <summary>Calls pricing (gRPC, <c>shop.pricing.v1.Pricing</c>) through its mesh address.</summary>
+internal sealed class PricingClient : IDisposable
+{
+    private readonly IConfiguration _configuration;
+    private readonly GrpcChannel? _channel;
+    private readonly Pricing.PricingClient? _client;
+
+    public PricingClient(IConfiguration configuration)
+    {
+        _configuration = configuration;
+        if (ServiceAddress.Find(configuration, "pricing") is { } address)
+        {
+            // http:// = HTTP/2 without TLS ("prior knowledge"), which the mesh port speaks next to HTTP/1.1.
+            // No proxy: gRPC needs HTTP/2 end to end, which a forward proxy (HTTP_PROXY) would not give.
+            _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler { UseProxy = false, EnableMultipleHttp2Connections = true },
+            });
+            _client = new Pricing.PricingClient(_channel);
+        }
+    }
+
+    /// <summary>The price of each SKU, asked for all at once.</summary>
+    public async Task<Price[]> GetPricesAsync(IEnumerable<string> skus, CancellationToken cancellationToken)
+    {
+        if (_client is null)
+        {
+            throw UpstreamException.NotConfigured(_configuration, "pricing");
+        }
+
+        return await Task.WhenAll(skus.Select(async sku =>
+        {
+            try
+            {
+                var reply = await _client.GetPriceAsync(new PriceRequest { Sku = sku }, cancellationToken: cancellationToken);
+                return new Price(reply.Sku, reply.Cents, reply.InStock);
+            }
+            catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new UpstreamException(StatusCodes.Status502BadGateway, $"{_channel!.Target} GetPrice({sku}) failed: {e.StatusCode} {e.Status.Detail}");
+            }
+        }));
+    }
+
+    public void Dispose() => _channel?.Dispose();
+}
+
 /// <summary>Service discovery the Aspire/.NET way: <c>services__{name}__http__0</c> in the environment.</summary>
 internal static class ServiceAddress
 {
@@ -114,6 +185,12 @@ internal sealed class UpstreamException(int statusCode, string message) : Except
     }
 }
 
-internal sealed record HomePage(string Service, JsonElement Orders);
+internal sealed record HomePage(string Service, JsonElement Orders, Price[] Prices)
+{
+    /// <summary>The SKUs the shop shows prices for.</summary>
+    public static readonly string[] Skus = ["apple", "pear", "plum"];
+}
+
+internal sealed record Price(string Sku, long Cents, bool InStock);
 
 internal sealed record WhoAmI(string Service, int Pid);

@@ -23,8 +23,6 @@ public sealed class GrpcHealthProbe : IReadinessProbe
     })
     {
         Timeout = Timeout.InfiniteTimeSpan,
-        DefaultRequestVersion = HttpVersion.Version20,
-        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
     };
 
     private readonly byte[] _requestFrame;
@@ -50,6 +48,9 @@ public sealed class GrpcHealthProbe : IReadinessProbe
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.HttpUri, "/grpc.health.v1.Health/Check"))
             {
+                // HttpClient's default version applies to its helper methods only, not to SendAsync.
+                Version = HttpVersion.Version20,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
                 Content = new ByteArrayContent(_requestFrame),
             };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");

@@ -6,7 +6,7 @@ using MeshDev.Runtime;
 namespace MeshDev.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Writes a test's <c>meshdev.yaml</c>: a shared port and, per service, a mesh port, all free ports picked now, and
+/// Writes a test's <c>meshdev.yaml</c>: a shared port, an xDS port and, per service, a mesh port, all free ports picked now, and
 /// services that run the real TestService (<c>dotnet MeshDev.TestService.dll flags…</c>) with the test's tag in
 /// their environment.
 /// </summary>
@@ -20,11 +20,15 @@ internal sealed class ManifestBuilder
     {
         Tag = tag;
         SharedPort = NewPort();
+        XdsPort = NewPort();
     }
 
     public string Tag { get; }
 
     public int SharedPort { get; }
+
+    /// <summary>The mesh's ADS port (<c>mesh.xds</c>): its own per test, so meshes of parallel tests do not collide on 15010.</summary>
+    public int XdsPort { get; }
 
     public IReadOnlyDictionary<string, int> MeshPorts => _meshPorts;
 
@@ -97,7 +101,7 @@ internal sealed class ManifestBuilder
     }
 
     public string ToYaml() =>
-        $"mesh:\n  http: {SharedPort}\nservices:\n{string.Concat(_services)}";
+        $"mesh:\n  http: {SharedPort}\n  xds: {XdsPort}\nservices:\n{string.Concat(_services)}";
 
     /// <summary>Writes <c>meshdev.yaml</c> into <paramref name="directory"/> and returns its path.</summary>
     public string WriteTo(string directory)

@@ -121,7 +121,8 @@ internal sealed class TestMesh : IAsyncDisposable
     public Task WaitForStateAsync(string service, ServiceState state, TimeSpan? timeout = null)
     {
         var activator = Service(service);
-        return Eventually.UntilAsync(() => activator.State == state, $"service '{service}' to be {state} (it is {activator.State})", timeout);
+        return Eventually.UntilAsync(() => activator.State == state, new Lazy<string>(() =>
+            $"service '{service}' to be {state} (it is {activator.State}; changes: {string.Join("; ", Changes(service).Select(c => $"{c.From}->{c.To} {c.Detail}"))}){Environment.NewLine}{Output()}"), timeout);
     }
 
     /// <summary>Waits for a raised state change of <paramref name="service"/> (already raised or still to come) that matches.</summary>
