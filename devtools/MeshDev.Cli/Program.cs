@@ -6,6 +6,7 @@ var root = new RootCommand("MeshDev: a local dev service mesh that launches a se
     UpCommand.Create(),
     DownCommand.Create(),
     StatusCommand.Create(),
+    RoutesCommand.Create(),
     ValidateCommand.Create(),
     ServiceCommands.Start(),
     ServiceCommands.Stop(),

@@ -38,6 +38,10 @@ public static class StatusCommand
         }).Prepend(header).ToArray();
         var widths = Enumerable.Range(0, header.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
         var lines = rows.Select(r => string.Join("  ", r.Select((cell, i) => i == r.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
-        return $"mesh {status.Manifest} (pid {status.Pid}, shared port 127.0.0.1:{status.HttpPort})" + Environment.NewLine + string.Join(Environment.NewLine, lines);
+        var xds = status.XdsPort == 0 ? "" : $", xDS 127.0.0.1:{status.XdsPort} with {status.XdsClients} client{(status.XdsClients == 1 ? "" : "s")}";
+        var nacks = (status.XdsNacks ?? []).Select(n => $"xDS NACK: {n}");
+        return string.Join(Environment.NewLine, lines
+            .Prepend($"mesh {status.Manifest} (pid {status.Pid}, shared port 127.0.0.1:{status.HttpPort}{xds})")
+            .Concat(nacks));
     }
 }

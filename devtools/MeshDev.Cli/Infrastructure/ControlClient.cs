@@ -45,6 +45,9 @@ public sealed class ControlClient : IDisposable
     public async Task<MeshStatus> GetStatusAsync(CancellationToken cancellationToken) =>
         (await _http.GetFromJsonAsync<MeshStatus>("/v1/status", Json, cancellationToken).ConfigureAwait(false))!;
 
+    public async Task<RoutesView> GetRoutesAsync(CancellationToken cancellationToken) =>
+        (await _http.GetFromJsonAsync<RoutesView>("/v1/routes", Json, cancellationToken).ConfigureAwait(false))!;
+
     public async Task<(bool Ok, string Body)> PostAsync(string path, CancellationToken cancellationToken)
     {
         using var response = await _http.PostAsync(path, content: null, cancellationToken).ConfigureAwait(false);

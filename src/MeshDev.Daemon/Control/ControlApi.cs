@@ -22,6 +22,7 @@ public static class ControlApi
                 detail: "send 'Authorization: Bearer <token>' with the token from .meshdev/daemon.json"));
 
         api.MapGet("/status", () => Results.Json(host.GetStatus()));
+        api.MapGet("/routes", () => Results.Json(host.GetRoutes()));
         api.MapPost("/services/{name}/start", async (string name, CancellationToken ct) =>
         {
             if (host.Activator.Find(name) is not { } service)

@@ -15,4 +15,14 @@ public sealed record ServiceStatus(
     IReadOnlyList<string> Paths);
 
 /// <summary>The whole <c>meshdev status</c> answer.</summary>
-public sealed record MeshStatus(string Manifest, int Pid, int HttpPort, DateTimeOffset StartedAt, IReadOnlyList<ServiceStatus> Services);
+/// <param name="XdsClients">How many xDS (ADS) streams are connected.</param>
+/// <param name="XdsNacks">The last rejected update per xDS client and type, as sentences.</param>
+public sealed record MeshStatus(
+    string Manifest,
+    int Pid,
+    int HttpPort,
+    DateTimeOffset StartedAt,
+    IReadOnlyList<ServiceStatus> Services,
+    int XdsPort = 0,
+    int XdsClients = 0,
+    IReadOnlyList<string>? XdsNacks = null);

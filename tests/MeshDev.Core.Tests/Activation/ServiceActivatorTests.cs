@@ -41,6 +41,32 @@ public sealed class ServiceActivatorTests : IAsyncDisposable
         }
     }
 
+    private async Task<ServiceStateChange> WaitForChangeAsync(Func<ServiceStateChange, bool> match)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (true)
+        {
+            if (_changes.FirstOrDefault(match) is { } change)
+            {
+                return change;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"no such change; seen: {string.Join(", ", _changes.Select(c => $"{c.From}->{c.To}"))}");
+            await Task.Delay(1);
+        }
+    }
+
+    [Fact]
+    public async Task State_changes_are_delivered_in_the_order_they_happened()
+    {
+        var activator = Create(s => s with { IdleTimeout = TimeSpan.FromMinutes(1) });
+        (await activator.AcquireAsync()).Dispose();
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await WaitForChangeAsync(c => c.To == ServiceState.Stopped);
+
+        Assert.Equal([ServiceState.Starting, ServiceState.Ready, ServiceState.Stopping, ServiceState.Stopped], _changes.Select(c => c.To));
+    }
+
     [Fact]
     public async Task Concurrent_callers_share_one_launch()
     {
@@ -208,7 +234,9 @@ public sealed class ServiceActivatorTests : IAsyncDisposable
         _time.Advance(TimeSpan.FromMinutes(1));
         await WaitForStateAsync(activator, ServiceState.Stopped);
         Assert.Equal(1, _runtime.Instances[0].StopCalls);
-        Assert.Contains(_changes, c => c.To == ServiceState.Stopped && c.Detail.StartsWith("idle for", StringComparison.Ordinal));
+        // Changes are delivered in order but asynchronously: wait for the event itself, not just the state.
+        var stopped = await WaitForChangeAsync(c => c.To == ServiceState.Stopped);
+        Assert.StartsWith("idle for", stopped.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
