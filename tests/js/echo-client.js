@@ -232,6 +232,10 @@ async function bidi(client) {
 }
 
 async function deadline(client, options) {
+  // Connect first (an HTTP/2 connection to the mesh port launches nothing): the deadline must run out while the
+  // call waits for the launch, not while a slow machine is still starting Node or dialling.
+  await new Promise((resolve, reject) =>
+    client.waitForReady(Date.now() + options.timeoutMs, (error) => (error ? reject(error) : resolve())));
   const result = await unaryCall((cb) =>
     client.Say({ text: 'hello' }, new grpc.Metadata(), { deadline: Date.now() + options.deadlineMs }, cb));
   return { ...endOf(result), deadlineMs: options.deadlineMs };

@@ -24,6 +24,8 @@ public sealed class GrpcFailureTests
         var result = await NodeClient.RunAsync(mesh.MeshPort("echo"), "deadline", "--deadline-ms", "500");
 
         Assert.True(result.Code == DeadlineExceeded, $"expected DEADLINE_EXCEEDED: {result}");
+        // The call reached the mesh and started the launch (its deadline ran out while it waited there).
+        await mesh.WaitForChangeAsync("echo", c => c.To == ServiceState.Starting, "the launch the call started");
 
         // The caller gave up, the launch did not: the next caller finds the service ready, launched once.
         await mesh.WaitForStateAsync("echo", ServiceState.Ready);
