@@ -18,6 +18,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace MeshDev.Daemon.Hosting;
@@ -114,6 +115,8 @@ public sealed class MeshHost : IAsyncDisposable
         builder.Services.AddSingleton(routing);
         builder.Services.AddSingleton(activator);
         builder.Services.AddSingleton(options.Time);
+        // Stopping the mesh waits this long at most for open connections (streams, xDS clients) before cutting them.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddMeshProxy();
         builder.Services.AddMeshXds();
         builder.WebHost.ConfigureKestrel(kestrel =>
