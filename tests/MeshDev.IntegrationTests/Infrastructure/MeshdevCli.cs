@@ -24,6 +24,9 @@ internal sealed class MeshdevCli : IAsyncDisposable
 
     public string DaemonFile => Path.Combine(StateDirectory, "daemon.json");
 
+    /// <summary>A <c>meshdev</c> executable to run instead of <c>dotnet meshdev.dll</c> (e.g. the installed .NET tool).</summary>
+    public string? Executable { get; set; }
+
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
     {
         public override string ToString() => $"exit {ExitCode}{Environment.NewLine}stdout:{Environment.NewLine}{Stdout}{Environment.NewLine}stderr:{Environment.NewLine}{Stderr}";
@@ -40,14 +43,18 @@ internal sealed class MeshdevCli : IAsyncDisposable
     /// <summary>Runs <c>meshdev args…</c> in the directory and waits for it to exit.</summary>
     public async Task<Result> RunAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(Executable ?? "dotnet")
         {
             UseShellExecute = false,
             WorkingDirectory = Directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(TestPaths.MeshdevDll);
+        if (Executable is null)
+        {
+            start.ArgumentList.Add(TestPaths.MeshdevDll);
+        }
+
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
