@@ -8,6 +8,7 @@ var root = new RootCommand("MeshDev: a local dev service mesh that launches a se
     StatusCommand.Create(),
     RoutesCommand.Create(),
     ValidateCommand.Create(),
+    DoctorCommand.Create(),
     ServiceCommands.Start(),
     ServiceCommands.Stop(),
     ServiceCommands.Logs(),

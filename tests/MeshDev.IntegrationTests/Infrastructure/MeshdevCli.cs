@@ -27,6 +27,9 @@ internal sealed class MeshdevCli : IAsyncDisposable
     /// <summary>A <c>meshdev</c> executable to run instead of <c>dotnet meshdev.dll</c> (e.g. the installed .NET tool).</summary>
     public string? Executable { get; set; }
 
+    /// <summary>Extra environment variables for every run.</summary>
+    public Dictionary<string, string> ExtraEnvironment { get; } = [];
+
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
     {
         public override string ToString() => $"exit {ExitCode}{Environment.NewLine}stdout:{Environment.NewLine}{Stdout}{Environment.NewLine}stderr:{Environment.NewLine}{Stderr}";
@@ -62,6 +65,11 @@ internal sealed class MeshdevCli : IAsyncDisposable
 
         start.Environment[TaggedProcesses.Variable] = Tag;
         start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in ExtraEnvironment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.Json;
+using MeshDev.Catalog;
+using MeshDev.Cli.Infrastructure;
+using MeshDev.Daemon.State;
+using MeshDev.Runtime;
+
+namespace MeshDev.Cli.Commands;
+
+/// <summary>
+/// <c>meshdev doctor</c>: checks what the mesh needs (the .NET SDK, the manifest, free mesh ports) and what some
+/// runtimes need (a Docker engine, a Kubernetes context), and says in one sentence each what to fix.
+/// </summary>
+public static class DoctorCommand
+{
+    /// <summary>One finding: <see cref="Ok"/> false and <see cref="Required"/> true makes the exit code 1.</summary>
+    public sealed record Check(string Name, bool Ok, bool Required, string Message);
+
+    public static Command Create()
+    {
+        var file = CommonOptions.File();
+        var json = CommonOptions.Json();
+        var command = new Command("doctor", "Check the .NET SDK, the manifest, the mesh ports, the Docker engine and the Kubernetes context") { file, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var checks = await RunAsync(Path.GetFullPath(parse.GetValue(file)!), ct);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(checks, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+            }
+            else
+            {
+                foreach (var check in checks)
+                {
+                    Console.WriteLine($"{(check.Ok ? "ok  " : check.Required ? "FAIL" : "warn")}  {check.Name}: {check.Message}");
+                }
+            }
+
+            return checks.Any(c => c.Required && !c.Ok) ? ExitCodes.Failed : ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static async Task<IReadOnlyList<Check>> RunAsync(string manifestPath, CancellationToken cancellationToken)
+    {
+        var checks = new List<Check> { await DotnetSdkAsync(cancellationToken) };
+        MeshManifest? manifest = null;
+        try
+        {
+            manifest = ManifestLoader.Load(manifestPath);
+            checks.Add(new Check("manifest", true, true, $"{manifestPath} is valid ({manifest.Services.Length} services)"));
+        }
+        catch (ManifestException ex)
+        {
+            checks.Add(new Check("manifest", false, true, $"{manifestPath} has {ex.Errors.Count} problem(s), the first: {ex.Errors[0]}; run 'meshdev validate' to see all"));
+        }
+
+        if (manifest is not null)
+        {
+            checks.Add(MeshPorts(manifest));
+        }
+
+        checks.Add(await DockerEngineAsync(cancellationToken));
+        checks.Add(KubeContext());
+        return checks;
+    }
+
+    private static async Task<Check> DotnetSdkAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var start = new ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            using var process = Process.Start(start)!;
+            var version = (await process.StandardOutput.ReadToEndAsync(cancellationToken)).Trim();
+            await process.WaitForExitAsync(cancellationToken);
+            return process.ExitCode == 0
+                ? new Check(".NET SDK", true, true, $"{version} (builds and runs project: services)")
+                : new Check(".NET SDK", false, true, "'dotnet --version' failed: install the .NET 10 SDK");
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return new Check(".NET SDK", false, true, "'dotnet' is not on PATH: install the .NET 10 SDK");
+        }
+    }
+
+    private static Check MeshPorts(MeshManifest manifest)
+    {
+        if (DaemonInfo.TryRead(StateDirectory.For(manifest).DaemonFile) is { IsAlive: true } running)
+        {
+            return new Check("mesh ports", true, true, $"in use by this manifest's running mesh (pid {running.Pid})");
+        }
+
+        var ports = new List<(int Port, string What)> { (manifest.Mesh.HttpPort, "mesh.http"), (manifest.Mesh.XdsPort, "mesh.xds") };
+        ports.AddRange(manifest.Services.Select(s => (s.MeshPort, $"meshPort of {s.Name}")));
+        var taken = ports.Where(p => !Ports.CanBind(p.Port)).Select(p => $"{p.Port} ({p.What})").ToArray();
+        return taken.Length == 0
+            ? new Check("mesh ports", true, true, $"all {ports.Count} free on 127.0.0.1")
+            : new Check("mesh ports", false, true, $"taken by another program: {string.Join(", ", taken)}; stop it or choose other ports in the manifest");
+    }
+
+    private static async Task<Check> DockerEngineAsync(CancellationToken cancellationToken)
+    {
+        var host = Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } h ? h : "unix:///var/run/docker.sock";
+        if (!host.StartsWith("unix://", StringComparison.Ordinal))
+        {
+            return new Check("docker engine", false, false, $"DOCKER_HOST={host} is not checked (only unix sockets are); needed only for runtime: docker");
+        }
+
+        var path = host["unix://".Length..];
+        try
+        {
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
+            return new Check("docker engine", true, false, $"answering at {host}");
+        }
+        catch (SocketException)
+        {
+            return new Check("docker engine", false, false, $"nothing answers at {host}: install and start Docker (apt-get install docker.io; dockerd) — needed only for runtime: docker");
+        }
+    }
+
+    private static Check KubeContext()
+    {
+        var config = Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } k
+            ? k.Split(':')[0]
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
+        if (!File.Exists(config))
+        {
+            return new Check("kube context", false, false, $"no kubeconfig at {config}: set KUBECONFIG or create one — needed only for runtime: kubernetes");
+        }
+
+        var current = File.ReadLines(config).Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("current-context:", StringComparison.Ordinal));
+        var name = current?["current-context:".Length..].Trim().Trim('"', '\'');
+        return string.IsNullOrEmpty(name)
+            ? new Check("kube context", false, false, $"{config} sets no current-context: run 'kubectl config use-context NAME'")
+            : new Check("kube context", true, false, $"'{name}' from {config}");
+    }
+}

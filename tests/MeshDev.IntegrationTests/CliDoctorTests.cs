@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using MeshDev.IntegrationTests.Infrastructure;
+
+namespace MeshDev.IntegrationTests;
+
+/// <summary><c>meshdev doctor</c>: one line per check, one sentence saying what to fix, exit code 1 only for what the mesh needs.</summary>
+public sealed class CliDoctorTests
+{
+    [Fact]
+    public async Task Reports_a_taken_mesh_port_and_fails()
+    {
+        await using var cli = NewCli();
+        var manifest = new ManifestBuilder(cli.Tag).Service("orders");
+        cli.WriteManifest(manifest.ToYaml());
+        using var other = new TcpListener(IPAddress.Loopback, manifest.MeshPorts["orders"]);
+        other.Start();
+
+        var result = await cli.RunAsync("doctor");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains($"FAIL  mesh ports: taken by another program: {manifest.MeshPorts["orders"]} (meshPort of orders); stop it or choose other ports in the manifest", result.Stdout);
+        Assert.Contains("ok    .NET SDK: 10.", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Missing_docker_engine_and_kubeconfig_are_warnings_with_what_to_do()
+    {
+        await using var cli = NewCli();
+        cli.WriteManifest(new ManifestBuilder(cli.Tag).Service("orders").ToYaml());
+
+        var result = await cli.RunOkAsync("doctor");
+
+        Assert.Contains($"ok    manifest: {Path.Combine(cli.Directory, "meshdev.yaml")} is valid (1 services)", result.Stdout);
+        Assert.Contains("ok    mesh ports: all 3 free on 127.0.0.1", result.Stdout);
+        Assert.Contains($"warn  docker engine: nothing answers at unix://{cli.Directory}/no-docker.sock: install and start Docker", result.Stdout);
+        Assert.Contains($"warn  kube context: no kubeconfig at {cli.Directory}/no-kubeconfig: set KUBECONFIG or create one", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Invalid_manifest_and_kube_context_in_json()
+    {
+        await using var cli = NewCli();
+        cli.WriteManifest("services:\n  orders:\n    comand: x\n");
+        var kubeconfig = Path.Combine(cli.Directory, "kubeconfig");
+        File.WriteAllText(kubeconfig, "apiVersion: v1\nkind: Config\ncurrent-context: dev-alice\n");
+        cli.ExtraEnvironment["KUBECONFIG"] = kubeconfig;
+
+        var result = await cli.RunAsync("doctor", "--json");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var checks = JsonDocument.Parse(result.Stdout).RootElement.EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
+        Assert.False(checks["manifest"].GetProperty("ok").GetBoolean());
+        Assert.Contains("has 2 problem(s), the first: ", checks["manifest"].GetProperty("message").GetString());
+        Assert.Contains("meshdev.yaml:2:3: service 'orders' needs 'command' or 'project'; run 'meshdev validate' to see all", checks["manifest"].GetProperty("message").GetString());
+        Assert.True(checks["kube context"].GetProperty("ok").GetBoolean());
+        Assert.Contains("'dev-alice'", checks["kube context"].GetProperty("message").GetString());
+        Assert.False(checks.ContainsKey("mesh ports"), "ports are checked only for a valid manifest");
+    }
+
+    private static MeshdevCli NewCli()
+    {
+        var cli = new MeshdevCli();
+        cli.ExtraEnvironment["DOCKER_HOST"] = $"unix://{cli.Directory}/no-docker.sock";
+        cli.ExtraEnvironment["KUBECONFIG"] = Path.Combine(cli.Directory, "no-kubeconfig");
+        return cli;
+    }
+}
