@@ -4,8 +4,8 @@ using System.Net.Sockets;
 using System.Text.Json;
 using MeshDev.Catalog;
 using MeshDev.Cli.Infrastructure;
+using MeshDev.Daemon.Hosting;
 using MeshDev.Daemon.State;
-using MeshDev.Runtime;
 
 namespace MeshDev.Cli.Commands;
 
@@ -92,11 +92,10 @@ public static class DoctorCommand
             return new Check("mesh ports", true, true, $"in use by this manifest's running mesh (pid {running.Pid})");
         }
 
-        var ports = new List<(int Port, string What)> { (manifest.Mesh.HttpPort, "mesh.http"), (manifest.Mesh.XdsPort, "mesh.xds") };
-        ports.AddRange(manifest.Services.Select(s => (s.MeshPort, $"meshPort of {s.Name}")));
-        var taken = ports.Where(p => !Ports.CanBind(p.Port)).Select(p => $"{p.Port} ({p.What})").ToArray();
-        return taken.Length == 0
-            ? new Check("mesh ports", true, true, $"all {ports.Count} free on 127.0.0.1")
+        // The same check `up` makes before it starts.
+        var taken = MeshHost.PortsTakenByOthers(manifest);
+        return taken.Count == 0
+            ? new Check("mesh ports", true, true, $"all {MeshHost.ListeningPorts(manifest).Count} free on 127.0.0.1")
             : new Check("mesh ports", false, true, $"taken by another program: {string.Join(", ", taken)}; stop it or choose other ports in the manifest");
     }
 

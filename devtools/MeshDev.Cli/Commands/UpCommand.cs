@@ -80,9 +80,13 @@ public static class UpCommand
     private static async Task<int> DetachAsync(MeshManifest manifest, CancellationToken cancellationToken)
     {
         var state = StateDirectory.For(manifest);
-        if (DaemonInfo.TryRead(state.DaemonFile) is { IsAlive: true } running)
+        try
         {
-            return CommonOptions.Fail($"a mesh is already running for {running.Manifest} (pid {running.Pid}); use 'meshdev status' or 'meshdev down'");
+            MeshHost.EnsureNotRunning(state); // the daemon checks again, but this answers before spawning it
+        }
+        catch (MeshStartException ex)
+        {
+            return CommonOptions.Fail(ex.Message);
         }
 
         state.Create();

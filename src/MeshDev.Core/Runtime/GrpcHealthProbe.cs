@@ -40,11 +40,8 @@ public sealed class GrpcHealthProbe : IReadinessProbe
 
     public string Service { get; }
 
-    public async ValueTask<bool> ProbeAsync(ServiceEndpoint endpoint, CancellationToken cancellationToken)
-    {
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        attempt.CancelAfter(ReadinessProbe.AttemptTimeout);
-        try
+    public ValueTask<bool> ProbeAsync(ServiceEndpoint endpoint, CancellationToken cancellationToken) =>
+        ReadinessProbe.AttemptAsync(async attempt =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.HttpUri, "/grpc.health.v1.Health/Check"))
             {
@@ -55,19 +52,10 @@ public sealed class GrpcHealthProbe : IReadinessProbe
             };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
             request.Headers.TE.ParseAdd("trailers");
-            using var response = await Client.SendAsync(request, attempt.Token).ConfigureAwait(false);
-            var body = await response.Content.ReadAsByteArrayAsync(attempt.Token).ConfigureAwait(false);
+            using var response = await Client.SendAsync(request, attempt).ConfigureAwait(false);
+            var body = await response.Content.ReadAsByteArrayAsync(attempt).ConfigureAwait(false);
             return response.IsSuccessStatusCode && Status(response) == "0" && IsServing(body);
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
+        }, cancellationToken);
 
     public override string ToString() => Service.Length == 0 ? "grpc health" : $"grpc health of {Service}";
 

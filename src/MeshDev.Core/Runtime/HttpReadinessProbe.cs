@@ -23,28 +23,16 @@ public sealed class HttpReadinessProbe : IReadinessProbe
 
     public string Path { get; }
 
-    public async ValueTask<bool> ProbeAsync(ServiceEndpoint endpoint, CancellationToken cancellationToken)
-    {
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        attempt.CancelAfter(ReadinessProbe.AttemptTimeout);
-        try
+    public ValueTask<bool> ProbeAsync(ServiceEndpoint endpoint, CancellationToken cancellationToken) =>
+        ReadinessProbe.AttemptAsync(async attempt =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(endpoint.HttpUri, Path));
             // A loopback connect costs microseconds; an idle keep-alive connection left behind can hold up a server's
             // graceful shutdown (Node's server.close waits for it) and outlives the instance it was made to.
             request.Headers.ConnectionClose = true;
-            using var response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token).ConfigureAwait(false);
+            using var response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt).ConfigureAwait(false);
             return (int)response.StatusCode is >= 200 and < 400;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
+        }, cancellationToken);
 
     public override string ToString() => $"http {Path}";
 }

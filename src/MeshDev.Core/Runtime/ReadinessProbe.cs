@@ -14,4 +14,26 @@ public static class ReadinessProbe
         ReadyKind.Grpc => new GrpcHealthProbe(spec.GrpcService),
         _ => TcpReadinessProbe.Instance,
     };
+
+    /// <summary>
+    /// Runs one HTTP-based probe attempt within <see cref="AttemptTimeout"/>: refused, failed or too slow counts as
+    /// "not ready yet"; only the caller's own cancellation throws.
+    /// </summary>
+    internal static async ValueTask<bool> AttemptAsync(Func<CancellationToken, Task<bool>> attempt, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(AttemptTimeout);
+        try
+        {
+            return await attempt(timeout.Token).ConfigureAwait(false);
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
 }

@@ -225,7 +225,8 @@ public sealed class MeshHost : IAsyncDisposable
         }
     }
 
-    private static void EnsureNotRunning(StateDirectory state)
+    /// <summary>Throws <see cref="MeshStartException"/> when a mesh already runs for this state directory.</summary>
+    public static void EnsureNotRunning(StateDirectory state)
     {
         if (DaemonInfo.TryRead(state.DaemonFile) is { IsAlive: true } running)
         {
@@ -235,20 +236,21 @@ public sealed class MeshHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Every port the mesh of <paramref name="manifest"/> listens on (besides the control API), and what it is.</summary>
+    public static IReadOnlyList<(int Port, string Description)> ListeningPorts(MeshManifest manifest) =>
+    [
+        (manifest.Mesh.HttpPort, $"shared port {manifest.Mesh.HttpPort} (mesh.http)"),
+        (manifest.Mesh.XdsPort, $"xDS port {manifest.Mesh.XdsPort} (mesh.xds)"),
+        .. manifest.Services.Select(s => (s.MeshPort, $"mesh port {s.MeshPort} of service '{s.Name}' (meshPort)")),
+    ];
+
+    /// <summary>The <see cref="ListeningPorts"/> another program holds right now, described.</summary>
+    public static IReadOnlyList<string> PortsTakenByOthers(MeshManifest manifest) =>
+        [.. ListeningPorts(manifest).Where(p => !Ports.CanBind(p.Port)).Select(p => p.Description)];
+
     private static void EnsurePortsFree(MeshManifest manifest)
     {
-        var taken = new List<string>();
-        if (!Ports.CanBind(manifest.Mesh.HttpPort))
-        {
-            taken.Add($"shared port {manifest.Mesh.HttpPort} (mesh.http)");
-        }
-
-        if (!Ports.CanBind(manifest.Mesh.XdsPort))
-        {
-            taken.Add($"xDS port {manifest.Mesh.XdsPort} (mesh.xds)");
-        }
-
-        taken.AddRange(manifest.Services.Where(s => !Ports.CanBind(s.MeshPort)).Select(s => $"mesh port {s.MeshPort} of service '{s.Name}' (meshPort)"));
+        var taken = PortsTakenByOthers(manifest);
         if (taken.Count > 0)
         {
             throw new MeshStartException($"another program already uses {string.Join(", ", taken)}; stop it or choose other ports in {manifest.FilePath}");
