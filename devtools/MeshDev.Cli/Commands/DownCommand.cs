@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using MeshDev.Cli.Infrastructure;
+using MeshDev.Catalog;
 using MeshDev.Daemon.State;
+using MeshDev.Docker;
 using MeshDev.Runtime;
 
 namespace MeshDev.Cli.Commands;
@@ -44,23 +46,62 @@ public static class DownCommand
                 }
             }
 
-            // Whatever a killed daemon left behind: process groups recorded in .meshdev/pids.
+            // Whatever a killed daemon left behind: process groups recorded in .meshdev/pids, containers with the mesh's label.
             var orphans = Directory.Exists(state.Root) ? ProcessRuntime.KillOrphans(state.Root) : 0;
+            var (containers, dockerProblem) = await RemoveContainersAsync(path, state, ct);
             if (File.Exists(state.DaemonFile))
             {
                 File.Delete(state.DaemonFile);
             }
 
-            Console.WriteLine((stoppedDaemon, orphans) switch
+            var leftovers = new List<string>();
+            if (orphans > 0)
             {
-                (true, 0) => $"mesh stopped ({path})",
-                (true, _) => $"mesh stopped ({path}); also stopped {orphans} leftover process group(s)",
-                (false, 0) => $"no mesh was running for {path}",
-                (false, _) => $"no mesh was running for {path}; stopped {orphans} leftover process group(s)",
-            });
-            return ExitCodes.Ok;
+                leftovers.Add($"{orphans} leftover process group(s)");
+            }
+
+            if (containers > 0)
+            {
+                leftovers.Add($"{containers} leftover container(s)");
+            }
+
+            var also = leftovers.Count == 0 ? "" : $"; {(stoppedDaemon ? "also " : "")}removed {string.Join(" and ", leftovers)}";
+            Console.WriteLine(stoppedDaemon ? $"mesh stopped ({path}){also}" : $"no mesh was running for {path}{also}");
+            return dockerProblem is null ? ExitCodes.Ok : CommonOptions.Fail(dockerProblem);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Removes the containers carrying this mesh's label. Asks the engine only when the manifest has containers (or
+    /// cannot be read, so nobody knows); an unreachable engine is then a problem worth one sentence.
+    /// </summary>
+    private static async Task<(int Removed, string? Problem)> RemoveContainersAsync(string manifestPath, StateDirectory state, CancellationToken cancellationToken)
+    {
+        bool? usesDocker;
+        try
+        {
+            usesDocker = ManifestLoader.Load(manifestPath).Services.Any(s => s.Runtime == RuntimeKind.Docker);
+        }
+        catch (Exception e) when (e is ManifestException or IOException)
+        {
+            usesDocker = Directory.Exists(state.Root) ? null : false;
+        }
+
+        if (usesDocker == false)
+        {
+            return (0, null);
+        }
+
+        try
+        {
+            return (await MeshContainers.RemoveAllAsync(MeshIdentity.For(state.Root), cancellationToken), null);
+        }
+        catch (LaunchException e)
+        {
+            // With a manifest that cannot be read, no engine most likely means no containers were ever launched.
+            return (0, usesDocker == true ? $"could not remove this mesh's containers: {e.Message}" : null);
+        }
     }
 
     private static async Task<bool> WaitForExitAsync(int pid, TimeSpan timeout, CancellationToken cancellationToken)

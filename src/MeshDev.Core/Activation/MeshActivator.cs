@@ -21,7 +21,8 @@ public sealed class MeshActivator : IAsyncDisposable
                 runtimeByKind.GetValueOrDefault(s.Runtime),
                 logFor(s),
                 (spec, _) => DiscoveryEnvironment.ForLaunch(meshEnvironment, manifest, spec),
-                time))
+                time,
+                startDependency: StartDependencyAsync))
             .ToArray();
         _byName = Services.ToFrozenDictionary(a => a.Service.Name, StringComparer.OrdinalIgnoreCase);
     }
@@ -31,6 +32,19 @@ public sealed class MeshActivator : IAsyncDisposable
     public IReadOnlyList<ServiceActivator> Services { get; }
 
     public ServiceActivator? Find(string name) => _byName.GetValueOrDefault(name);
+
+    // A dependency is waited for like a request would wait: launched once for everyone, failing fast during its backoff.
+    private async Task StartDependencyAsync(string name, CancellationToken cancellationToken)
+    {
+        using var lease = await Find(name)!.AcquireAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes over the instances an earlier run of this mesh left running (containers outlive a killed daemon). Call before traffic.</summary>
+    public async Task<int> AdoptRunningAsync(CancellationToken cancellationToken = default)
+    {
+        var adopted = await Task.WhenAll(Services.Select(s => s.AdoptRunningAsync(cancellationToken))).ConfigureAwait(false);
+        return adopted.Count(a => a);
+    }
 
     /// <summary>Stops every service this mesh launched, in parallel.</summary>
     public async ValueTask DisposeAsync() => await Task.WhenAll(Services.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);

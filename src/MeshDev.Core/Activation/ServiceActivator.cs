@@ -16,6 +16,7 @@ public sealed class ServiceActivator : IAsyncDisposable
     private readonly IServiceRuntime? _runtime;
     private readonly Func<ServiceSpec, int, IReadOnlyDictionary<string, string>> _environment;
     private readonly IReadinessProbe _probe;
+    private readonly Func<string, CancellationToken, Task>? _startDependency;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Lock _gate = new();
@@ -46,12 +47,14 @@ public sealed class ServiceActivator : IAsyncDisposable
         ServiceLog log,
         Func<ServiceSpec, int, IReadOnlyDictionary<string, string>> environment,
         TimeProvider? time = null,
-        IReadinessProbe? probe = null)
+        IReadinessProbe? probe = null,
+        Func<string, CancellationToken, Task>? startDependency = null)
     {
         Service = service;
         Log = log;
         _runtime = runtime;
         _environment = environment;
+        _startDependency = startDependency;
         _time = time ?? TimeProvider.System;
         _probe = probe ?? ReadinessProbe.For(service.Ready);
         _lastActivity = _time.GetTimestamp();
@@ -150,6 +153,43 @@ public sealed class ServiceActivator : IAsyncDisposable
         using var lease = await AcquireAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Takes over an instance an earlier run of this mesh left running (see <see cref="IServiceRuntime.AdoptAsync"/>),
+    /// so a restarted mesh does not launch a duplicate. Called once at mesh start, before traffic. True when adopted and ready.
+    /// </summary>
+    public async Task<bool> AdoptRunningAsync(CancellationToken cancellationToken = default)
+    {
+        if (_runtime is null || Service.Runtime == RuntimeKind.Remote)
+        {
+            return false;
+        }
+
+        var adopted = await _runtime.AdoptAsync(NewLaunchRequest(Service.Port ?? 0), cancellationToken).ConfigureAwait(false);
+        if (adopted is null)
+        {
+            return false;
+        }
+
+        Task transition;
+        lock (_gate)
+        {
+            if (_state != ServiceState.Stopped)
+            {
+                // Traffic got here first; its launch found (or replaced) the same instance.
+                _ = adopted.DisposeAsync().AsTask();
+                return false;
+            }
+
+            _state = ServiceState.Starting;
+            _startedAt = _time.GetTimestamp();
+            _transition = transition = Task.Run(() => LaunchAsync(adopted));
+            Enqueue(ServiceState.Stopped, ServiceState.Starting, $"adopting {adopted.Description ?? "an instance"}, left running by an earlier run of this mesh");
+        }
+
+        await transition.ConfigureAwait(false);
+        return State == ServiceState.Ready;
+    }
+
     /// <summary>Stops the service if this mesh launched it; waits for a launch in progress first.</summary>
     public async Task StopAsync(string reason = "stopped on request")
     {
@@ -222,16 +262,30 @@ public sealed class ServiceActivator : IAsyncDisposable
         var from = _state;
         _state = ServiceState.Starting;
         _startedAt = _time.GetTimestamp();
-        _transition = Task.Run(LaunchAsync);
+        _transition = Task.Run(() => LaunchAsync(adopted: null));
         Enqueue(from, ServiceState.Starting, _launches == 0 ? "launching" : $"launching (launch #{_launches + 1})");
     }
 
-    private async Task LaunchAsync()
+    private LaunchRequest NewLaunchRequest(int port) => new(Service, port, _environment(Service, port), Log);
+
+    private async Task LaunchAsync(IServiceInstance? adopted)
     {
         var cancellationToken = _lifetime.Token;
-        IServiceInstance? instance = null;
+        IServiceInstance? instance = adopted;
         try
         {
+            if (adopted is not null)
+            {
+                lock (_gate)
+                {
+                    _instance = adopted;
+                }
+
+                await WaitUntilReadyAsync(adopted, cancellationToken).ConfigureAwait(false);
+                BecomeReady(adopted);
+                return;
+            }
+
             if (Service.Runtime == RuntimeKind.Remote)
             {
                 var url = Service.Url!;
@@ -239,23 +293,25 @@ public sealed class ServiceActivator : IAsyncDisposable
                 return;
             }
 
-            if (Service.Port is int fixedPort && await Ports.IsListeningAsync(fixedPort, cancellationToken).ConfigureAwait(false))
+            if (Service.ListensOnHost && Service.Port is int fixedPort && await Ports.IsListeningAsync(fixedPort, cancellationToken).ConfigureAwait(false))
             {
                 BecomeExternal(new ServiceEndpoint("127.0.0.1", fixedPort), $"adopted: something already listens on 127.0.0.1:{fixedPort}, so the mesh routes to it and will not launch or stop it");
                 return;
             }
 
             var runtime = _runtime ?? throw new LaunchException($"no runtime '{Service.Runtime.ToString().ToLowerInvariant()}' is available");
+            await StartDependenciesAsync(cancellationToken).ConfigureAwait(false);
             await runtime.PrepareAsync(Service, Log, cancellationToken).ConfigureAwait(false);
 
+            // A bridged container's port is inside the container: the runtime publishes it on a free host port.
             var port = Service.Port ?? Ports.GetFreePort();
-            if (Service.Port is not null && !Ports.CanBind(port))
+            if (Service.ListensOnHost && Service.Port is not null && !Ports.CanBind(port))
             {
                 throw new LaunchException($"port {port} is taken by another program (it accepts no connections, so it cannot be adopted); free it or change 'port'");
             }
 
             Interlocked.Increment(ref _launches);
-            instance = await runtime.StartAsync(new LaunchRequest(Service, port, _environment(Service, port), Log), cancellationToken).ConfigureAwait(false);
+            instance = await runtime.StartAsync(NewLaunchRequest(port), cancellationToken).ConfigureAwait(false);
             lock (_gate)
             {
                 _instance = instance;
@@ -284,11 +340,33 @@ public sealed class ServiceActivator : IAsyncDisposable
         }
     }
 
+    /// <summary>Launches the services this one depends on (all at once) and waits until each is ready.</summary>
+    private async Task StartDependenciesAsync(CancellationToken cancellationToken)
+    {
+        if (Service.DependsOn.IsEmpty || _startDependency is null)
+        {
+            return;
+        }
+
+        await Task.WhenAll(Service.DependsOn.Select(async name =>
+        {
+            try
+            {
+                await _startDependency(name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ServiceUnavailableException ex)
+            {
+                throw new LaunchException($"its dependency '{name}' is unavailable: {ex.Failure.Cause}");
+            }
+        })).ConfigureAwait(false);
+    }
+
     private async Task WaitUntilReadyAsync(IServiceInstance instance, CancellationToken cancellationToken)
     {
         var deadline = _time.GetTimestamp() + (long)(Service.StartTimeout.TotalSeconds * _time.TimestampFrequency);
         var spawnedAt = _time.GetTimestamp();
-        var interval = ProbeSchedule.First;
+        var probe = instance.Readiness ?? _probe;
+        var interval = Max(ProbeSchedule.First, probe.MinimumInterval);
         while (true)
         {
             if (instance.Exited.IsCompleted)
@@ -297,7 +375,7 @@ public sealed class ServiceActivator : IAsyncDisposable
                 throw new LaunchException($"exited with code {code?.ToString() ?? "unknown"} before it was ready");
             }
 
-            if (await _probe.ProbeAsync(instance.Endpoint, cancellationToken).ConfigureAwait(false))
+            if (await probe.ProbeAsync(instance.Endpoint, cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
@@ -310,8 +388,10 @@ public sealed class ServiceActivator : IAsyncDisposable
             // Wake early if the process dies, so a crash at start is reported at once, not at the next probe.
             await Task.WhenAny(instance.Exited, Task.Delay(interval, _time, cancellationToken)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            interval = ProbeSchedule.Next(interval, _time.GetElapsedTime(spawnedAt));
+            interval = Max(ProbeSchedule.Next(interval, _time.GetElapsedTime(spawnedAt)), probe.MinimumInterval);
         }
+
+        static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
     }
 
     private void BecomeReady(IServiceInstance instance)
@@ -325,7 +405,8 @@ public sealed class ServiceActivator : IAsyncDisposable
             Volatile.Write(ref _lastActivity, _time.GetTimestamp());
             _ready = new ReadyEndpoint(instance.Endpoint);
             ScheduleIdleCheckLocked(Service.IdleTimeout);
-            Enqueue(ServiceState.Starting, ServiceState.Ready, $"ready in {elapsed.TotalMilliseconds:0} ms at {instance.Endpoint}");
+            var what = instance.Description is { } description ? $" ({description})" : "";
+            Enqueue(ServiceState.Starting, ServiceState.Ready, $"ready in {elapsed.TotalMilliseconds:0} ms at {instance.Endpoint}{what}");
         }
 
         _ = instance.Exited.ContinueWith(t => OnExited(instance, t.IsCompletedSuccessfully ? t.Result : null), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);

@@ -10,6 +10,66 @@ internal static class ManifestCrossChecks
         CheckGrpcServices(services, diagnostics);
         var meshPortOwners = CheckMeshPorts(services, mesh, diagnostics);
         CheckUpstreamPorts(services, mesh, meshPortOwners, diagnostics);
+        CheckDependencies(services, diagnostics);
+    }
+
+    /// <summary>Every <c>dependsOn</c> names another service of the manifest, and no service depends on itself through others.</summary>
+    private static void CheckDependencies(IReadOnlyList<ParsedService> services, ManifestDiagnostics diagnostics)
+    {
+        var byName = services.GroupBy(s => s.Spec.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        foreach (var service in services)
+        {
+            foreach (var dependency in service.DependsOn)
+            {
+                if (dependency.Value == service.Spec.Name)
+                {
+                    diagnostics.Report(dependency.Location, $"service '{service.Spec.Name}' depends on itself");
+                }
+                else if (!byName.ContainsKey(dependency.Value))
+                {
+                    diagnostics.Report(dependency.Location, $"service '{service.Spec.Name}' depends on '{dependency.Value}', which is not a service of this manifest (known: {string.Join(", ", byName.Keys.Order(StringComparer.Ordinal))})");
+                }
+            }
+        }
+
+        // A cycle would make each launch wait for the other forever; report it once, at the edge that closes it.
+        var state = new Dictionary<string, int>(StringComparer.Ordinal);
+        var path = new List<string>();
+        foreach (var service in services)
+        {
+            Visit(service);
+        }
+
+        void Visit(ParsedService service)
+        {
+            if (state.GetValueOrDefault(service.Spec.Name) != 0)
+            {
+                return;
+            }
+
+            state[service.Spec.Name] = 1;
+            path.Add(service.Spec.Name);
+            foreach (var dependency in service.DependsOn)
+            {
+                if (dependency.Value == service.Spec.Name || !byName.TryGetValue(dependency.Value, out var next))
+                {
+                    continue;
+                }
+
+                if (state.GetValueOrDefault(next.Spec.Name) == 1)
+                {
+                    var cycle = path.Skip(path.IndexOf(next.Spec.Name)).Append(next.Spec.Name);
+                    diagnostics.Report(dependency.Location, $"dependsOn forms a cycle: {string.Join(" -> ", cycle)}");
+                }
+                else
+                {
+                    Visit(next);
+                }
+            }
+
+            path.RemoveAt(path.Count - 1);
+            state[service.Spec.Name] = 2;
+        }
     }
 
     private static void CheckHosts(IReadOnlyList<ParsedService> services, ManifestDiagnostics diagnostics)

@@ -14,6 +14,7 @@ internal readonly record struct Located<T>(T Value, SourceLocation Location);
 /// <param name="Port">The fixed <c>port</c> the service listens on, if any.</param>
 /// <param name="UrlPort">The port of a remote service's <c>url</c>, if any.</param>
 /// <param name="GrpcServices">The <c>routes.grpc</c> service names.</param>
+/// <param name="DependsOn">The <c>dependsOn</c> service names.</param>
 internal sealed record ParsedService(
     ServiceSpec Spec,
     Located<int>? MeshPort,
@@ -21,4 +22,5 @@ internal sealed record ParsedService(
     Located<int>? UrlPort,
     ImmutableArray<Located<string>> Hosts,
     ImmutableArray<Located<string>> Paths,
-    ImmutableArray<Located<string>> GrpcServices);
+    ImmutableArray<Located<string>> GrpcServices,
+    ImmutableArray<Located<string>> DependsOn);

@@ -19,6 +19,12 @@ public enum ReadyKind
 
     /// <summary>The standard <c>grpc.health.v1.Health/Check</c> answers SERVING.</summary>
     Grpc,
+
+    /// <summary>A command run inside the container exits with 0 (containers only).</summary>
+    Exec,
+
+    /// <summary>The image's own HEALTHCHECK command when it has one, else a TCP connect (the default for containers).</summary>
+    ImageHealthcheck,
 }
 
 /// <summary>What a service's mesh port speaks.</summary>
@@ -38,13 +44,79 @@ public enum ServiceProtocol
 public sealed record ReadyProbeSpec(ReadyKind Kind, string? HttpPath = null, string? GrpcService = null)
 {
     public static readonly ReadyProbeSpec Tcp = new(ReadyKind.Tcp);
+    public static readonly ReadyProbeSpec ImageHealthcheck = new(ReadyKind.ImageHealthcheck);
+
+    /// <summary>The command of an <see cref="ReadyKind.Exec"/> probe: program and arguments, run inside the container.</summary>
+    public ImmutableArray<string> Command { get; init; } = [];
+
+    public static ReadyProbeSpec Exec(IEnumerable<string> command) => new(ReadyKind.Exec) { Command = [.. command] };
 
     public override string ToString() => Kind switch
     {
         ReadyKind.Http => $"http {HttpPath}",
         ReadyKind.Grpc => string.IsNullOrEmpty(GrpcService) ? "grpc health" : $"grpc health of {GrpcService}",
+        ReadyKind.Exec => $"exec {string.Join(' ', Command)}",
+        ReadyKind.ImageHealthcheck => "the image's HEALTHCHECK, else tcp",
         _ => "tcp",
     };
+}
+
+/// <summary>How a container is networked.</summary>
+public enum ContainerNetwork
+{
+    /// <summary>The host's network: the container listens on the host's loopback and reaches the mesh at 127.0.0.1.</summary>
+    Host,
+
+    /// <summary>The engine's bridge: the container's port is published on 127.0.0.1 with a free host port.</summary>
+    Bridge,
+}
+
+/// <summary>When the engine pulls a container's image.</summary>
+public enum PullPolicy
+{
+    /// <summary>Only when the image is not present locally.</summary>
+    Missing,
+
+    /// <summary>Before every launch.</summary>
+    Always,
+
+    /// <summary>Never: a missing image fails the launch.</summary>
+    Never,
+}
+
+/// <summary>What happens to an idle container.</summary>
+public enum IdleAction
+{
+    /// <summary>Stopped and kept, so the next launch only starts it again.</summary>
+    Stop,
+
+    /// <summary>Stopped and removed.</summary>
+    Remove,
+}
+
+/// <summary>A volume mounted into a container: a host folder (bind mount) or a named volume.</summary>
+/// <param name="Source">Absolute host path for a bind mount, else the volume's name.</param>
+public sealed record VolumeMount(string Source, string Target, bool ReadOnly)
+{
+    public bool IsBind => Source.StartsWith('/');
+
+    public override string ToString() => $"{Source}:{Target}{(ReadOnly ? ":ro" : "")}";
+}
+
+/// <summary>The settings of a <c>runtime: docker</c> service.</summary>
+public sealed record ContainerSpec
+{
+    public required string Image { get; init; }
+    public ContainerNetwork Network { get; init; } = ContainerNetwork.Host;
+    public ImmutableArray<VolumeMount> Volumes { get; init; } = [];
+    public PullPolicy Pull { get; init; } = PullPolicy.Missing;
+    public IdleAction OnIdle { get; init; } = IdleAction.Stop;
+
+    /// <summary>The working directory inside the container; null keeps the image's.</summary>
+    public string? WorkingDir { get; init; }
+
+    /// <summary>null keeps the engine's default seccomp profile; <c>unconfined</c>, or the absolute path of a profile file.</summary>
+    public string? Seccomp { get; init; }
 }
 
 /// <summary>A place in a manifest file, for error messages.</summary>
@@ -59,7 +131,10 @@ public sealed record ServiceSpec
     public required string Name { get; init; }
     public RuntimeKind Runtime { get; init; } = RuntimeKind.Process;
 
-    /// <summary>Program to run (process runtime). Resolved against <see cref="WorkingDir"/> when relative with a slash, else looked up on PATH.</summary>
+    /// <summary>The container settings of a <c>runtime: docker</c> service; null for other runtimes.</summary>
+    public ContainerSpec? Container { get; init; }
+
+    /// <summary>Program to run (process runtime; for docker it replaces the image's ENTRYPOINT). Resolved against <see cref="WorkingDir"/> when relative with a slash, else looked up on PATH.</summary>
     public string? Command { get; init; }
     public ImmutableArray<string> Args { get; init; } = [];
     public ImmutableDictionary<string, string> Env { get; init; } = ImmutableDictionary<string, string>.Empty;
@@ -99,6 +174,15 @@ public sealed record ServiceSpec
 
     /// <summary>Time between SIGTERM and SIGKILL when stopping.</summary>
     public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Services launched (and ready) before this one is launched.</summary>
+    public ImmutableArray<string> DependsOn { get; init; } = [];
+
+    /// <summary>
+    /// True when <see cref="Port"/> is a port on the host's loopback. A bridged container's <see cref="Port"/> is
+    /// inside the container; the engine publishes it on a free host port.
+    /// </summary>
+    public bool ListensOnHost => Container is not { Network: ContainerNetwork.Bridge };
 
     /// <summary>Opt-in: set HTTP_PROXY/http_proxy to the shared port for this service.</summary>
     public bool HttpProxy { get; init; }

@@ -4,22 +4,23 @@ using YamlDotNet.RepresentationModel;
 namespace MeshDev.Catalog;
 
 /// <summary>Reads and checks one entry of <c>services:</c>; problems go to the diagnostics, never thrown.</summary>
-internal sealed class ServiceSpecReader
+internal sealed partial class ServiceSpecReader
 {
     private static readonly ImmutableArray<string> ServiceKeys =
     [
         "runtime", "command", "args", "env", "workingDir", "project", "port", "meshPort", "protocol", "url",
-        "ready", "routes", "idleTimeout", "startTimeout", "stopGracePeriod", "httpProxy",
+        "ready", "routes", "idleTimeout", "startTimeout", "stopGracePeriod", "httpProxy", "dependsOn",
+        .. ContainerKeys,
     ];
 
     // The defaults live on ServiceSpec; invalid values fall back to them.
     private static readonly ServiceSpec Defaults = new() { Name = "", WorkingDir = "" };
 
-    private static readonly ImmutableArray<string> ReadyKeys = ["http", "tcp", "grpc", "service"];
+    private static readonly ImmutableArray<string> ReadyKeys = ["http", "tcp", "grpc", "exec", "service"];
     private static readonly ImmutableArray<string> RouteKeys = ["hosts", "paths", "grpc"];
 
     // The keys of 'ready' that choose the probe; a ready mapping holds exactly one of them.
-    private static readonly ImmutableArray<string> ProbeKeys = ["http", "tcp", "grpc"];
+    private static readonly ImmutableArray<string> ProbeKeys = ["http", "tcp", "grpc", "exec"];
 
     private const string GrpcServiceName = "a fully-qualified protobuf service name like shop.orders.v1.Orders";
 
@@ -58,9 +59,11 @@ internal sealed class ServiceSpecReader
             CheckFieldsOfRuntime(runtime);
         }
 
-        var project = ReadProject();
-        var workingDir = ReadWorkingDir(project);
-        var port = ReadPort();
+        var isContainer = runtime == RuntimeKind.Docker;
+        var project = isContainer ? null : ReadProject();
+        var workingDir = isContainer ? _manifestDirectory : ReadWorkingDir(project);
+        var container = isContainer ? ReadContainer() : null;
+        var port = ReadPort(container);
         var meshPort = WithLocation(_section.Port("meshPort"), "meshPort");
         var url = ReadUrl();
         var protocol = ReadProtocol();
@@ -68,12 +71,14 @@ internal sealed class ServiceSpecReader
         var hosts = ReadHosts(routes);
         var paths = ReadPaths(routes);
         var grpcServices = ReadGrpcServices(routes);
+        var dependsOn = ReadDependsOn();
 
         var spec = new ServiceSpec
         {
             Name = _name,
             Runtime = runtime ?? RuntimeKind.Process,
-            Command = ReadCommand(workingDir),
+            Container = container,
+            Command = isContainer ? NonBlankText("command")?.Value : ReadCommand(workingDir),
             Args = [.. _section.Strings("args").Select(arg => arg.Value!)],
             Env = ReadEnv(),
             WorkingDir = workingDir,
@@ -81,7 +86,7 @@ internal sealed class ServiceSpecReader
             Port = port?.Value,
             MeshPort = meshPort?.Value ?? 0,
             Url = url,
-            Ready = ReadReady(protocol),
+            Ready = ReadReady(protocol, runtime),
             Hosts = [.. hosts.Select(host => host.Value)],
             Paths = [.. paths.Select(path => path.Value)],
             GrpcServices = [.. grpcServices.Select(name => name.Value)],
@@ -90,9 +95,12 @@ internal sealed class ServiceSpecReader
             StartTimeout = ReadDuration("startTimeout", Defaults.StartTimeout, allowZero: false, allowNever: false),
             StopGracePeriod = ReadDuration("stopGracePeriod", Defaults.StopGracePeriod, allowZero: true, allowNever: false),
             HttpProxy = _section.Bool("httpProxy") ?? false,
+            DependsOn = [.. dependsOn.Select(d => d.Value)],
             Location = _diagnostics.At(_nameNode),
         };
-        return new ParsedService(spec, meshPort, port, WithLocation(url?.Port, "url"), hosts, paths, grpcServices);
+        // A bridged container's port is inside the container, so it cannot clash with anything on the host.
+        var hostPort = spec.ListensOnHost ? port : null;
+        return new ParsedService(spec, meshPort, hostPort, WithLocation(url?.Port, "url"), hosts, paths, grpcServices, dependsOn);
     }
 
     private YamlMappingNode? ReadBody(YamlNode body)
@@ -139,10 +147,9 @@ internal sealed class ServiceSpecReader
                 return RuntimeKind.Remote;
             // Known runtimes whose implementations are not registered yet: drop a case once its runtime ships.
             case "docker":
-                Report(node, "runtime 'docker' is not supported yet (coming with the Docker runtime); use process or remote");
-                return null;
+                return RuntimeKind.Docker;
             case "kubernetes":
-                Report(node, "runtime 'kubernetes' is not supported yet (coming with the Kubernetes runtime); use process or remote");
+                Report(node, "runtime 'kubernetes' is not supported yet (coming with the Kubernetes runtime); use process, docker or remote");
                 return null;
             default:
                 Report(node, $"unknown runtime '{node.Value}' (expected process, docker, kubernetes or remote)");
@@ -152,13 +159,28 @@ internal sealed class ServiceSpecReader
 
     private void CheckFieldsOfRuntime(RuntimeKind? runtime)
     {
-        if (runtime == RuntimeKind.Process)
+        if (runtime != RuntimeKind.Docker)
         {
-            CheckProcessFields();
+            foreach (var key in ContainerKeys)
+            {
+                if (_section.KeyNode(key) is { } node)
+                {
+                    Report(node, $"{_section.Describe(key)} is only for runtime docker");
+                }
+            }
         }
-        else if (runtime == RuntimeKind.Remote)
+
+        switch (runtime)
         {
-            CheckRemoteFields();
+            case RuntimeKind.Process:
+                CheckProcessFields();
+                break;
+            case RuntimeKind.Remote:
+                CheckRemoteFields();
+                break;
+            case RuntimeKind.Docker:
+                CheckContainerFields();
+                break;
         }
     }
 
@@ -295,11 +317,26 @@ internal sealed class ServiceSpecReader
     }
 
     /// <summary>The fixed port; null for <c>auto</c> (the default), when absent or when invalid (reported).</summary>
-    private Located<int>? ReadPort()
+    private Located<int>? ReadPort(ContainerSpec? container)
     {
         const string Expected = "'auto' or a number from 1 to 65535";
-        if (_section.Scalar("port", Expected) is not { } node || node.Value == "auto")
+        if (_section.Scalar("port", Expected) is not { } node)
         {
+            if (container is { Network: ContainerNetwork.Bridge } && _bodyIsUsable && !_section.Has("port"))
+            {
+                Report(_nameNode, $"service '{_name}' has network bridge and needs 'port': the port the app listens on inside the container");
+            }
+
+            return null;
+        }
+
+        if (node.Value == "auto")
+        {
+            if (container is { Network: ContainerNetwork.Bridge })
+            {
+                Report(node, $"{_section.Describe("port")} must be the number the app listens on inside the container: with network bridge the mesh cannot choose it");
+            }
+
             return null;
         }
 
@@ -359,11 +396,13 @@ internal sealed class ServiceSpecReader
         return url;
     }
 
-    private ReadyProbeSpec ReadReady(ServiceProtocol? protocol)
+    private ReadyProbeSpec ReadReady(ServiceProtocol? protocol, RuntimeKind? runtime)
     {
-        if (_section.Mapping("ready", "{ http: /path }, { grpc: true } or { tcp: true }") is not { } mapping)
+        // A container without 'ready' is ready when its image's own HEALTHCHECK passes (or, without one, when its port accepts).
+        var fallback = runtime == RuntimeKind.Docker ? ReadyProbeSpec.ImageHealthcheck : ReadyProbeSpec.Tcp;
+        if (_section.Mapping("ready", "{ http: /path }, { grpc: true }, { tcp: true } or { exec: [command, args…] }") is not { } mapping)
         {
-            return ReadyProbeSpec.Tcp;
+            return fallback;
         }
 
         var ready = new ManifestSection(mapping, $"in ready of service '{_name}'", $"in ready of service '{_name}'", ReadyKeys, _diagnostics);
@@ -375,23 +414,46 @@ internal sealed class ServiceSpecReader
         var probes = ProbeKeys.Where(ready.Has).ToList();
         if (probes.Count != 1)
         {
-            Report(mapping, $"{_section.Describe("ready")} must have exactly one of 'http', 'tcp' or 'grpc'");
-            return ReadyProbeSpec.Tcp;
+            Report(mapping, $"{_section.Describe("ready")} must have exactly one of 'http', 'tcp', 'grpc' or 'exec'");
+            return fallback;
         }
 
         // The mesh pipes a tcp service's bytes without looking at them; nothing says the service speaks HTTP at all.
-        if (protocol == ServiceProtocol.Tcp && probes[0] != "tcp")
+        if (protocol == ServiceProtocol.Tcp && probes[0] is not ("tcp" or "exec"))
         {
-            Report(ready.KeyNode(probes[0])!, $"service '{_name}' has protocol tcp: it speaks no HTTP, so 'ready' must be {{ tcp: true }}");
-            return ReadyProbeSpec.Tcp;
+            Report(ready.KeyNode(probes[0])!, $"service '{_name}' has protocol tcp: it speaks no HTTP, so 'ready' must be {{ tcp: true }} or {{ exec: [...] }}");
+            return fallback;
         }
 
         return probes[0] switch
         {
             "tcp" => ReadTcpReady(ready),
             "grpc" => ReadGrpcReady(ready),
+            "exec" => ReadExecReady(ready, runtime, fallback),
             _ => ReadHttpReady(ready),
         };
+    }
+
+    private ReadyProbeSpec ReadExecReady(ManifestSection ready, RuntimeKind? runtime, ReadyProbeSpec fallback)
+    {
+        if (runtime is not (RuntimeKind.Docker or null))
+        {
+            Report(ready.KeyNode("exec")!, $"{ready.Describe("exec")} runs a command inside the container, so it is only for runtime docker");
+            return fallback;
+        }
+
+        var command = ready.Strings("exec");
+        if (command.IsEmpty)
+        {
+            if (ready.Value("exec") is YamlSequenceNode)
+            {
+                Report(ready.KeyNode("exec")!, $"{ready.Describe("exec")} must name a command, like [pg_isready, -U, postgres]");
+            }
+
+            return fallback;
+        }
+
+        return ReadyProbeSpec.Exec(command.Select(c => c.Value!));
     }
 
     private ReadyProbeSpec ReadTcpReady(ManifestSection ready)

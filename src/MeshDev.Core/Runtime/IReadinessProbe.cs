@@ -5,4 +5,7 @@ public interface IReadinessProbe
 {
     /// <summary>True when ready. Returns false (never throws) for refused connections, timeouts and error answers; throws only when <paramref name="cancellationToken"/> is cancelled.</summary>
     ValueTask<bool> ProbeAsync(ServiceEndpoint endpoint, CancellationToken cancellationToken);
+
+    /// <summary>The shortest time between two attempts; a probe that costs more than a connect (a process in a container) says so here.</summary>
+    TimeSpan MinimumInterval => TimeSpan.Zero;
 }

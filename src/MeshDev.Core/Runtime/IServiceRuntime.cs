@@ -12,6 +12,12 @@ public interface IServiceRuntime
 
     /// <summary>Starts one instance. Returns once it is spawned, not once it is ready; readiness is probed by the activator.</summary>
     Task<IServiceInstance> StartAsync(LaunchRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// An instance of this service that a previous run of this mesh launched and that still runs with the same
+    /// settings (a container outlives a killed daemon), taken over instead of launching a duplicate; null when none.
+    /// </summary>
+    Task<IServiceInstance?> AdoptAsync(LaunchRequest request, CancellationToken cancellationToken) => Task.FromResult<IServiceInstance?>(null);
 }
 
 /// <summary>What a runtime needs to launch one instance.</summary>
@@ -19,7 +25,14 @@ public interface IServiceRuntime
 /// <param name="Port">The port the instance must listen on (already substituted for <c>${PORT}</c>).</param>
 /// <param name="Environment">Extra environment (PORT, service discovery…), applied over the service's own <c>env</c>.</param>
 /// <param name="Log">Where the instance's output goes.</param>
-public sealed record LaunchRequest(ServiceSpec Service, int Port, IReadOnlyDictionary<string, string> Environment, ServiceLog Log);
+public sealed record LaunchRequest(ServiceSpec Service, int Port, IReadOnlyDictionary<string, string> Environment, ServiceLog Log)
+{
+    private const string PortReference = "${PORT}";
+
+    /// <summary>Replaces <c>${PORT}</c> in an argument or environment value with <see cref="Port"/>.</summary>
+    public string Substitute(string value) =>
+        value.Replace(PortReference, Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+}
 
 /// <summary>One running instance of a service.</summary>
 public interface IServiceInstance : IAsyncDisposable
@@ -29,6 +42,12 @@ public interface IServiceInstance : IAsyncDisposable
 
     /// <summary>Completes when the instance has exited (for any reason), with its exit code when known.</summary>
     Task<int?> Exited { get; }
+
+    /// <summary>The instance's own readiness check (e.g. a command run inside a container); null uses the service's <c>ready</c> probe on <see cref="Endpoint"/>.</summary>
+    IReadinessProbe? Readiness => null;
+
+    /// <summary>How the instance came to run, for status and events (e.g. "created container 3f2a1b"); null says nothing.</summary>
+    string? Description => null;
 
     /// <summary>Stops the instance: a polite signal, then after <paramref name="gracePeriod"/> a forced kill of everything it started.</summary>
     Task StopAsync(TimeSpan gracePeriod, CancellationToken cancellationToken);

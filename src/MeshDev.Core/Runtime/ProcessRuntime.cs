@@ -13,8 +13,6 @@ namespace MeshDev.Runtime;
 /// </summary>
 public sealed class ProcessRuntime : IServiceRuntime, IDisposable
 {
-    private const string PortReference = "${PORT}";
-
     // util-linux setsid: when the caller is not a group leader (a freshly forked child never is) it calls setsid()
     // and execs in place, so the service keeps the pid we were given and pgid == sid == pid.
     private static readonly Lazy<string?> Setsid = new(() => new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists));
@@ -67,7 +65,7 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
 
         var environment = BuildEnvironment(request);
         string command;
-        IEnumerable<string> arguments = service.Args.Select(a => Substitute(a, request.Port));
+        IEnumerable<string> arguments = service.Args.Select(request.Substitute);
         if (service.Project is not null)
         {
             var build = await TakePreparedAsync(service, request.Log, cancellationToken).ConfigureAwait(false);
@@ -191,12 +189,12 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
 
         foreach (var (name, value) in request.Service.Env)
         {
-            environment[name] = Substitute(value, request.Port);
+            environment[name] = request.Substitute(value);
         }
 
         foreach (var (name, value) in request.Environment)
         {
-            environment[name] = Substitute(value, request.Port);
+            environment[name] = request.Substitute(value);
         }
 
         environment["PORT"] = request.Port.ToString(CultureInfo.InvariantCulture);
@@ -232,7 +230,4 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
 
         return await _builder.EnsureBuiltAsync(service, log, cancellationToken).ConfigureAwait(false);
     }
-
-    private static string Substitute(string value, int port) =>
-        value.Replace(PortReference, port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
 }

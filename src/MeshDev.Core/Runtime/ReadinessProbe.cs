@@ -12,6 +12,8 @@ public static class ReadinessProbe
     {
         ReadyKind.Http => new HttpReadinessProbe(spec.HttpPath ?? "/"),
         ReadyKind.Grpc => new GrpcHealthProbe(spec.GrpcService),
+        // Exec and the image's HEALTHCHECK run inside the instance, which brings its own probe (IServiceInstance.Readiness);
+        // an image without a HEALTHCHECK is ready when its port accepts.
         _ => TcpReadinessProbe.Instance,
     };
 

@@ -5,6 +5,7 @@ using MeshDev.Activation;
 using MeshDev.Catalog;
 using MeshDev.Daemon.Control;
 using MeshDev.Daemon.State;
+using MeshDev.Docker;
 using MeshDev.Proxy;
 using MeshDev.Proxy.Listeners;
 using MeshDev.Routing;
@@ -33,11 +34,13 @@ public sealed class MeshHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly MeshHostOptions _options;
     private readonly Dictionary<string, ServiceLog> _logs;
+    private readonly IReadOnlyList<IServiceRuntime> _ownedRuntimes;
     private readonly TaskCompletionSource _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
-    private MeshHost(WebApplication app, MeshManifest manifest, StateDirectory state, RoutingTable routing, MeshActivator activator, Dictionary<string, ServiceLog> logs, MeshHostOptions options)
+    private MeshHost(WebApplication app, MeshManifest manifest, StateDirectory state, RoutingTable routing, MeshActivator activator, Dictionary<string, ServiceLog> logs, IReadOnlyList<IServiceRuntime> ownedRuntimes, MeshHostOptions options)
     {
+        _ownedRuntimes = ownedRuntimes;
         _app = app;
         Manifest = manifest;
         State = state;
@@ -90,7 +93,7 @@ public sealed class MeshHost : IAsyncDisposable
 
             return log;
         });
-        var runtimes = options.Runtimes ?? [new ProcessRuntime(state.Root)];
+        var runtimes = options.Runtimes ?? DefaultRuntimes(manifest, state);
         var routing = new RoutingTable(manifest);
         var activator = new MeshActivator(manifest, runtimes, s => logs[s.Name], options.Time);
         foreach (var service in activator.Services)
@@ -145,11 +148,18 @@ public sealed class MeshHost : IAsyncDisposable
         var app = builder.Build();
         app.UseMeshProxy();
         app.MapXdsServer();
-        var host = new MeshHost(app, manifest, state, routing, activator, logs, options);
+        var host = new MeshHost(app, manifest, state, routing, activator, logs, options.Runtimes is null ? runtimes : [], options);
         app.MapControlApi(host);
 
         try
         {
+            // Before any traffic: containers a killed daemon left running are taken over, not launched twice.
+            var adopted = await activator.AdoptRunningAsync(cancellationToken).ConfigureAwait(false);
+            if (adopted > 0)
+            {
+                options.OnMeshMessage?.Invoke($"adopted {adopted} service instance(s) left running by an earlier run of this mesh");
+            }
+
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (IOException ex)
@@ -172,6 +182,18 @@ public sealed class MeshHost : IAsyncDisposable
         }
 
         return host;
+    }
+
+    /// <summary>Local processes always; the Docker engine only when the manifest has containers, so a mesh without them never needs one.</summary>
+    private static IReadOnlyList<IServiceRuntime> DefaultRuntimes(MeshManifest manifest, StateDirectory state)
+    {
+        var runtimes = new List<IServiceRuntime> { new ProcessRuntime(state.Root) };
+        if (manifest.Services.Any(s => s.Runtime == RuntimeKind.Docker))
+        {
+            runtimes.Add(new DockerRuntime(MeshIdentity.For(state.Root), manifest.FilePath));
+        }
+
+        return runtimes;
     }
 
     /// <summary>The routing table as served over xDS, for <c>meshdev routes</c>.</summary>
@@ -273,6 +295,19 @@ public sealed class MeshHost : IAsyncDisposable
         finally
         {
             await Activator.DisposeAsync().ConfigureAwait(false);
+            foreach (var runtime in _ownedRuntimes)
+            {
+                // The Docker runtime removes every container of the mesh here, also those kept after an idle stop.
+                if (runtime is IAsyncDisposable asyncDisposable)
+                {
+                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                }
+                else if (runtime is IDisposable disposable)
+                {
+                    disposable.Dispose();
+                }
+            }
+
             await _app.DisposeAsync().ConfigureAwait(false);
             if (DaemonInfo.TryRead(State.DaemonFile) is { } info && info.Pid == Environment.ProcessId && info.Token == Info?.Token)
             {

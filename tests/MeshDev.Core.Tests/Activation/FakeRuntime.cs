@@ -22,12 +22,33 @@ internal sealed class FakeRuntime : IServiceRuntime
 
     public LaunchRequest? LastRequest { get; private set; }
 
+    /// <summary>Services in the order they were started.</summary>
+    public List<string> StartOrder { get; } = [];
+
+    /// <summary>What <see cref="AdoptAsync"/> hands over (an instance "left running by an earlier run"), once.</summary>
+    public FakeInstance? Adoptable { get; set; }
+
+    /// <summary>The readiness probe each new instance brings (null: the service's own probe is used).</summary>
+    public IReadinessProbe? InstanceReadiness { get; set; }
+
+    public Task<IServiceInstance?> AdoptAsync(LaunchRequest request, CancellationToken cancellationToken)
+    {
+        var adoptable = Adoptable;
+        Adoptable = null;
+        return Task.FromResult<IServiceInstance?>(adoptable);
+    }
+
     public Task PrepareAsync(ServiceSpec service, ServiceLog log, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task<IServiceInstance> StartAsync(LaunchRequest request, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _starts);
         LastRequest = request;
+        lock (StartOrder)
+        {
+            StartOrder.Add(request.Service.Name);
+        }
+
         if (StartGate is { } gate)
         {
             await gate.Task.WaitAsync(cancellationToken);
@@ -40,7 +61,7 @@ internal sealed class FakeRuntime : IServiceRuntime
             throw error;
         }
 
-        var instance = new FakeInstance(new ServiceEndpoint("127.0.0.1", request.Port));
+        var instance = new FakeInstance(new ServiceEndpoint("127.0.0.1", request.Port)) { Readiness = InstanceReadiness };
         lock (Instances)
         {
             Instances.Add(instance);
@@ -55,6 +76,10 @@ internal sealed class FakeInstance(ServiceEndpoint endpoint) : IServiceInstance
     private readonly TaskCompletionSource<int?> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ServiceEndpoint Endpoint { get; } = endpoint;
+
+    public IReadinessProbe? Readiness { get; init; }
+
+    public string? Description { get; init; }
 
     public Task<int?> Exited => _exited.Task;
 

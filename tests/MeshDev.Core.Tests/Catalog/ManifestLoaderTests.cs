@@ -4,7 +4,7 @@ namespace MeshDev.Core.Tests.Catalog;
 
 public sealed class ManifestLoaderTests : IDisposable
 {
-    private const string Services = "(expected one of: runtime, command, args, env, workingDir, project, port, meshPort, protocol, url, ready, routes, idleTimeout, startTimeout, stopGracePeriod, httpProxy)";
+    private const string Services = "(expected one of: runtime, command, args, env, workingDir, project, port, meshPort, protocol, url, ready, routes, idleTimeout, startTimeout, stopGracePeriod, httpProxy, dependsOn, image, network, volumes, pull, onIdle, seccomp)";
     private const string DnsLabel = "must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
 
     // Holds the files a manifest may point at (workingDir, project); deleted after each test.
@@ -373,7 +373,7 @@ public sealed class ManifestLoaderTests : IDisposable
         { "services:\n  orders: ./orders\n", ["2:11: service 'orders' must be a mapping of its settings (runtime, command, port…)"] },
         {
             "services:\n  orders:\n    command: ./orders\n    image: orders:dev\n",
-            [$"4:5: unknown key 'image' in service 'orders' {Services}"]
+            ["4:5: 'image' of service 'orders' is only for runtime docker"]
         },
         {
             "services:\n  orders:\n    command: ./orders\n    MeshPort: 15101\n",
@@ -387,11 +387,11 @@ public sealed class ManifestLoaderTests : IDisposable
         },
         {
             "services:\n  orders:\n    runtime: docker\n",
-            ["3:14: runtime 'docker' is not supported yet (coming with the Docker runtime); use process or remote"]
+            ["2:3: service 'orders' has runtime docker and needs 'image'"]
         },
         {
             "services:\n  orders:\n    runtime: kubernetes\n",
-            ["3:14: runtime 'kubernetes' is not supported yet (coming with the Kubernetes runtime); use process or remote"]
+            ["3:14: runtime 'kubernetes' is not supported yet (coming with the Kubernetes runtime); use process, docker or remote"]
         },
         { "services:\n  orders:\n    port: 8080\n", ["2:3: service 'orders' needs 'command' or 'project'"] },
         { "services:\n  orders:\n", ["2:3: service 'orders' needs 'command' or 'project'"] },
@@ -538,22 +538,19 @@ public sealed class ManifestLoaderTests : IDisposable
         // ready
         {
             "services:\n  orders:\n    command: ./orders\n    ready: { exec: true }\n",
-            [
-                "4:12: 'ready' of service 'orders' must have exactly one of 'http', 'tcp' or 'grpc'",
-                "4:14: unknown key 'exec' in ready of service 'orders' (expected one of: http, tcp, grpc, service)",
-            ]
+            ["4:14: 'exec' in ready of service 'orders' runs a command inside the container, so it is only for runtime docker"]
         },
         {
             "services:\n  orders:\n    command: ./orders\n    ready: { http: /healthz, tcp: true }\n",
-            ["4:12: 'ready' of service 'orders' must have exactly one of 'http', 'tcp' or 'grpc'"]
+            ["4:12: 'ready' of service 'orders' must have exactly one of 'http', 'tcp', 'grpc' or 'exec'"]
         },
         {
             "services:\n  orders:\n    command: ./orders\n    ready: { grpc: true, tcp: true }\n",
-            ["4:12: 'ready' of service 'orders' must have exactly one of 'http', 'tcp' or 'grpc'"]
+            ["4:12: 'ready' of service 'orders' must have exactly one of 'http', 'tcp', 'grpc' or 'exec'"]
         },
         {
             "services:\n  orders:\n    command: ./orders\n    ready: {}\n",
-            ["4:12: 'ready' of service 'orders' must have exactly one of 'http', 'tcp' or 'grpc'"]
+            ["4:12: 'ready' of service 'orders' must have exactly one of 'http', 'tcp', 'grpc' or 'exec'"]
         },
         {
             "services:\n  orders:\n    command: ./orders\n    ready: { grpc: false }\n",
@@ -578,7 +575,7 @@ public sealed class ManifestLoaderTests : IDisposable
         {
             "services:\n  orders:\n    command: ./orders\n    ready: { service: shop.orders.v1.Orders }\n",
             [
-                "4:12: 'ready' of service 'orders' must have exactly one of 'http', 'tcp' or 'grpc'",
+                "4:12: 'ready' of service 'orders' must have exactly one of 'http', 'tcp', 'grpc' or 'exec'",
                 "4:14: 'service' in ready of service 'orders' is only for { grpc: true }",
             ]
         },
@@ -592,7 +589,7 @@ public sealed class ManifestLoaderTests : IDisposable
         },
         {
             "services:\n  orders:\n    command: ./orders\n    ready: http\n",
-            ["4:12: 'ready' of service 'orders' must be { http: /path }, { grpc: true } or { tcp: true }"]
+            ["4:12: 'ready' of service 'orders' must be { http: /path }, { grpc: true }, { tcp: true } or { exec: [command, args…] }"]
         },
 
         // routes
@@ -680,11 +677,11 @@ public sealed class ManifestLoaderTests : IDisposable
         },
         {
             "services:\n  db:\n    command: ./db\n    protocol: tcp\n    ready: { http: /healthz }\n",
-            ["5:14: service 'db' has protocol tcp: it speaks no HTTP, so 'ready' must be { tcp: true }"]
+            ["5:14: service 'db' has protocol tcp: it speaks no HTTP, so 'ready' must be { tcp: true } or { exec: [...] }"]
         },
         {
             "services:\n  db:\n    command: ./db\n    protocol: tcp\n    ready: { grpc: true }\n",
-            ["5:14: service 'db' has protocol tcp: it speaks no HTTP, so 'ready' must be { tcp: true }"]
+            ["5:14: service 'db' has protocol tcp: it speaks no HTTP, so 'ready' must be { tcp: true } or { exec: [...] }"]
         },
         {
             // The tcp service claims no host, but an http service's implicit hosts still count.

@@ -100,6 +100,65 @@ internal sealed class ManifestBuilder
         return this;
     }
 
+    /// <summary>Adds a <c>runtime: docker</c> service (host network unless <paramref name="extra"/> says otherwise).</summary>
+    /// <param name="args">The container's <c>args</c> (replacing the image's CMD); the image's own when null.</param>
+    /// <param name="ready">The <c>ready:</c> value; none (the image's HEALTHCHECK, else TCP) when null.</param>
+    /// <param name="env">More environment variables for the container.</param>
+    /// <param name="extra">More settings, each <c>key: value</c> (pull, onIdle, idleTimeout, dependsOn…).</param>
+    public ManifestBuilder Container(
+        string name,
+        string image,
+        string[]? args = null,
+        string? command = null,
+        string? ready = null,
+        IReadOnlyDictionary<string, string>? env = null,
+        params string[] extra)
+    {
+        var meshPort = NewPort();
+        _meshPorts[name] = meshPort;
+        var yaml = new StringBuilder();
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"  {name}:");
+        yaml.AppendLine("    runtime: docker");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"    image: {Quote(image)}");
+        if (command is not null)
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"    command: {Quote(command)}");
+        }
+
+        if (args is not null)
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"    args: [{string.Join(", ", args.Select(Quote))}]");
+        }
+
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"    meshPort: {meshPort}");
+        if (ready is not null)
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"    ready: {ready}");
+        }
+
+        // The tag makes the container's processes findable on the host (same kernel), so a leaked one fails the test.
+        yaml.AppendLine("    env:");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"      MESHDEV_TEST_NAME: {Quote(name)}");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"      {TaggedProcesses.Variable}: {Quote(Tag)}");
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"      {key}: {Quote(value)}");
+        }
+
+        if (!extra.Any(e => e.StartsWith("stopGracePeriod:", StringComparison.Ordinal)))
+        {
+            yaml.AppendLine("    stopGracePeriod: 2s");
+        }
+
+        foreach (var setting in extra)
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"    {setting}");
+        }
+
+        _services.Add(yaml.ToString());
+        return this;
+    }
+
     public string ToYaml() =>
         $"mesh:\n  http: {SharedPort}\n  xds: {XdsPort}\nservices:\n{string.Concat(_services)}";
 

@@ -4,6 +4,7 @@ using MeshDev.Activation;
 using MeshDev.Catalog;
 using MeshDev.Daemon.Control;
 using MeshDev.Daemon.Hosting;
+using MeshDev.Runtime;
 
 namespace MeshDev.IntegrationTests.Infrastructure;
 
@@ -22,6 +23,7 @@ internal sealed class TestMesh : IAsyncDisposable
     private readonly List<ServiceStateChange> _changes = [];
     private readonly List<string> _serviceOutput = [];
     private MeshHost? _host;
+    private IReadOnlyList<IServiceRuntime>? _runtimes;
     private int _disposed;
 
     private TestMesh(string tag, string directory)
@@ -43,6 +45,9 @@ internal sealed class TestMesh : IAsyncDisposable
 
     public int SharedPort => Manifest.SharedPort;
 
+    /// <summary>The id the mesh labels its containers with.</summary>
+    public string MeshId => MeshIdentity.For(Path.Combine(Directory, ".meshdev"));
+
     /// <summary>Sends no proxy, follows no redirect; generous timeout (only a hang runs into it).</summary>
     public HttpClient Http { get; }
 
@@ -51,7 +56,8 @@ internal sealed class TestMesh : IAsyncDisposable
 
     /// <summary>Writes the manifest <paramref name="configure"/> describes and starts a mesh for it.</summary>
     /// <param name="time">The mesh's clock (only its wall-clock reading matters to the tests that pass one).</param>
-    public static async Task<TestMesh> StartAsync(Action<ManifestBuilder> configure, TimeProvider? time = null)
+    /// <param name="runtimes">Runtimes to use instead of the mesh's defaults, given the mesh's directory.</param>
+    public static async Task<TestMesh> StartAsync(Action<ManifestBuilder> configure, TimeProvider? time = null, Func<string, IReadOnlyList<IServiceRuntime>>? runtimes = null)
     {
         var tag = TaggedProcesses.NewTag();
         var directory = System.IO.Directory.CreateTempSubdirectory("meshdev-it-").FullName;
@@ -70,6 +76,7 @@ internal sealed class TestMesh : IAsyncDisposable
                     {
                         Time = time ?? TimeProvider.System,
                         Prebuild = false,
+                        Runtimes = mesh._runtimes = runtimes?.Invoke(directory),
                         OnStateChange = mesh.Record,
                         OnServiceOutput = mesh.RecordOutput,
                     });
@@ -163,6 +170,19 @@ internal sealed class TestMesh : IAsyncDisposable
             if (_host is not null)
             {
                 await _host.DisposeAsync().AsTask().WaitAsync(Eventually.Deadline);
+            }
+
+            // Runtimes a test passed in are the test's to dispose, after the mesh that used them.
+            foreach (var runtime in _runtimes ?? [])
+            {
+                if (runtime is IAsyncDisposable asyncDisposable)
+                {
+                    await asyncDisposable.DisposeAsync();
+                }
+                else if (runtime is IDisposable disposable)
+                {
+                    disposable.Dispose();
+                }
             }
 
             // Stopping the mesh waits for its services, so this is normally empty at once; the wait only covers

@@ -1,0 +1,92 @@
+using System.Net;
+using Docker.DotNet.Models;
+using MeshDev.Activation;
+using MeshDev.Docker;
+using MeshDev.Docker.Tests.Images;
+using MeshDev.IntegrationTests.Infrastructure;
+using MeshDev.Runtime;
+
+namespace MeshDev.IntegrationTests.Docker;
+
+/// <summary>Container launches that cannot work answer every waiting caller at once, naming the image and the engine's words.</summary>
+[Collection("docker")]
+public sealed class ContainerFailureTests(TestImages images)
+{
+    [Fact]
+    public async Task Missing_image_with_pull_never_fails_at_once_naming_the_image_and_others_still_work()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m
+            .Container("ghost", "meshdev-test/does-not-exist:1", extra: ["pull: never"])
+            .Service("orders"));
+
+        var problems = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Problem.GetAsync(mesh.Http, mesh.Url("ghost"))));
+
+        Assert.All(problems, p =>
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, p.Status);
+            Assert.Contains("image 'meshdev-test/does-not-exist:1' is not on this machine and 'pull' is never; build or pull it first (docker pull meshdev-test/does-not-exist:1)", p.Detail);
+        });
+        Assert.Equal(ServiceState.Failed, mesh.Service("ghost").State);
+        Assert.Equal("hello from orders", await mesh.GetStringAsync("orders"));
+        Assert.Empty(await images.Docker.ContainersOfAsync(mesh.MeshId));
+    }
+
+    [Fact]
+    public async Task Image_the_registry_does_not_know_fails_every_caller_with_the_engines_message()
+    {
+        // A stand-in for a registry (none is reachable from this machine), speaking the real Registry HTTP API v2.
+        await using var registry = await TestRegistry.StartAsync(images.Docker, images.Busybox);
+        await using var mesh = await TestMesh.StartAsync(m => m.Container("ghost", registry.UnknownReference));
+
+        var problems = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Problem.GetAsync(mesh.Http, mesh.Url("ghost"))));
+
+        Assert.All(problems, p =>
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, p.Status);
+            Assert.StartsWith($"pulling image '{registry.UnknownReference}' failed: ", p.Detail);
+            Assert.Contains("unknown", p.Detail, StringComparison.OrdinalIgnoreCase);
+        });
+        Assert.Single(mesh.Changes("ghost"), c => c.To == ServiceState.Failed);
+        Assert.Empty(await images.Docker.ContainersOfAsync(mesh.MeshId));
+    }
+
+    [Fact]
+    public async Task No_engine_is_one_sentence_saying_what_to_do_and_processes_keep_working()
+    {
+        var socket = Path.Combine(Path.GetTempPath(), $"meshdev-no-engine-{Guid.NewGuid():N}.sock");
+        await using var mesh = await TestMesh.StartAsync(
+            m => m.Container("web", images.DotnetAot).Service("orders"),
+            runtimes: directory => [new ProcessRuntime(Path.Combine(directory, ".meshdev")), new DockerRuntime("no-engine", "meshdev.yaml", new MeshDev.Docker.DockerEngine($"unix://{socket}"))]);
+
+        var problem = await Problem.GetAsync(mesh.Http, mesh.Url("web"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, problem.Status);
+        Assert.Contains($"the Docker engine is not reachable at unix://{socket}", problem.Detail);
+        Assert.Contains($"{socket} does not exist: start the engine (sudo systemctl start docker, or dockerd) or set DOCKER_HOST to where it listens", problem.Detail);
+        Assert.Equal("hello from orders", await mesh.GetStringAsync("orders"));
+    }
+
+    [Fact]
+    public async Task Bridge_network_publishes_on_loopback_or_says_at_once_that_the_engine_has_none()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.Container(
+            "web", images.DotnetAot, extra: ["network: bridge", "port: 8080", "startTimeout: 20s"]));
+        var engineHasBridge = (await images.Docker.Networks.ListNetworksAsync(new NetworksListParameters())).Any(n => n.Name == "bridge");
+
+        if (engineHasBridge)
+        {
+            // The service listens on 127.0.0.1 inside its own network namespace, which a published port does not reach;
+            // what matters here is the mesh's side: the port is published on the host's loopback only.
+            using var response = await mesh.Http.GetAsync(mesh.Url("web"));
+            var container = await images.Docker.SingleContainerAsync(mesh.MeshId, "web");
+            Assert.Equal("127.0.0.1", container.HostConfig.PortBindings["8080/tcp"].Single().HostIP);
+        }
+        else
+        {
+            var problem = await Problem.GetAsync(mesh.Http, mesh.Url("web"));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, problem.Status);
+            Assert.Equal("the Docker engine has no bridge network (it runs with --bridge=none), so a port cannot be published; use 'network: host'", problem.Detail);
+            Assert.Empty(await images.Docker.ContainersOfAsync(mesh.MeshId));
+        }
+    }
+}
