@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using MeshDev.Activation;
 using MeshDev.Catalog;
 using MeshDev.Cli.Infrastructure;
 using MeshDev.Daemon.Hosting;
@@ -66,7 +67,9 @@ public static class UpCommand
                     .Concat(service.Paths.Select(p => $"path {p}"))
                     .Concat(service.GrpcServices.Select(g => $"gRPC {g}")));
                 var address = service.Protocol == ServiceProtocol.Tcp ? $"tcp 127.0.0.1:{service.MeshPort}" : $"http://127.0.0.1:{service.MeshPort}";
-                output.Mesh($"{service.Name}: {address}{(routes.Length > 0 ? $" ({routes})" : "")}; launched on first call");
+                var what = service.Container is { } container ? $" -> container {container.Image}" : "";
+                var when = host.Activator.Find(service.Name)!.State == ServiceState.Ready ? "running (adopted)" : "launched on first call";
+                output.Mesh($"{service.Name}: {address}{(routes.Length > 0 ? $" ({routes})" : "")}{what}; {when}");
             }
 
             output.Mesh("press Ctrl+C to stop the mesh and everything it launched");

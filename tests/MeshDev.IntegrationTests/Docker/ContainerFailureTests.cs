@@ -51,6 +51,19 @@ public sealed class ContainerFailureTests(TestImages images)
     }
 
     [Fact]
+    public async Task A_command_the_image_does_not_have_fails_at_once_with_the_engines_words_and_leaves_no_container()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.Container("web", images.Busybox, command: "/does/not/exist"));
+
+        var problem = await Problem.GetAsync(mesh.Http, mesh.Url("web"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, problem.Status);
+        Assert.StartsWith($"the engine could not start the container of image '{images.Busybox}': ", problem.Detail);
+        Assert.Contains("/does/not/exist", problem.Detail);
+        Assert.Empty(await images.Docker.ContainersOfAsync(mesh.MeshId));
+    }
+
+    [Fact]
     public async Task No_engine_is_one_sentence_saying_what_to_do_and_processes_keep_working()
     {
         var socket = Path.Combine(Path.GetTempPath(), $"meshdev-no-engine-{Guid.NewGuid():N}.sock");

@@ -143,6 +143,24 @@ public sealed class ContainerLaunchTests(TestImages images)
         Assert.True(order.IndexOf(dbReady) < order.IndexOf(frontReady), "db was not ready before front");
     }
 
+    [Fact]
+    public async Task Volumes_and_seccomp_settings_reach_the_engine()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.Container(
+            "files", images.Busybox, command: "/bin/httpd", args: ["-f", "-p", "127.0.0.1:${PORT}", "-h", "/data"],
+            extra: ["volumes: [\"./data:/data:ro\"]", "seccomp: unconfined"]));
+        var data = Path.Combine(mesh.Directory, "data");
+        Directory.CreateDirectory(data);
+        File.WriteAllText(Path.Combine(data, "hello.txt"), "from the host\n");
+
+        var body = await mesh.GetStringAsync("files", "/hello.txt");
+
+        Assert.Equal("from the host\n", body);
+        var container = await images.Docker.SingleContainerAsync(mesh.MeshId, "files");
+        Assert.Equal([$"{data}:/data:ro"], container.HostConfig.Binds);
+        Assert.Equal(["no-new-privileges:true", "seccomp=unconfined"], container.HostConfig.SecurityOpt);
+    }
+
     private async Task<long> ExecAsync(string containerId, params string[] command)
     {
         var exec = await images.Docker.Exec.ExecCreateContainerAsync(containerId, new ContainerExecCreateParameters { Cmd = command, AttachStdout = true, AttachStderr = true });
