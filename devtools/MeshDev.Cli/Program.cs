@@ -9,6 +9,7 @@ var root = new RootCommand("MeshDev: a local dev service mesh that launches a se
     RoutesCommand.Create(),
     ValidateCommand.Create(),
     DoctorCommand.Create(),
+    ImportCommand.Create(),
     ServiceCommands.Start(),
     ServiceCommands.Stop(),
     ServiceCommands.Logs(),
