@@ -55,6 +55,9 @@ public sealed class MeshHost : IAsyncDisposable
     public RoutingTable Routing { get; }
     public MeshActivator Activator { get; }
 
+    /// <summary>Every service state change, in order, for watchers (control API, dashboard).</summary>
+    public MeshEvents Events => _app.Services.GetRequiredService<MeshEvents>();
+
     /// <summary>The xDS snapshot being served (Envoy-shaped routing table, per-type versions).</summary>
     public XdsSnapshotCache XdsSnapshots => _app.Services.GetRequiredService<XdsSnapshotCache>();
 
@@ -96,12 +99,14 @@ public sealed class MeshHost : IAsyncDisposable
         var runtimes = options.Runtimes ?? DefaultRuntimes(manifest, state);
         var routing = new RoutingTable(manifest);
         var activator = new MeshActivator(manifest, runtimes, s => logs[s.Name], options.Time);
+        var events = new MeshEvents(options.Time);
         foreach (var service in activator.Services)
         {
             // The routing table follows the activators: an instance's address while ready, the activator otherwise.
             service.StateChanged += change =>
             {
                 routing.SetEndpoints(service.Service.Name, service.Endpoint is { } e ? [e] : ImmutableArray<ServiceEndpoint>.Empty);
+                events.Publish(change);
                 options.OnStateChange?.Invoke(change);
             };
         }
@@ -119,6 +124,7 @@ public sealed class MeshHost : IAsyncDisposable
         builder.Services.AddSingleton(manifest);
         builder.Services.AddSingleton(routing);
         builder.Services.AddSingleton(activator);
+        builder.Services.AddSingleton(events);
         builder.Services.AddSingleton(options.Time);
         // Stopping the mesh waits this long at most for open connections (streams, xDS clients) before cutting them.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
