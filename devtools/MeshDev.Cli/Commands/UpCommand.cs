@@ -39,6 +39,7 @@ public static class UpCommand
     private static async Task<int> RunForegroundAsync(MeshManifest manifest)
     {
         var output = new ForegroundOutput(manifest.Services.Select(s => s.Name));
+        using var progress = new LaunchProgress(output, TimeProvider.System, live: output.IsTerminal);
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
@@ -49,8 +50,8 @@ public static class UpCommand
         {
             host = await MeshHost.StartAsync(manifest, new MeshHostOptions
             {
-                OnServiceOutput = output.ServiceLine,
-                OnStateChange = output.StateChange,
+                OnServiceOutput = progress.OnServiceLine,
+                OnStateChange = progress.OnStateChange,
                 OnMeshMessage = output.Mesh,
             });
         }

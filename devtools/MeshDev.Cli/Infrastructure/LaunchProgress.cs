@@ -1,0 +1,159 @@
+using System.Globalization;
+using MeshDev.Activation;
+
+namespace MeshDev.Cli.Infrastructure;
+
+/// <summary>
+/// Live launch progress for <c>meshdev up</c>: which services are starting, for how long, and what they are doing
+/// (pulling an image, building a project). On a terminal it is a status line under the output, redrawn several times
+/// a second; otherwise a "still starting" line per slow service every <see cref="PlainInterval"/>. A failed launch ends
+/// with one line: the cause, the service's last words, and where to read the rest.
+/// </summary>
+public sealed class LaunchProgress : IDisposable
+{
+    public static readonly TimeSpan LiveInterval = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
+
+    private const string MeshNote = "meshdev: ";
+
+    private readonly ForegroundOutput _output;
+    private readonly TimeProvider _time;
+    private readonly bool _live;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Launch> _starting = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _lastOutput = new(StringComparer.Ordinal);
+    private readonly ITimer _timer;
+
+    /// <param name="live">Redraw a status line (a terminal) rather than print progress lines.</param>
+    public LaunchProgress(ForegroundOutput output, TimeProvider time, bool live)
+    {
+        _output = output;
+        _time = time;
+        _live = live;
+        var interval = live ? LiveInterval : PlainInterval;
+        _timer = time.CreateTimer(_ => Tick(), null, interval, interval);
+    }
+
+    public void OnServiceLine(string service, string line)
+    {
+        lock (_gate)
+        {
+            if (line.StartsWith(MeshNote, StringComparison.Ordinal))
+            {
+                if (_starting.TryGetValue(service, out var launch))
+                {
+                    launch.Note = line[MeshNote.Length..];
+                }
+            }
+            else if (!string.IsNullOrWhiteSpace(line))
+            {
+                _lastOutput[service] = line;
+            }
+        }
+
+        _output.ServiceLine(service, line);
+    }
+
+    public void OnStateChange(ServiceStateChange change)
+    {
+        string? lastWords = null;
+        lock (_gate)
+        {
+            if (change.To == ServiceState.Starting)
+            {
+                _starting[change.Service] = new Launch(_time.GetTimestamp());
+                _lastOutput.Remove(change.Service);
+            }
+            else
+            {
+                _starting.Remove(change.Service);
+            }
+
+            if (change.To == ServiceState.Failed)
+            {
+                lastWords = _lastOutput.GetValueOrDefault(change.Service);
+            }
+        }
+
+        _output.StateChange(change);
+        if (change.To == ServiceState.Failed)
+        {
+            var said = lastWords is null ? "it printed nothing" : $"its last line: {lastWords}";
+            _output.Mesh($"{change.Service} did not start: {FirstClause(change.Detail)}; {said}; everything: meshdev logs {change.Service}");
+        }
+
+        if (_live)
+        {
+            _output.SetStatus(Status());
+        }
+    }
+
+    /// <summary>The progress as it would be shown now (the status line's text, or null when nothing is starting).</summary>
+    public string? Status()
+    {
+        lock (_gate)
+        {
+            if (_starting.Count == 0)
+            {
+                return null;
+            }
+
+            var now = _time.GetTimestamp();
+            return "starting " + string.Join(" · ", _starting.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => Describe(s.Key, s.Value, now)));
+        }
+    }
+
+    private void Tick()
+    {
+        if (_live)
+        {
+            _output.SetStatus(Status());
+            return;
+        }
+
+        List<string> slow;
+        lock (_gate)
+        {
+            var now = _time.GetTimestamp();
+            slow = [.. _starting
+                .Where(s => _time.GetElapsedTime(s.Value.StartedAt, now) >= PlainInterval)
+                .OrderBy(s => s.Key, StringComparer.Ordinal)
+                .Select(s => $"{Describe(s.Key, s.Value, now)}: still starting")];
+        }
+
+        foreach (var line in slow)
+        {
+            _output.Mesh(line);
+        }
+    }
+
+    private string Describe(string service, Launch launch, long now)
+    {
+        var elapsed = _time.GetElapsedTime(launch.StartedAt, now).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+        return launch.Note is { } note ? $"{service} {elapsed} s ({note})" : $"{service} {elapsed} s";
+    }
+
+    // "exited with code 3 before it was ready; next try in 1 s" → the cause, without the retry schedule.
+    private static string FirstClause(string detail)
+    {
+        var next = detail.LastIndexOf("; next try in", StringComparison.Ordinal);
+        return next > 0 ? detail[..next] : detail;
+    }
+
+    public void Dispose()
+    {
+        _timer.Dispose();
+        if (_live)
+        {
+            _output.SetStatus(null);
+        }
+    }
+
+    private sealed class Launch(long startedAt)
+    {
+        public long StartedAt { get; } = startedAt;
+
+        /// <summary>The latest thing the mesh said about this launch (pulling, building…).</summary>
+        public string? Note { get; set; }
+    }
+}

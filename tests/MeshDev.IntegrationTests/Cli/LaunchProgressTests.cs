@@ -1,0 +1,77 @@
+using MeshDev.Activation;
+using MeshDev.Cli.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MeshDev.IntegrationTests.Cli;
+
+/// <summary><c>meshdev up</c>'s launch progress, on a fake clock: a status line on a terminal, periodic lines otherwise, a summary on failure.</summary>
+public sealed class LaunchProgressTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+    private readonly StringWriter _written = new();
+
+    private static ServiceStateChange Change(string service, ServiceState from, ServiceState to, string detail) => new(service, from, to, detail);
+
+    private string[] Lines() => _written.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+
+    [Fact]
+    public void Without_a_terminal_a_slow_launch_is_reported_every_few_seconds_with_what_it_is_doing()
+    {
+        var output = new ForegroundOutput(["orders", "db"], _written, terminal: false);
+        using var progress = new LaunchProgress(output, _time, live: false);
+
+        progress.OnStateChange(Change("db", ServiceState.Stopped, ServiceState.Starting, "launching"));
+        progress.OnServiceLine("db", "meshdev: pulling postgres:16: 1/3 layers done, 10.0 MB of 90.0 MB downloaded");
+        _time.Advance(LaunchProgress.PlainInterval);
+        progress.OnStateChange(Change("db", ServiceState.Starting, ServiceState.Ready, "ready in 5200 ms at 127.0.0.1:5432"));
+        _time.Advance(LaunchProgress.PlainInterval);
+
+        Assert.Equal(
+        [
+            "meshdev | db: starting: launching",
+            "db      | meshdev: pulling postgres:16: 1/3 layers done, 10.0 MB of 90.0 MB downloaded",
+            "meshdev | db 5.0 s (pulling postgres:16: 1/3 layers done, 10.0 MB of 90.0 MB downloaded): still starting",
+            "meshdev | db: ready: ready in 5200 ms at 127.0.0.1:5432",
+        ], Lines());
+    }
+
+    [Fact]
+    public void A_failed_launch_ends_with_one_line_naming_the_cause_and_the_services_last_words()
+    {
+        var output = new ForegroundOutput(["orders"], _written, terminal: false);
+        using var progress = new LaunchProgress(output, _time, live: false);
+
+        progress.OnStateChange(Change("orders", ServiceState.Stopped, ServiceState.Starting, "launching"));
+        progress.OnServiceLine("orders", "loading config");
+        progress.OnServiceLine("orders", "fatal: config missing");
+        progress.OnStateChange(Change("orders", ServiceState.Starting, ServiceState.Failed, "exited with code 3 before it was ready; next try in 1 s"));
+
+        Assert.Equal(
+            "meshdev | orders did not start: exited with code 3 before it was ready; its last line: fatal: config missing; everything: meshdev logs orders",
+            Lines()[^1]);
+    }
+
+    [Fact]
+    public void On_a_terminal_the_starting_services_are_a_status_line_kept_under_the_output()
+    {
+        var output = new ForegroundOutput(["orders", "db"], _written, terminal: true);
+        using var progress = new LaunchProgress(output, _time, live: true);
+
+        progress.OnStateChange(Change("orders", ServiceState.Stopped, ServiceState.Starting, "launching"));
+        progress.OnStateChange(Change("db", ServiceState.Stopped, ServiceState.Starting, "launching"));
+        _time.Advance(TimeSpan.FromMilliseconds(1500));
+
+        Assert.Equal("starting db 1.5 s · orders 1.5 s", progress.Status());
+        var text = _written.ToString();
+        // Every line is written after erasing the status line, which is drawn again below it.
+        Assert.Contains("\r\e[2K", text);
+        Assert.EndsWith("starting db 1.5 s · orders 1.5 s\e[0m", text);
+
+        progress.OnStateChange(Change("orders", ServiceState.Starting, ServiceState.Ready, "ready"));
+        progress.OnStateChange(Change("db", ServiceState.Starting, ServiceState.Ready, "ready"));
+
+        Assert.Null(progress.Status());
+        // Nothing is starting any more: the status line was erased and not drawn again.
+        Assert.EndsWith("\r\e[2K", _written.ToString());
+    }
+}
