@@ -68,9 +68,12 @@ public sealed class DockerEngine : IDisposable
     /// <summary>One sentence: what was tried, why it failed, how to fix it.</summary>
     public string NotReachable(Exception e)
     {
-        var reason = e is OperationCanceledException ? $"no answer within {PingTimeout.TotalSeconds:0} s" : Innermost(e).Message.TrimEnd('.');
         var socket = Endpoint.StartsWith("unix://", StringComparison.Ordinal) ? Endpoint["unix://".Length..] : null;
-        var hint = socket is not null && !File.Exists(socket)
+        var missing = socket is not null && !File.Exists(socket);
+        var reason = e is OperationCanceledException ? $"no answer within {PingTimeout.TotalSeconds:0} s"
+            : missing ? "no such socket"
+            : Innermost(e).Message.TrimEnd('.');
+        var hint = missing
             ? $"{socket} does not exist: start the engine (sudo systemctl start docker, or dockerd) or set DOCKER_HOST to where it listens"
             : "check that the engine runs and that you may use it (e.g. membership of the docker group), or set DOCKER_HOST";
         return $"the Docker engine is not reachable at {Endpoint} ({reason}); {hint}";

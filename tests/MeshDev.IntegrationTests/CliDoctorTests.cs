@@ -34,8 +34,33 @@ public sealed class CliDoctorTests
 
         Assert.Contains($"ok    manifest: {Path.Combine(cli.Directory, "meshdev.yaml")} is valid (1 services)", result.Stdout);
         Assert.Contains("ok    mesh ports: all 3 free on 127.0.0.1", result.Stdout);
-        Assert.Contains($"warn  docker engine: nothing answers at unix://{cli.Directory}/no-docker.sock: install and start Docker", result.Stdout);
+        Assert.Contains($"warn  docker engine: the Docker engine is not reachable at unix://{cli.Directory}/no-docker.sock (no such socket); {cli.Directory}/no-docker.sock does not exist: start the engine (sudo systemctl start docker, or dockerd) or set DOCKER_HOST to where it listens — needed only for runtime: docker", result.Stdout);
         Assert.Contains($"warn  kube context: no kubeconfig at {cli.Directory}/no-kubeconfig: set KUBECONFIG or create one", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Missing_docker_engine_fails_the_check_when_the_manifest_has_containers()
+    {
+        await using var cli = NewCli();
+        cli.WriteManifest(new ManifestBuilder(cli.Tag).Container("web", "shop/web:1").ToYaml());
+
+        var result = await cli.RunAsync("doctor");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains($"FAIL  docker engine: the Docker engine is not reachable at unix://{cli.Directory}/no-docker.sock (no such socket);", result.Stdout);
+        Assert.Contains("— the manifest has runtime: docker services", result.Stdout);
+    }
+
+    [Fact]
+    public async Task A_running_docker_engine_is_reported_with_its_version()
+    {
+        await using var cli = new MeshdevCli();
+        cli.ExtraEnvironment["KUBECONFIG"] = Path.Combine(cli.Directory, "no-kubeconfig");
+        cli.WriteManifest(new ManifestBuilder(cli.Tag).Container("web", "shop/web:1").ToYaml());
+
+        var result = await cli.RunOkAsync("doctor");
+
+        Assert.Matches(@"ok    docker engine: Docker \S+ \(API 1\.\d+\) answering at ", result.Stdout);
     }
 
     [Fact]

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text.Json;
 using MeshDev.Catalog;
 using MeshDev.Cli.Infrastructure;
 using MeshDev.Daemon.Hosting;
 using MeshDev.Daemon.State;
+using MeshDev.Docker;
+using MeshDev.Runtime;
 
 namespace MeshDev.Cli.Commands;
 
@@ -62,7 +63,7 @@ public static class DoctorCommand
             checks.Add(MeshPorts(manifest));
         }
 
-        checks.Add(await DockerEngineAsync(cancellationToken));
+        checks.Add(await DockerEngineAsync(manifest, cancellationToken));
         checks.Add(KubeContext());
         return checks;
     }
@@ -99,24 +100,21 @@ public static class DoctorCommand
             : new Check("mesh ports", false, true, $"taken by another program: {string.Join(", ", taken)}; stop it or choose other ports in the manifest");
     }
 
-    private static async Task<Check> DockerEngineAsync(CancellationToken cancellationToken)
+    /// <summary>The engine the Docker runtime would use, asked the same way (a ping, then its version); required when the manifest has containers.</summary>
+    private static async Task<Check> DockerEngineAsync(MeshManifest? manifest, CancellationToken cancellationToken)
     {
-        var host = Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } h ? h : "unix:///var/run/docker.sock";
-        if (!host.StartsWith("unix://", StringComparison.Ordinal))
-        {
-            return new Check("docker engine", false, false, $"DOCKER_HOST={host} is not checked (only unix sockets are); needed only for runtime: docker");
-        }
-
-        var path = host["unix://".Length..];
+        var needed = manifest?.Services.Any(s => s.Runtime == RuntimeKind.Docker) ?? false;
+        var why = needed ? "the manifest has runtime: docker services" : "needed only for runtime: docker";
+        using var engine = new DockerEngine();
         try
         {
-            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
-            return new Check("docker engine", true, false, $"answering at {host}");
+            var client = await engine.ConnectAsync(cancellationToken);
+            var version = await client.System.GetVersionAsync(cancellationToken);
+            return new Check("docker engine", true, needed, $"Docker {version.Version} (API {version.APIVersion}) answering at {engine.Endpoint}");
         }
-        catch (SocketException)
+        catch (LaunchException e)
         {
-            return new Check("docker engine", false, false, $"nothing answers at {host}: install and start Docker (apt-get install docker.io; dockerd) — needed only for runtime: docker");
+            return new Check("docker engine", false, needed, $"{e.Message} — {why}");
         }
     }
 
