@@ -125,6 +125,31 @@ public readonly record struct SourceLocation(string File, int Line, int Column)
     public override string ToString() => $"{File}:{Line}:{Column}";
 }
 
+/// <summary>The settings of a <c>runtime: kubernetes</c> service: a Deployment in the developer's own namespace.</summary>
+public sealed record KubernetesSpec
+{
+    /// <summary>The image of the Deployment MeshDev generates; null when <see cref="Manifests"/> describe it.</summary>
+    public string? Image { get; init; }
+
+    /// <summary>The kubeconfig context; null = the current one.</summary>
+    public string? Context { get; init; }
+
+    /// <summary>The dev namespace; null = <c>meshdev-{user}</c>.</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>The team's own manifest files (absolute paths), server-side applied into the namespace instead of a generated Deployment.</summary>
+    public ImmutableArray<string> Manifests { get; init; } = [];
+
+    /// <summary>The Deployment to scale (with <see cref="Manifests"/>); null = the service's name.</summary>
+    public string? Deployment { get; init; }
+
+    /// <summary>Generated pods run as non-root (the default); false for images that need root.</summary>
+    public bool RunAsNonRoot { get; init; } = true;
+
+    /// <summary>The working directory inside the container; null keeps the image's.</summary>
+    public string? WorkingDir { get; init; }
+}
+
 /// <summary>One validated service of the manifest.</summary>
 public sealed record ServiceSpec
 {
@@ -134,7 +159,10 @@ public sealed record ServiceSpec
     /// <summary>The container settings of a <c>runtime: docker</c> service; null for other runtimes.</summary>
     public ContainerSpec? Container { get; init; }
 
-    /// <summary>Program to run (process runtime; for docker it replaces the image's ENTRYPOINT). Resolved against <see cref="WorkingDir"/> when relative with a slash, else looked up on PATH.</summary>
+    /// <summary>The cluster settings of a <c>runtime: kubernetes</c> service; null for other runtimes.</summary>
+    public KubernetesSpec? Kubernetes { get; init; }
+
+    /// <summary>Program to run (process runtime; for docker and kubernetes it replaces the image's ENTRYPOINT). Resolved against <see cref="WorkingDir"/> when relative with a slash, else looked up on PATH.</summary>
     public string? Command { get; init; }
     public ImmutableArray<string> Args { get; init; } = [];
     public ImmutableDictionary<string, string> Env { get; init; } = ImmutableDictionary<string, string>.Empty;
@@ -179,10 +207,10 @@ public sealed record ServiceSpec
     public ImmutableArray<string> DependsOn { get; init; } = [];
 
     /// <summary>
-    /// True when <see cref="Port"/> is a port on the host's loopback. A bridged container's <see cref="Port"/> is
-    /// inside the container; the engine publishes it on a free host port.
+    /// True when <see cref="Port"/> is a port on the host's loopback. A bridged container's or a pod's <see cref="Port"/>
+    /// is inside the container; the runtime makes it reachable on a free loopback port (published, or forwarded).
     /// </summary>
-    public bool ListensOnHost => Container is not { Network: ContainerNetwork.Bridge };
+    public bool ListensOnHost => Runtime != RuntimeKind.Kubernetes && Container is not { Network: ContainerNetwork.Bridge };
 
     /// <summary>Opt-in: set HTTP_PROXY/http_proxy to the shared port for this service.</summary>
     public bool HttpProxy { get; init; }

@@ -7,9 +7,6 @@ namespace MeshDev.Catalog;
 /// <summary>The fields of <c>runtime: docker</c> services, and <c>dependsOn</c>.</summary>
 internal sealed partial class ServiceSpecReader
 {
-    /// <summary>Keys that only a container has.</summary>
-    private static readonly ImmutableArray<string> ContainerKeys = ["image", "network", "volumes", "pull", "onIdle", "seccomp"];
-
     private void CheckContainerFields()
     {
         foreach (var key in new[] { "url", "project" })
@@ -28,7 +25,7 @@ internal sealed partial class ServiceSpecReader
 
     private ContainerSpec ReadContainer() => new()
     {
-        Image = ReadImage(),
+        Image = ReadImage() ?? "",
         Network = ReadChoice("network", ContainerNetwork.Host, ("host", ContainerNetwork.Host), ("bridge", ContainerNetwork.Bridge)),
         Volumes = ReadVolumes(),
         Pull = ReadChoice("pull", PullPolicy.Missing, ("missing", PullPolicy.Missing), ("always", PullPolicy.Always), ("never", PullPolicy.Never)),
@@ -37,11 +34,11 @@ internal sealed partial class ServiceSpecReader
         Seccomp = ReadSeccomp(),
     };
 
-    private string ReadImage()
+    private string? ReadImage()
     {
         if (NonBlankText("image") is not { Value: { } image } node)
         {
-            return "";
+            return null;
         }
 
         if (!ImageReferencePattern().IsMatch(image))

@@ -6,11 +6,19 @@ namespace MeshDev.Catalog;
 /// <summary>Reads and checks one entry of <c>services:</c>; problems go to the diagnostics, never thrown.</summary>
 internal sealed partial class ServiceSpecReader
 {
+    // Declared before ServiceKeys, in this file: static fields initialise in textual order only within one file.
+
+    /// <summary>Keys that only a Docker container has ('image' is shared with kubernetes).</summary>
+    private static readonly ImmutableArray<string> ContainerKeys = ["network", "volumes", "pull", "onIdle", "seccomp"];
+
+    /// <summary>Keys that only a Kubernetes service has ('image' is shared with docker).</summary>
+    private static readonly ImmutableArray<string> KubernetesKeys = ["context", "namespace", "manifests", "deployment", "runAsNonRoot"];
+
     private static readonly ImmutableArray<string> ServiceKeys =
     [
         "runtime", "command", "args", "env", "workingDir", "project", "port", "meshPort", "protocol", "url",
         "ready", "routes", "idleTimeout", "startTimeout", "stopGracePeriod", "httpProxy", "dependsOn",
-        .. ContainerKeys,
+        "image", .. ContainerKeys, .. KubernetesKeys,
     ];
 
     // The defaults live on ServiceSpec; invalid values fall back to them.
@@ -59,11 +67,12 @@ internal sealed partial class ServiceSpecReader
             CheckFieldsOfRuntime(runtime);
         }
 
-        var isContainer = runtime == RuntimeKind.Docker;
+        var isContainer = runtime is RuntimeKind.Docker or RuntimeKind.Kubernetes;
         var project = isContainer ? null : ReadProject();
         var workingDir = isContainer ? _manifestDirectory : ReadWorkingDir(project);
-        var container = isContainer ? ReadContainer() : null;
-        var port = ReadPort(container);
+        var container = runtime == RuntimeKind.Docker ? ReadContainer() : null;
+        var kubernetes = runtime == RuntimeKind.Kubernetes ? ReadKubernetes() : null;
+        var port = runtime == RuntimeKind.Kubernetes ? ReadPodPort() : ReadPort(container);
         var meshPort = WithLocation(_section.Port("meshPort"), "meshPort");
         var url = ReadUrl();
         var protocol = ReadProtocol();
@@ -78,6 +87,7 @@ internal sealed partial class ServiceSpecReader
             Name = _name,
             Runtime = runtime ?? RuntimeKind.Process,
             Container = container,
+            Kubernetes = kubernetes,
             Command = isContainer ? NonBlankText("command")?.Value : ReadCommand(workingDir),
             Args = [.. _section.Strings("args").Select(arg => arg.Value!)],
             Env = ReadEnv(),
@@ -149,8 +159,7 @@ internal sealed partial class ServiceSpecReader
             case "docker":
                 return RuntimeKind.Docker;
             case "kubernetes":
-                Report(node, "runtime 'kubernetes' is not supported yet (coming with the Kubernetes runtime); use process, docker or remote");
-                return null;
+                return RuntimeKind.Kubernetes;
             default:
                 Report(node, $"unknown runtime '{node.Value}' (expected process, docker, kubernetes or remote)");
                 return null;
@@ -159,15 +168,11 @@ internal sealed partial class ServiceSpecReader
 
     private void CheckFieldsOfRuntime(RuntimeKind? runtime)
     {
-        if (runtime != RuntimeKind.Docker)
+        ReportKeysOnlyFor(runtime, RuntimeKind.Docker, ContainerKeys, "runtime docker");
+        ReportKeysOnlyFor(runtime, RuntimeKind.Kubernetes, KubernetesKeys, "runtime kubernetes");
+        if (runtime is not (RuntimeKind.Docker or RuntimeKind.Kubernetes or null) && _section.KeyNode("image") is { } image)
         {
-            foreach (var key in ContainerKeys)
-            {
-                if (_section.KeyNode(key) is { } node)
-                {
-                    Report(node, $"{_section.Describe(key)} is only for runtime docker");
-                }
-            }
+            Report(image, $"{_section.Describe("image")} is only for runtime docker or kubernetes");
         }
 
         switch (runtime)
@@ -181,6 +186,25 @@ internal sealed partial class ServiceSpecReader
             case RuntimeKind.Docker:
                 CheckContainerFields();
                 break;
+            case RuntimeKind.Kubernetes:
+                CheckKubernetesFields();
+                break;
+        }
+    }
+
+    private void ReportKeysOnlyFor(RuntimeKind? runtime, RuntimeKind owner, ImmutableArray<string> keys, string what)
+    {
+        if (runtime == owner || runtime is null)
+        {
+            return;
+        }
+
+        foreach (var key in keys)
+        {
+            if (_section.KeyNode(key) is { } node)
+            {
+                Report(node, $"{_section.Describe(key)} is only for {what}");
+            }
         }
     }
 
@@ -436,9 +460,9 @@ internal sealed partial class ServiceSpecReader
 
     private ReadyProbeSpec ReadExecReady(ManifestSection ready, RuntimeKind? runtime, ReadyProbeSpec fallback)
     {
-        if (runtime is not (RuntimeKind.Docker or null))
+        if (runtime is not (RuntimeKind.Docker or RuntimeKind.Kubernetes or null))
         {
-            Report(ready.KeyNode("exec")!, $"{ready.Describe("exec")} runs a command inside the container, so it is only for runtime docker");
+            Report(ready.KeyNode("exec")!, $"{ready.Describe("exec")} runs a command inside the container, so it is only for runtime docker or kubernetes");
             return fallback;
         }
 

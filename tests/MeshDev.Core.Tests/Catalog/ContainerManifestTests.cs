@@ -160,7 +160,7 @@ public sealed class ContainerManifestTests : IDisposable
         },
         {
             "services:\n  web:\n    command: ./web\n    ready: { exec: [test, -f, /tmp/ready] }\n",
-            ["4:14: 'exec' in ready of service 'web' runs a command inside the container, so it is only for runtime docker"]
+            ["4:14: 'exec' in ready of service 'web' runs a command inside the container, so it is only for runtime docker or kubernetes"]
         },
         {
             Docker + "    image: redis:7\n    protocol: tcp\n    ready: { http: /health }\n",

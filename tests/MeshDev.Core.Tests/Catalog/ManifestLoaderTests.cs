@@ -4,7 +4,7 @@ namespace MeshDev.Core.Tests.Catalog;
 
 public sealed class ManifestLoaderTests : IDisposable
 {
-    private const string Services = "(expected one of: runtime, command, args, env, workingDir, project, port, meshPort, protocol, url, ready, routes, idleTimeout, startTimeout, stopGracePeriod, httpProxy, dependsOn, image, network, volumes, pull, onIdle, seccomp)";
+    private const string Services = "(expected one of: runtime, command, args, env, workingDir, project, port, meshPort, protocol, url, ready, routes, idleTimeout, startTimeout, stopGracePeriod, httpProxy, dependsOn, image, network, volumes, pull, onIdle, seccomp, context, namespace, manifests, deployment, runAsNonRoot)";
     private const string DnsLabel = "must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
 
     // Holds the files a manifest may point at (workingDir, project); deleted after each test.
@@ -373,7 +373,7 @@ public sealed class ManifestLoaderTests : IDisposable
         { "services:\n  orders: ./orders\n", ["2:11: service 'orders' must be a mapping of its settings (runtime, command, port…)"] },
         {
             "services:\n  orders:\n    command: ./orders\n    image: orders:dev\n",
-            ["4:5: 'image' of service 'orders' is only for runtime docker"]
+            ["4:5: 'image' of service 'orders' is only for runtime docker or kubernetes"]
         },
         {
             "services:\n  orders:\n    command: ./orders\n    MeshPort: 15101\n",
@@ -391,7 +391,10 @@ public sealed class ManifestLoaderTests : IDisposable
         },
         {
             "services:\n  orders:\n    runtime: kubernetes\n",
-            ["3:14: runtime 'kubernetes' is not supported yet (coming with the Kubernetes runtime); use process, docker or remote"]
+            [
+                "2:3: service 'orders' has runtime kubernetes and needs 'image' (MeshDev generates the Deployment) or 'manifests' (your own files)",
+                "2:3: service 'orders' has runtime kubernetes and needs 'port': the port the app listens on in its pod",
+            ]
         },
         { "services:\n  orders:\n    port: 8080\n", ["2:3: service 'orders' needs 'command' or 'project'"] },
         { "services:\n  orders:\n", ["2:3: service 'orders' needs 'command' or 'project'"] },
@@ -538,7 +541,7 @@ public sealed class ManifestLoaderTests : IDisposable
         // ready
         {
             "services:\n  orders:\n    command: ./orders\n    ready: { exec: true }\n",
-            ["4:14: 'exec' in ready of service 'orders' runs a command inside the container, so it is only for runtime docker"]
+            ["4:14: 'exec' in ready of service 'orders' runs a command inside the container, so it is only for runtime docker or kubernetes"]
         },
         {
             "services:\n  orders:\n    command: ./orders\n    ready: { http: /healthz, tcp: true }\n",
