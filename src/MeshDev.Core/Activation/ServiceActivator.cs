@@ -82,6 +82,9 @@ public sealed class ServiceActivator : IAsyncDisposable
 
     public LaunchFailure? LastFailure { get { lock (_gate) { return _failure; } } }
 
+    /// <summary>The top process of the instance this mesh launched (or adopted) while it runs; its calls through the mesh are this service's.</summary>
+    public int? ProcessId { get { lock (_gate) { return _instance?.ProcessId; } } }
+
     /// <summary>
     /// Waits until the service can take traffic (launching it if needed) and returns a lease that keeps it from
     /// idle stop until disposed. Throws <see cref="ServiceUnavailableException"/> when the launch failed.
@@ -409,7 +412,9 @@ public sealed class ServiceActivator : IAsyncDisposable
             Enqueue(ServiceState.Starting, ServiceState.Ready, $"ready in {elapsed.TotalMilliseconds:0} ms at {instance.Endpoint}{what}");
         }
 
-        _ = instance.Exited.ContinueWith(t => OnExited(instance, t.IsCompletedSuccessfully ? t.Result : null), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _ = instance.Exited.ContinueWith(
+            t => OnExited(instance, t.IsCompletedSuccessfully ? t.Result : null, t.Exception?.InnerException is LaunchException why ? why.Message : null),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private void BecomeExternal(ServiceEndpoint endpoint, string detail)
@@ -439,7 +444,7 @@ public sealed class ServiceActivator : IAsyncDisposable
         }
     }
 
-    private void OnExited(IServiceInstance instance, int? exitCode)
+    private void OnExited(IServiceInstance instance, int? exitCode, string? reason)
     {
         lock (_gate)
         {
@@ -452,9 +457,10 @@ public sealed class ServiceActivator : IAsyncDisposable
             _state = ServiceState.Stopped;
             _instance = null;
             _ready = null;
-            _failure = new LaunchFailure(Service.Name, $"exited unexpectedly with code {exitCode?.ToString() ?? "unknown"}", Log.Tail(LogTailLines), _time.GetUtcNow(), _time.GetUtcNow());
+            var cause = reason ?? $"exited unexpectedly with code {exitCode?.ToString() ?? "unknown"}";
+            _failure = new LaunchFailure(Service.Name, cause, Log.Tail(LogTailLines), _time.GetUtcNow(), _time.GetUtcNow());
             CancelIdleTimerLocked();
-            Enqueue(ServiceState.Ready, ServiceState.Stopped, $"exited unexpectedly with code {exitCode?.ToString() ?? "unknown"}; the next request relaunches it");
+            Enqueue(ServiceState.Ready, ServiceState.Stopped, $"{cause}; the next request relaunches it");
         }
     }
 

@@ -40,7 +40,11 @@ public interface IServiceInstance : IAsyncDisposable
     /// <summary>Where the instance listens.</summary>
     ServiceEndpoint Endpoint { get; }
 
-    /// <summary>Completes when the instance has exited (for any reason), with its exit code when known.</summary>
+    /// <summary>
+    /// Completes when the instance has exited (for any reason), with its exit code when known; or faults with a
+    /// <see cref="LaunchException"/> whose message says why it is gone when an exit code says little (a pod in
+    /// CrashLoopBackOff, an image that cannot be pulled) — callers get that sentence.
+    /// </summary>
     Task<int?> Exited { get; }
 
     /// <summary>The instance's own readiness check (e.g. a command run inside a container); null uses the service's <c>ready</c> probe on <see cref="Endpoint"/>.</summary>
@@ -48,6 +52,12 @@ public interface IServiceInstance : IAsyncDisposable
 
     /// <summary>How the instance came to run, for status and events (e.g. "created container 3f2a1b"); null says nothing.</summary>
     string? Description => null;
+
+    /// <summary>
+    /// The pid (in this machine's pid namespace) of the instance's top process, whose descendants are all the instance's:
+    /// calls from them through the mesh are this service's (the call graph). Null when unknown (yet).
+    /// </summary>
+    int? ProcessId => null;
 
     /// <summary>Stops the instance: a polite signal, then after <paramref name="gracePeriod"/> a forced kill of everything it started.</summary>
     Task StopAsync(TimeSpan gracePeriod, CancellationToken cancellationToken);

@@ -156,6 +156,45 @@ public sealed class AdoptionAndDependencyTests : IAsyncDisposable
         Assert.Equal(ServiceState.Failed, mesh.Find("db")!.State);
     }
 
+    [Fact]
+    public async Task An_instance_that_ends_with_a_reason_fails_its_launch_with_that_reason()
+    {
+        var probe = new FakeProbe { Ready = false };
+        var activator = Activator(Spec("orders"), probe);
+        _runtime.StartGate = new TaskCompletionSource();
+        var acquire = activator.AcquireAsync().AsTask();
+        while (_runtime.Instances.Count == 0)
+        {
+            _runtime.StartGate.TrySetResult();
+            await Task.Delay(1);
+        }
+
+        _runtime.Instances[0].Fail("pod orders-5f7 is in CrashLoopBackOff: back-off 10s restarting failed container");
+
+        var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => acquire);
+        Assert.Equal("pod orders-5f7 is in CrashLoopBackOff: back-off 10s restarting failed container", error.Failure.Cause);
+    }
+
+    [Fact]
+    public async Task A_ready_instance_that_ends_with_a_reason_is_reported_with_it()
+    {
+        var changes = new System.Collections.Concurrent.ConcurrentQueue<ServiceStateChange>();
+        var activator = Activator(Spec("orders"), new FakeProbe());
+        activator.StateChanged += changes.Enqueue;
+        (await activator.AcquireAsync()).Dispose();
+
+        _runtime.Instances[0].Fail("pod orders-5f7 was evicted: the node is low on memory");
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!changes.Any(c => c.To == ServiceState.Stopped) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(1);
+        }
+
+        Assert.Contains(changes, c => c.To == ServiceState.Stopped && c.Detail == "pod orders-5f7 was evicted: the node is low on memory; the next request relaunches it");
+        Assert.Equal("pod orders-5f7 was evicted: the node is low on memory", activator.LastFailure!.Cause);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var owned in _owned)

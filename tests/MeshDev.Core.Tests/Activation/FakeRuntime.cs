@@ -87,6 +87,9 @@ internal sealed class FakeInstance(ServiceEndpoint endpoint) : IServiceInstance
 
     public void Crash(int code) => _exited.TrySetResult(code);
 
+    /// <summary>Ends the instance with a reason instead of an exit code (e.g. a pod in CrashLoopBackOff).</summary>
+    public void Fail(string reason) => _exited.TrySetException(new LaunchException(reason));
+
     public Task StopAsync(TimeSpan gracePeriod, CancellationToken cancellationToken)
     {
         StopCalls++;
