@@ -10,6 +10,7 @@ var root = new RootCommand("MeshDev: a local dev service mesh that launches a se
     ValidateCommand.Create(),
     DoctorCommand.Create(),
     ImportCommand.Create(),
+    ProfilesCommand.Create(),
     ServiceCommands.Start(),
     ServiceCommands.Stop(),
     ServiceCommands.Logs(),
