@@ -3,8 +3,9 @@
 # curl (an independent HTTP client the integration tests drive), python3 (runs the TCP echo service of the TCP tests),
 # Node.js + npm and tests/js's packages (@grpc/grpc-js: an independent gRPC client), the Docker engine (docker.io,
 # started as dockerd without a bridge: containers in tests use host networking, so loopback is their only network),
-# busybox-static (the rootfs of the busybox test images) and a C toolchain for NativeAOT links (the dotnet-aot test
-# image). The .NET SDK is expected on PATH.
+# busybox-static (the rootfs of the busybox test images), a C toolchain for NativeAOT links (the dotnet-aot test
+# image) and Chromium (headless: the dashboard test drives the real browser over the DevTools protocol). The .NET SDK
+# is expected on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,7 @@ command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 # NativeAOT links with clang, or gcc when there is no clang.
 command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || need+=(clang)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   $sudo apt-get update -qq

@@ -13,7 +13,11 @@ var root = new RootCommand("MeshDev: a local dev service mesh that launches a se
     ProfilesCommand.Create(),
     ServiceCommands.Start(),
     ServiceCommands.Stop(),
-    ServiceCommands.Logs(),
+    LogsCommand.Create(),
+    EventsCommand.Create(),
+    DashboardCommand.Create(),
+    GraphCommand.Create(),
+    CompletionCommand.Create(),
 };
 
 // Ctrl+C is ours: `up` turns it into a graceful `down`, which may take longer than System.CommandLine's 2 s grace.

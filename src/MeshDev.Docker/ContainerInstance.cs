@@ -15,6 +15,7 @@ internal sealed class ContainerInstance : IServiceInstance
     private readonly CancellationTokenSource _watching = new();
     private readonly MultiplexedStream _outputStream;
     private readonly Task _output;
+    private int _processId; // 0 until the engine said
 
     private ContainerInstance(DockerClient client, string id, ServiceEndpoint endpoint, string description, IReadinessProbe? readiness, bool removeOnStop, MultiplexedStream output, ServiceLog log)
     {
@@ -27,6 +28,7 @@ internal sealed class ContainerInstance : IServiceInstance
         _outputStream = output;
         _output = ContainerOutput.PumpAsync(output, log.Write, _watching.Token);
         Exited = WaitAsync();
+        _ = LearnProcessIdAsync();
     }
 
     public string Id { get; }
@@ -38,6 +40,9 @@ internal sealed class ContainerInstance : IServiceInstance
     public IReadinessProbe? Readiness { get; }
 
     public Task<int?> Exited { get; }
+
+    /// <summary>The container's first process, as this machine sees it (the engine's State.Pid): the call graph's root for the container.</summary>
+    public int? ProcessId => Volatile.Read(ref _processId) is > 0 and var pid ? pid : null;
 
     /// <summary>Attaches to the container's output (before it starts, so no line is lost), starts it unless it runs, and watches it.</summary>
     public static async Task<ContainerInstance> RunAsync(
@@ -60,6 +65,20 @@ internal sealed class ContainerInstance : IServiceInstance
 
         var probe = execProbe is null ? null : new ExecProbe(client, id, execProbe);
         return new ContainerInstance(client, id, endpoint, description, probe, removeOnStop, output, log);
+    }
+
+    /// <summary>Asks the engine in the background: the call graph can wait a moment, the launch should not.</summary>
+    private async Task LearnProcessIdAsync()
+    {
+        try
+        {
+            var inspect = await _client.Containers.InspectContainerAsync(Id, _watching.Token).ConfigureAwait(false);
+            Volatile.Write(ref _processId, (int)inspect.State.Pid);
+        }
+        catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            // Its calls count as external.
+        }
     }
 
     private async Task<int?> WaitAsync()

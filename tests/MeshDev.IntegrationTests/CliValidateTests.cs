@@ -42,4 +42,31 @@ public sealed class CliValidateTests
         Assert.Contains("valid, 2 services", result.Stdout);
         Assert.Contains($"mesh port {manifest.MeshPorts["orders"]}", result.Stdout);
     }
+
+    [Fact]
+    public async Task Validate_json_lists_the_services_or_every_problem()
+    {
+        await using var cli = new MeshdevCli();
+        var manifest = new ManifestBuilder(cli.Tag).Service("orders");
+        var path = manifest.WriteTo(cli.Directory);
+        var bad = cli.WriteManifest("services:\n  orders:\n    command: dotnet\n    idleTimeout: soon\n", "bad.yaml");
+
+        var valid = await cli.RunAsync("validate", "--json", "-f", path);
+        var invalid = await cli.RunAsync("validate", "--json", "-f", bad);
+
+        Assert.True(valid.ExitCode == 0, valid.ToString());
+        var report = System.Text.Json.JsonDocument.Parse(valid.Stdout).RootElement;
+        Assert.True(report.GetProperty("valid").GetBoolean());
+        var service = Assert.Single(report.GetProperty("services").EnumerateArray());
+        Assert.Equal("orders", service.GetProperty("name").GetString());
+        Assert.Equal(manifest.MeshPorts["orders"], service.GetProperty("meshPort").GetInt32());
+
+        Assert.True(invalid.ExitCode == 2, invalid.ToString());
+        var problems = System.Text.Json.JsonDocument.Parse(invalid.Stdout).RootElement;
+        Assert.False(problems.GetProperty("valid").GetBoolean());
+        var problem = Assert.Single(problems.GetProperty("problems").EnumerateArray());
+        Assert.Equal(bad, problem.GetProperty("file").GetString());
+        Assert.Equal(4, problem.GetProperty("line").GetInt32());
+        Assert.Contains("idleTimeout", problem.GetProperty("message").GetString());
+    }
 }

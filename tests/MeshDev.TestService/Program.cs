@@ -12,6 +12,8 @@
 //   GET  /env/{key}                 -> the value of environment variable {key}, or 404
 //   GET  /call?url=URL              -> GETs URL (HttpClient, no proxy) and answers with its status, content type and body;
 //                                      502 with the error when the call itself fails (for transitive calls through the mesh)
+//   GET  /callservice/{name}?path=P -> like /call, to path P (default /) of service {name} at its discovery address
+//                                      (services__{name}__http__0, set by the mesh); 404 when that variable is not set
 //   GET  /slow?ms=N                 -> waits N ms (default 1000), then "done"
 //   GET  /stream?count=N&intervalMs=M -> chunked text/plain, one line "line {i}" every M ms (defaults 10 and 100),
 //                                      flushed after each line
@@ -165,6 +167,26 @@ app.MapGet("/call", async (string? url, CancellationToken cancellationToken) =>
         return Results.Text("query parameter url must be an absolute URL", statusCode: StatusCodes.Status400BadRequest);
     }
 
+    try
+    {
+        using var response = await httpClient.GetAsync(target, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        return Results.Text(body, response.Content.Headers.ContentType?.ToString(), statusCode: (int)response.StatusCode);
+    }
+    catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+    {
+        return Results.Text($"call to {target} failed: {e.Message}", statusCode: StatusCodes.Status502BadGateway);
+    }
+});
+
+app.MapGet("/callservice/{service}", async (string service, string? path, CancellationToken cancellationToken) =>
+{
+    if (Environment.GetEnvironmentVariable($"services__{service}__http__0") is not { Length: > 0 } address)
+    {
+        return Results.Text($"no discovery address for service '{service}' (services__{service}__http__0 is not set)", statusCode: StatusCodes.Status404NotFound);
+    }
+
+    var target = new Uri(new Uri(address), path ?? "/");
     try
     {
         using var response = await httpClient.GetAsync(target, cancellationToken);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Grpc.Core;
 using MeshDev.Cli.Infrastructure;
 using MeshDev.Catalog;
 using MeshDev.Daemon.State;
@@ -16,7 +17,8 @@ public static class DownCommand
     public static Command Create()
     {
         var file = CommonOptions.File();
-        var command = new Command("down", "Stop the mesh and every service it launched") { file };
+        var purge = new Option<bool>("--purge") { Description = "Also delete every Kubernetes object the mesh created (and the dev namespace it created, when nothing else is in it)" };
+        var command = new Command("down", "Stop the mesh and every service it launched") { file, purge };
         command.SetAction(async (parse, ct) =>
         {
             var path = Path.GetFullPath(parse.GetValue(file)!);
@@ -29,11 +31,11 @@ public static class DownCommand
                 {
                     try
                     {
-                        await client!.PostAsync("/v1/shutdown", ct);
+                        await client!.ShutdownAsync(ct);
                     }
-                    catch (HttpRequestException)
+                    catch (RpcException)
                     {
-                        // Unreachable control API: fall through to waiting, then killing.
+                        // Unreachable or refusing control API: fall through to waiting, then killing.
                     }
                 }
 
@@ -49,6 +51,7 @@ public static class DownCommand
             // Whatever a killed daemon left behind: process groups recorded in .meshdev/pids, containers with the mesh's label.
             var orphans = Directory.Exists(state.Root) ? ProcessRuntime.KillOrphans(state.Root) : 0;
             var (containers, dockerProblem) = await RemoveContainersAsync(path, state, ct);
+            var (kubernetes, kubernetesProblem) = await KubernetesDown.RunAsync(path, state, parse.GetValue(purge), ct);
             if (File.Exists(state.DaemonFile))
             {
                 File.Delete(state.DaemonFile);
@@ -67,7 +70,13 @@ public static class DownCommand
 
             var also = leftovers.Count == 0 ? "" : $"; {(stoppedDaemon ? "also " : "")}removed {string.Join(" and ", leftovers)}";
             Console.WriteLine(stoppedDaemon ? $"mesh stopped ({path}){also}" : $"no mesh was running for {path}{also}");
-            return dockerProblem is null ? ExitCodes.Ok : CommonOptions.Fail(dockerProblem);
+            if (kubernetes is not null)
+            {
+                Console.WriteLine(kubernetes);
+            }
+
+            var problem = dockerProblem ?? kubernetesProblem;
+            return problem is null ? ExitCodes.Ok : CommonOptions.Fail(problem);
         });
         return command;
     }

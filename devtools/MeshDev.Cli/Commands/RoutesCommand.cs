@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using MeshDev.Cli.Infrastructure;
 using MeshDev.Daemon.Control;
 using MeshDev.Xds.Bootstrap;
@@ -52,15 +51,20 @@ public static class RoutesCommand
                 return ExitCodes.Ok;
             }
 
-            using var client = ControlClient.TryConnect(parse.GetValue(file)!, out var why);
-            if (client is null)
+            return await ControlClient.RunAsync(parse.GetValue(file)!, async client =>
             {
-                return CommonOptions.Fail(why);
-            }
+                var routes = await client.GetRoutesAsync(ct);
+                if (parse.GetValue(json))
+                {
+                    JsonOutput.Print(routes);
+                }
+                else
+                {
+                    Console.WriteLine(Render(routes));
+                }
 
-            var routes = await client.GetRoutesAsync(ct);
-            Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(routes, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) : Render(routes));
-            return ExitCodes.Ok;
+                return ExitCodes.Ok;
+            });
         });
         return command;
     }

@@ -1,84 +1,51 @@
 using System.CommandLine;
 using MeshDev.Cli.Infrastructure;
-using MeshDev.Daemon.State;
+using MeshDev.Daemon.Control;
 
 namespace MeshDev.Cli.Commands;
 
-/// <summary>Verbs on one service: <c>start SVC</c>, <c>stop SVC</c>, <c>logs SVC [-f]</c>.</summary>
+/// <summary>Verbs that change one service: <c>start SVC</c>, <c>stop SVC</c>; each prints the state it left the service in.</summary>
 public static class ServiceCommands
 {
-    public static Command Start() => Control("start", "Launch a service now and wait until it is ready");
-
-    public static Command Stop() => Control("stop", "Stop a service the mesh launched (the next call relaunches it)");
-
-    public static Command Logs()
+    public static Command Start()
     {
         var file = CommonOptions.File();
-        var service = new Argument<string>("service") { Description = "The service name" };
-        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines" };
-        // -f is --follow here, as in docker/kubectl logs; the manifest is --file only.
-        file.Aliases.Remove("-f");
-        var command = new Command("logs", "Print a service's log (the same lines `up` shows with its name as prefix)") { service, file, follow };
-        command.SetAction(async (parse, ct) =>
+        var service = ServiceArgument.Create(file);
+        var command = new Command("start", "Launch a service now and wait until it is ready (a failed launch prints its cause and log tail, exit 1)") { service, file };
+        command.SetAction((parse, ct) => ControlClient.RunAsync(parse.GetValue(file)!, async client =>
         {
-            var path = StateDirectory.For(Path.GetFullPath(parse.GetValue(file)!)).ServiceLog(parse.GetValue(service)!);
-            if (!File.Exists(path))
+            var (status, failure) = await client.StartAsync(parse.GetValue(service)!, ct);
+            if (failure is not null)
             {
-                return CommonOptions.Fail($"no log for service '{parse.GetValue(service)}' yet ({path}); it has not been launched by this mesh");
-            }
-
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            try
-            {
-                while (!ct.IsCancellationRequested)
+                Console.Error.WriteLine($"meshdev: service '{status.Name}' could not be launched: {failure.Cause}");
+                foreach (var line in failure.LogTail)
                 {
-                    var line = await reader.ReadLineAsync(ct);
-                    if (line is not null)
-                    {
-                        Console.WriteLine(line);
-                    }
-                    else if (!parse.GetValue(follow))
-                    {
-                        break;
-                    }
-                    else
-                    {
-                        await Task.Delay(200, ct);
-                    }
+                    Console.Error.WriteLine($"{status.Name} | {line}");
                 }
-            }
-            catch (OperationCanceledException)
-            {
+
+                return ExitCodes.Failed;
             }
 
+            Console.WriteLine(Describe(status));
             return ExitCodes.Ok;
-        });
+        }));
         return command;
     }
 
-    private static Command Control(string verb, string description)
+    public static Command Stop()
     {
         var file = CommonOptions.File();
-        var service = new Argument<string>("service") { Description = "The service name" };
-        var command = new Command(verb, description) { service, file };
-        command.SetAction(async (parse, ct) =>
+        var service = ServiceArgument.Create(file);
+        var command = new Command("stop", "Stop a service the mesh launched and wait until it is stopped (the next call relaunches it)") { service, file };
+        command.SetAction((parse, ct) => ControlClient.RunAsync(parse.GetValue(file)!, async client =>
         {
-            using var client = ControlClient.TryConnect(parse.GetValue(file)!, out var why);
-            if (client is null)
-            {
-                return CommonOptions.Fail(why);
-            }
-
-            var (ok, body) = await client.PostAsync($"/v1/services/{Uri.EscapeDataString(parse.GetValue(service)!)}/{verb}", ct);
-            if (!ok)
-            {
-                return CommonOptions.Fail(body);
-            }
-
-            Console.WriteLine($"{parse.GetValue(service)}: {verb} done");
+            Console.WriteLine(Describe(await client.StopAsync(parse.GetValue(service)!, ct)));
             return ExitCodes.Ok;
-        });
+        }));
         return command;
     }
+
+    /// <summary><c>orders: ready at 127.0.0.1:40449 (mesh port 15102, launches 1)</c>.</summary>
+    public static string Describe(ServiceStatus status) =>
+        $"{status.Name}: {status.State}{(status.Endpoint is { } endpoint ? $" at {endpoint}" : "")} (mesh port {status.MeshPort}, launches {status.Launches})";
 }

@@ -1,31 +1,77 @@
 using System.CommandLine;
-using System.Text.Json;
 using MeshDev.Cli.Infrastructure;
 using MeshDev.Daemon.Control;
 
 namespace MeshDev.Cli.Commands;
 
-/// <summary><c>meshdev status [--json]</c>: one row per service.</summary>
+/// <summary><c>meshdev status [--json] [--watch]</c>: one row per service; with <c>--watch</c>, again after every event.</summary>
 public static class StatusCommand
 {
+    // Home and clear screen: a terminal shows the latest table only, like watch(1).
+    private const string ClearScreen = "\e[H\e[2J";
+
     public static Command Create()
     {
         var file = CommonOptions.File();
         var json = CommonOptions.Json();
-        var command = new Command("status", "Show every service: runtime, state, endpoint, launches, last error") { file, json };
-        command.SetAction(async (parse, ct) =>
+        var watch = new Option<bool>("--watch", "-w")
         {
-            using var client = ControlClient.TryConnect(parse.GetValue(file)!, out var why);
-            if (client is null)
+            Description = "Print the status again after every event (launch, ready, failure, stop) until Ctrl+C; with --json, one object per line",
+        };
+        var command = new Command("status", "Show every service: runtime, state, endpoint, launches, last error") { file, json, watch };
+        command.SetAction((parse, ct) => ControlClient.RunAsync(parse.GetValue(file)!, async client =>
+        {
+            var asJson = parse.GetValue(json);
+            var status = await client.GetStatusAsync(ct);
+            if (!parse.GetValue(watch))
             {
-                return CommonOptions.Fail(why);
+                if (asJson)
+                {
+                    JsonOutput.Print(status);
+                }
+                else
+                {
+                    Console.WriteLine(Render(status));
+                }
+
+                return ExitCodes.Ok;
             }
 
-            var status = await client.GetStatusAsync(ct);
-            Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(status, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) : Render(status));
+            var terminal = !Console.IsOutputRedirected;
+            Print(status, asJson, terminal, first: true);
+            // After the sequence the status includes: no change is missed between the two calls.
+            await foreach (var _ in client.WatchEventsAsync(status.EventSequence, ct))
+            {
+                Print(await client.GetStatusAsync(ct), asJson, terminal, first: false);
+            }
+
+            // The feed ends when the mesh stops.
+            Console.Error.WriteLine("meshdev: the mesh stopped");
             return ExitCodes.Ok;
-        });
+        }));
         return command;
+    }
+
+    private static void Print(MeshStatus status, bool asJson, bool terminal, bool first)
+    {
+        if (asJson)
+        {
+            JsonOutput.PrintLine(status);
+        }
+        else if (terminal)
+        {
+            Console.Write(ClearScreen);
+            Console.WriteLine(Render(status));
+        }
+        else
+        {
+            if (!first)
+            {
+                Console.WriteLine();
+            }
+
+            Console.WriteLine(Render(status));
+        }
     }
 
     public static string Render(MeshStatus status)

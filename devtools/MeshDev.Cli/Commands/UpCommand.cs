@@ -9,7 +9,7 @@ using MeshDev.Daemon.State;
 
 namespace MeshDev.Cli.Commands;
 
-/// <summary><c>meshdev up [-f FILE] [--detach]</c>: validate, then run the mesh in the foreground or as a daemon.</summary>
+/// <summary><c>meshdev up [-f FILE] [--detach] [--adopt]</c>: validate, then run the mesh in the foreground or as a daemon.</summary>
 public static class UpCommand
 {
     private static readonly TimeSpan DetachTimeout = TimeSpan.FromSeconds(60);
@@ -18,8 +18,9 @@ public static class UpCommand
     {
         var file = CommonOptions.File();
         var detach = new Option<bool>("--detach", "-d") { Description = "Run in the background; return once the mesh answers" };
+        var adopt = new Option<bool>("--adopt") { Description = "Use a Kubernetes namespace that exists but is not marked as yours (it gets your owner label)" };
         var daemonChild = new Option<bool>("--daemon-child") { Hidden = true };
-        var command = new Command("up", "Start the mesh: listen on the mesh ports and launch services when they are first called") { file, detach, daemonChild };
+        var command = new Command("up", "Start the mesh: listen on the mesh ports and launch services when they are first called") { file, detach, adopt, daemonChild };
         command.SetAction(async (parse, ct) =>
         {
             var path = Path.GetFullPath(parse.GetValue(file)!);
@@ -30,13 +31,13 @@ public static class UpCommand
             }
 
             return parse.GetValue(detach) && !parse.GetValue(daemonChild)
-                ? await DetachAsync(manifest, ct)
-                : await RunForegroundAsync(manifest);
+                ? await DetachAsync(manifest, parse.GetValue(adopt), ct)
+                : await RunForegroundAsync(manifest, parse.GetValue(adopt));
         });
         return command;
     }
 
-    private static async Task<int> RunForegroundAsync(MeshManifest manifest)
+    private static async Task<int> RunForegroundAsync(MeshManifest manifest, bool adoptNamespaces)
     {
         var output = new ForegroundOutput(manifest.Services.Select(s => s.Name));
         using var progress = new LaunchProgress(output, TimeProvider.System, live: output.IsTerminal);
@@ -50,6 +51,7 @@ public static class UpCommand
         {
             host = await MeshHost.StartAsync(manifest, new MeshHostOptions
             {
+                AdoptNamespaces = adoptNamespaces,
                 OnServiceOutput = progress.OnServiceLine,
                 OnStateChange = progress.OnStateChange,
                 OnMeshMessage = output.Mesh,
@@ -68,7 +70,9 @@ public static class UpCommand
                     .Concat(service.Paths.Select(p => $"path {p}"))
                     .Concat(service.GrpcServices.Select(g => $"gRPC {g}")));
                 var address = service.Protocol == ServiceProtocol.Tcp ? $"tcp 127.0.0.1:{service.MeshPort}" : $"http://127.0.0.1:{service.MeshPort}";
-                var what = service.Container is { } container ? $" -> container {container.Image}" : "";
+                var what = service.Container is { } container ? $" -> container {container.Image}"
+                    : service.Kubernetes is { } pod ? $" -> Kubernetes Deployment ({pod.Image ?? string.Join(", ", pod.Manifests.Select(Path.GetFileName))})"
+                    : "";
                 var when = host.Activator.Find(service.Name)!.State == ServiceState.Ready ? "running (adopted)" : "launched on first call";
                 output.Mesh($"{service.Name}: {address}{(routes.Length > 0 ? $" ({routes})" : "")}{what}; {when}");
             }
@@ -81,7 +85,7 @@ public static class UpCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> DetachAsync(MeshManifest manifest, CancellationToken cancellationToken)
+    private static async Task<int> DetachAsync(MeshManifest manifest, bool adoptNamespaces, CancellationToken cancellationToken)
     {
         var state = StateDirectory.For(manifest);
         try
@@ -95,7 +99,7 @@ public static class UpCommand
 
         state.Create();
         var logStart = File.Exists(state.DaemonLog) ? new FileInfo(state.DaemonLog).Length : 0;
-        using var daemon = StartDaemonProcess(manifest.FilePath, state.DaemonLog);
+        using var daemon = StartDaemonProcess(manifest.FilePath, state.DaemonLog, adoptNamespaces);
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < DetachTimeout)
         {
@@ -119,7 +123,7 @@ public static class UpCommand
         return CommonOptions.Fail($"the mesh daemon did not come up within {DetachTimeout.TotalSeconds:0} s (log: {state.DaemonLog})");
     }
 
-    private static Process StartDaemonProcess(string manifestPath, string logPath)
+    private static Process StartDaemonProcess(string manifestPath, string logPath, bool adoptNamespaces)
     {
         // Re-run this same program as `up --daemon-child`, in its own session (setsid) so that closing the terminal
         // does not signal it, with its output appended to the daemon log.
@@ -130,7 +134,7 @@ public static class UpCommand
         start.ArgumentList.Add("log=\"$1\"; shift; exec setsid \"$@\" >>\"$log\" 2>&1 </dev/null");
         start.ArgumentList.Add("meshdev-daemon");
         start.ArgumentList.Add(logPath);
-        foreach (var arg in selfArgs.Concat(["up", "-f", manifestPath, "--daemon-child"]))
+        foreach (var arg in selfArgs.Concat(["up", "-f", manifestPath, "--daemon-child"]).Concat(adoptNamespaces ? ["--adopt"] : []))
         {
             start.ArgumentList.Add(arg);
         }

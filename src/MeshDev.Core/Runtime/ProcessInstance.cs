@@ -54,6 +54,8 @@ internal sealed class ProcessInstance : IServiceInstance
     /// <summary>The pid of the process; also its process group id when it leads its own group.</summary>
     public int ProcessId { get; }
 
+    int? IServiceInstance.ProcessId => ProcessId;
+
     public ServiceEndpoint Endpoint { get; }
 
     public Task<int?> Exited => _exited.Task;

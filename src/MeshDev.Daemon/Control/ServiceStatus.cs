@@ -17,6 +17,7 @@ public sealed record ServiceStatus(
 /// <summary>The whole <c>meshdev status</c> answer.</summary>
 /// <param name="XdsClients">How many xDS (ADS) streams are connected.</param>
 /// <param name="XdsNacks">The last rejected update per xDS client and type, as sentences.</param>
+/// <param name="EventSequence">The last event this status includes: watching the events after it misses no change.</param>
 public sealed record MeshStatus(
     string Manifest,
     int Pid,
@@ -25,4 +26,5 @@ public sealed record MeshStatus(
     IReadOnlyList<ServiceStatus> Services,
     int XdsPort = 0,
     int XdsClients = 0,
-    IReadOnlyList<string>? XdsNacks = null);
+    IReadOnlyList<string>? XdsNacks = null,
+    long EventSequence = 0);

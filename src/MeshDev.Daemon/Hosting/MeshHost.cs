@@ -2,10 +2,13 @@ using System.Collections.Immutable;
 using System.Net;
 using System.Security.Cryptography;
 using MeshDev.Activation;
+using MeshDev.Calls;
 using MeshDev.Catalog;
 using MeshDev.Daemon.Control;
+using MeshDev.Daemon.Dashboard;
 using MeshDev.Daemon.State;
 using MeshDev.Docker;
+using MeshDev.Kubernetes;
 using MeshDev.Proxy;
 using MeshDev.Proxy.Listeners;
 using MeshDev.Routing;
@@ -36,6 +39,7 @@ public sealed class MeshHost : IAsyncDisposable
     private readonly Dictionary<string, ServiceLog> _logs;
     private readonly IReadOnlyList<IServiceRuntime> _ownedRuntimes;
     private readonly TaskCompletionSource _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CallerTracker? _callers;
     private int _disposed;
 
     private MeshHost(WebApplication app, MeshManifest manifest, StateDirectory state, RoutingTable routing, MeshActivator activator, Dictionary<string, ServiceLog> logs, IReadOnlyList<IServiceRuntime> ownedRuntimes, MeshHostOptions options)
@@ -66,6 +70,12 @@ public sealed class MeshHost : IAsyncDisposable
 
     public DaemonInfo Info { get; private set; } = null!;
 
+    /// <summary>Who called whom through the mesh, how often, and the latest requests (dashboard, <c>meshdev graph</c>).</summary>
+    public CallGraph CallGraph { get; private set; } = null!;
+
+    /// <summary>The loopback port of the control API (and of anything else mapped onto the control port).</summary>
+    public int ControlPort { get; private set; }
+
     /// <summary>Completes when someone asked the mesh to stop (control API <c>shutdown</c>).</summary>
     public Task ShutdownRequested => _shutdownRequested.Task;
 
@@ -88,7 +98,7 @@ public sealed class MeshHost : IAsyncDisposable
 
         var logs = manifest.Services.ToDictionary(s => s.Name, s =>
         {
-            var log = new ServiceLog(s.Name, state.ServiceLog(s.Name));
+            var log = new ServiceLog(s.Name, state.ServiceLog(s.Name), options.Time);
             if (options.OnServiceOutput is { } output)
             {
                 log.LineWritten += output;
@@ -96,10 +106,12 @@ public sealed class MeshHost : IAsyncDisposable
 
             return log;
         });
-        var runtimes = options.Runtimes ?? DefaultRuntimes(manifest, state);
+        var runtimes = options.Runtimes ?? DefaultRuntimes(manifest, state, options);
         var routing = new RoutingTable(manifest);
         var activator = new MeshActivator(manifest, runtimes, s => logs[s.Name], options.Time);
         var events = new MeshEvents(options.Time);
+        var callGraph = new CallGraph(manifest.Services.Select(s => s.Name), options.Time);
+        var callers = new CallerTracker(callGraph, () => CallerRoot.Of(activator));
         foreach (var service in activator.Services)
         {
             // The routing table follows the activators: an instance's address while ready, the activator otherwise.
@@ -130,6 +142,8 @@ public sealed class MeshHost : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddMeshProxy();
         builder.Services.AddMeshXds();
+        MeshHost? host = null;
+        builder.Services.AddControlApi(() => host ?? throw new InvalidOperationException("the mesh is not started yet"));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -140,24 +154,28 @@ public sealed class MeshHost : IAsyncDisposable
                 if (listener.Protocol == ServiceProtocol.Tcp)
                 {
                     var tcp = new TcpServiceProxy(activator.Find(listener.Service!)!, logger);
-                    kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.Run(tcp.HandleAsync));
+                    kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.UseCallerTracking(callers).Run(tcp.HandleAsync));
                 }
                 else
                 {
-                    kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.UseH2cPriorKnowledge());
+                    kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.UseH2cPriorKnowledge().UseCallerTracking(callers));
                 }
             }
 
             // ADS (gRPC): h2c only, so any HTTP/2 client (Envoy, grpc-js-xds, grpc-go) connects with prior knowledge.
             kestrel.Listen(IPAddress.Loopback, manifest.Mesh.XdsPort, listen => listen.Protocols = HttpProtocols.Http2);
-            kestrel.Listen(IPAddress.Loopback, 0); // control API, on a port picked by the OS
+            // Control API (gRPC over h2c) and browser pages (HTTP/1.1) on one port, picked by the OS.
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseH2cPriorKnowledge());
         });
 
         var app = builder.Build();
         app.UseMeshProxy();
         app.MapXdsServer();
-        var host = new MeshHost(app, manifest, state, routing, activator, logs, options.Runtimes is null ? runtimes : [], options);
+        host = new MeshHost(app, manifest, state, routing, activator, logs, options.Runtimes is null ? runtimes : [], options);
+        host.CallGraph = callGraph;
+        host._callers = callers;
         app.MapControlApi(host);
+        app.MapDashboard(host);
 
         try
         {
@@ -172,6 +190,7 @@ public sealed class MeshHost : IAsyncDisposable
         }
         catch (IOException ex)
         {
+            await callers.DisposeAsync().ConfigureAwait(false);
             await app.DisposeAsync().ConfigureAwait(false);
             throw new MeshStartException($"could not listen on the mesh ports: {ex.Message}");
         }
@@ -179,6 +198,7 @@ public sealed class MeshHost : IAsyncDisposable
         var controlPort = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(a => new Uri(a).Port)
             .Single(p => p != manifest.Mesh.XdsPort && routing.Current.Listeners.All(l => l.Port != p));
+        host.ControlPort = controlPort;
         host.Info = new DaemonInfo(Environment.ProcessId, $"http://127.0.0.1:{controlPort}", Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
             manifest.FilePath, manifest.Mesh.HttpPort, options.Time.GetUtcNow());
         host.Info.Write(state.DaemonFile);
@@ -192,13 +212,27 @@ public sealed class MeshHost : IAsyncDisposable
         return host;
     }
 
-    /// <summary>Local processes always; the Docker engine only when the manifest has containers, so a mesh without them never needs one.</summary>
-    private static IReadOnlyList<IServiceRuntime> DefaultRuntimes(MeshManifest manifest, StateDirectory state)
+    /// <summary>
+    /// Local processes always; the Docker engine only when the manifest has containers and a cluster only when it has
+    /// Kubernetes services, so a mesh without them never needs an engine or a kubeconfig.
+    /// </summary>
+    private static IReadOnlyList<IServiceRuntime> DefaultRuntimes(MeshManifest manifest, StateDirectory state, MeshHostOptions options)
     {
         var runtimes = new List<IServiceRuntime> { new ProcessRuntime(state.Root) };
         if (manifest.Services.Any(s => s.Runtime == RuntimeKind.Docker))
         {
             runtimes.Add(new DockerRuntime(MeshIdentity.For(state.Root), manifest.FilePath));
+        }
+
+        if (manifest.Services.Any(s => s.Runtime == RuntimeKind.Kubernetes))
+        {
+            runtimes.Add(new KubernetesRuntime(new KubernetesRuntimeOptions
+            {
+                MeshId = MeshIdentity.For(state.Root),
+                ManifestPath = manifest.FilePath,
+                AdoptNamespaces = options.AdoptNamespaces,
+                Time = options.Time,
+            }));
         }
 
         return runtimes;
@@ -302,6 +336,11 @@ public sealed class MeshHost : IAsyncDisposable
         }
         finally
         {
+            if (_callers is not null)
+            {
+                await _callers.DisposeAsync().ConfigureAwait(false);
+            }
+
             await Activator.DisposeAsync().ConfigureAwait(false);
             foreach (var runtime in _ownedRuntimes)
             {

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using MeshDev.Activation;
+using MeshDev.Calls;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
@@ -9,11 +10,26 @@ namespace MeshDev.Proxy.Listeners;
 /// <summary>
 /// The mesh port of a <c>protocol: tcp</c> service (a database, a cache): the first connection launches the service,
 /// waits until it is ready, then pipes bytes both ways. Concurrent first connections share the launch; a failed
-/// launch closes the connection at once. An open connection holds a lease, so it counts as activity.
+/// launch closes the connection at once. An open connection holds a lease, so it counts as activity. Each connection is
+/// one call in the call graph (counted when it opens, listed among the recent requests when it closes).
 /// </summary>
 public sealed partial class TcpServiceProxy(ServiceActivator activator, ILogger logger)
 {
     public async Task HandleAsync(ConnectionContext connection)
+    {
+        var caller = connection.Features.Get<CallerConnection>();
+        var started = caller?.BeginCall(activator.Service.Name) ?? 0;
+        try
+        {
+            await ServeAsync(connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            caller?.EndCall(activator.Service.Name, "TCP", null, 0, started);
+        }
+    }
+
+    private async Task ServeAsync(ConnectionContext connection)
     {
         ActivityLease lease;
         try

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using MeshDev.Activation;
+using MeshDev.Calls;
 using MeshDev.Proxy.Errors;
 using MeshDev.Routing;
 using Microsoft.AspNetCore.Http;
@@ -10,8 +11,8 @@ namespace MeshDev.Proxy.Routing;
 
 /// <summary>
 /// The activator in the data path: matches the request to a service (mesh port, Host, path prefix), waits for the
-/// service to be ready (launching it if needed), then hands the request to that service's YARP route.
-/// Requests on ports that are not mesh listeners (the control API) pass through untouched.
+/// service to be ready (launching it if needed), then hands the request to that service's YARP route, and counts it in the
+/// call graph under its connection's caller. Requests on ports that are not mesh listeners (the control API) pass through untouched.
 /// </summary>
 public sealed partial class MeshRoutingMiddleware
 {
@@ -55,18 +56,30 @@ public sealed partial class MeshRoutingMiddleware
             return;
         }
 
+        // The call graph: a counter now, an entry among the recent requests when answered. Only the timestamp is kept
+        // across the awaits (every local kept there makes each request's state machine bigger).
+        var started = CallerOf(context)?.BeginCall(activator.Service.Name) ?? 0;
         if (!activator.TryAcquire(out var lease))
         {
             if (await WaitForLaunchAsync(context, activator, grpc).ConfigureAwait(false) is not { } acquired)
             {
-                return; // the answer (an error) is written, or the client left
+                // The answer (an error) is written, or the client left (499, as nginx logs it).
+                EndCall(context, activator, started, context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : null);
+                return;
             }
 
             lease = acquired;
         }
 
         await ForwardAsync(context, activator, endpoint, lease, grpc).ConfigureAwait(false);
+        EndCall(context, activator, started);
     }
+
+    /// <summary>Who is calling on this request's connection (set by CallerTracking; looked up in the background, not here).</summary>
+    private static CallerConnection? CallerOf(HttpContext context) => (CallerConnection?)context.Features[typeof(CallerConnection)];
+
+    private static void EndCall(HttpContext context, ServiceActivator activator, long started, int? status = null) =>
+        CallerOf(context)?.EndCall(activator.Service.Name, context.Request.Method, context.Request.Path.Value, status ?? context.Response.StatusCode, started);
 
     /// <summary>
     /// The slow path: the service is launching (or failed). Returns the lease, or null once an error answer was

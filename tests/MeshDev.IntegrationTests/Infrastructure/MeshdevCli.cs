@@ -46,6 +46,27 @@ internal sealed class MeshdevCli : IAsyncDisposable
     /// <summary>Runs <c>meshdev args…</c> in the directory and waits for it to exit.</summary>
     public async Task<Result> RunAsync(params string[] args)
     {
+        using var process = Process.Start(StartInfo(args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"meshdev {string.Join(' ', args)} did not exit");
+        }
+
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts <c>meshdev args…</c> that keeps running (<c>status --watch</c>, <c>events</c>, <c>logs -f</c>); its lines can be read as they come.</summary>
+    public RunningMeshdev Start(params string[] args) => new(Process.Start(StartInfo(args))!, string.Join(' ', args));
+
+    private ProcessStartInfo StartInfo(string[] args)
+    {
         var start = new ProcessStartInfo(Executable ?? "dotnet")
         {
             UseShellExecute = false,
@@ -70,20 +91,7 @@ internal sealed class MeshdevCli : IAsyncDisposable
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"meshdev {string.Join(' ', args)} did not exit");
-        }
-
-        return new Result(process.ExitCode, await stdout, await stderr);
+        return start;
     }
 
     /// <summary>Runs <paramref name="args"/> and asserts exit code 0.</summary>

@@ -22,8 +22,14 @@ internal static class Protoc
     /// <summary><c>proto/</c>: our files, by their import paths (<c>envoy/config/core/v3/base.proto</c>…).</summary>
     public static string OurRoot => Path.Combine(RepositoryRoot, "proto");
 
+    /// <summary>Our subset of upstream protos; not <c>meshdev/</c>, the control API, which is ours alone.</summary>
     public static IReadOnlyList<string> OurFiles =>
-        [.. Directory.EnumerateFiles(OurRoot, "*.proto", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(OurRoot, f).Replace('\\', '/')).Order(StringComparer.Ordinal)];
+    [
+        .. Directory.EnumerateFiles(OurRoot, "*.proto", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(OurRoot, f).Replace('\\', '/'))
+            .Where(f => !f.StartsWith("meshdev/", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal),
+    ];
 
     public static string UpstreamDeps
     {

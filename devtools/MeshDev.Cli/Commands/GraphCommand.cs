@@ -1,0 +1,53 @@
+using System.CommandLine;
+using System.Text.Json;
+using MeshDev.Calls;
+using MeshDev.Cli.Infrastructure;
+using MeshDev.Daemon.State;
+
+namespace MeshDev.Cli.Commands;
+
+/// <summary><c>meshdev graph [--format mermaid|dot] [--json]</c>: who called whom through the mesh, and how often.</summary>
+public static class GraphCommand
+{
+    public const string Mermaid = "mermaid";
+    public const string Dot = "dot";
+
+    public static Command Create()
+    {
+        var file = CommonOptions.File();
+        var format = new Option<string>("--format")
+        {
+            Description = "mermaid (a 'graph LR' for Markdown) or dot (Graphviz)",
+            DefaultValueFactory = _ => Mermaid,
+        };
+        format.AcceptOnlyFromAmong(Mermaid, Dot);
+        var json = CommonOptions.Json();
+        var command = new Command("graph", "Print the observed call graph (who called whom through the mesh, how often) as Mermaid or DOT") { file, format, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (RunningDaemon.TryFind(parse.GetValue(file)!, out var why) is not { } info)
+            {
+                return CommonOptions.Fail(why);
+            }
+
+            CallGraphSnapshot graph;
+            try
+            {
+                graph = await DashboardClient.GetGraphAsync(info, ct);
+            }
+            catch (HttpRequestException ex)
+            {
+                return CommonOptions.Fail($"could not read the call graph from the mesh at {info.ControlUrl}: {ex.Message}");
+            }
+
+            Console.Write(parse.GetValue(json)
+                ? JsonSerializer.Serialize(graph, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + Environment.NewLine
+                : Render(graph, parse.GetValue(format)!));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static string Render(CallGraphSnapshot graph, string format) =>
+        format == Dot ? CallGraphText.Dot(graph) : CallGraphText.Mermaid(graph);
+}

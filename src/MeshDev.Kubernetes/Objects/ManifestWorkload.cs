@@ -1,0 +1,179 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MeshDev.Catalog;
+using MeshDev.Kubernetes.Cluster;
+using MeshDev.Runtime;
+
+namespace MeshDev.Kubernetes.Objects;
+
+/// <summary>
+/// A service whose objects are the team's own manifest files (<c>manifests: [k8s/orders.yaml]</c>): every namespaced
+/// object in them goes into the dev namespace, carrying MeshDev's labels; the Deployment named by <c>deployment</c>
+/// (else the service's name) is the one scaled between 0 and 1. The files' own security settings are kept as written.
+/// </summary>
+internal static class ManifestWorkload
+{
+    // Applied first: what pods mount or run as must exist before the Deployment creates them.
+    private static readonly string[] ApplyOrder = ["ServiceAccount", "Secret", "ConfigMap", "PersistentVolumeClaim", "Role", "RoleBinding", "Service"];
+
+    public static Workload For(ServiceSpec service, string @namespace, string owner, string meshId, string manifestPath, Action<string> log)
+    {
+        var spec = service.Kubernetes ?? throw new ArgumentException($"service '{service.Name}' is not a Kubernetes service", nameof(service));
+        var deploymentName = spec.Deployment ?? service.Name;
+        var manifestDirectory = Path.GetDirectoryName(manifestPath)!;
+        var hashInput = new StringBuilder($"v1\n{@namespace}\n{deploymentName}\n");
+        var objects = new List<WorkloadObject>();
+        foreach (var file in spec.Manifests)
+        {
+            var display = Path.GetRelativePath(manifestDirectory, file);
+            string text;
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new LaunchException($"manifest file {display} of service '{service.Name}' cannot be read: {e.Message}", e);
+            }
+
+            hashInput.Append(display).Append('\n').Append(text).Append('\n');
+            foreach (var (document, body) in YamlDocuments.Parse(text, display))
+            {
+                objects.Add(Prepare(body, $"{display} (document {document})", @namespace, owner, meshId, service.Name, manifestPath, log));
+            }
+        }
+
+        var hash = Workload.Hash(hashInput.ToString());
+        var target = objects.LastOrDefault(o => o.Kind == "Deployment" && o.ApiVersion == "apps/v1" && o.Name == deploymentName)
+            ?? throw new LaunchException(
+                $"none of the manifests of service '{service.Name}' ({string.Join(", ", spec.Manifests.Select(f => Path.GetRelativePath(manifestDirectory, f)))}) " +
+                $"has an apps/v1 Deployment named '{deploymentName}'; set 'deployment' to the one MeshDev should scale");
+
+        var selector = PodSelector(target);
+        target.Body["metadata"]!["labels"]![MeshLabels.Config] = hash;
+        var deploymentSpec = target.Body["spec"]!.AsObject();
+        deploymentSpec["replicas"] = 1;
+        var template = deploymentSpec["template"] as JsonObject ?? throw new LaunchException($"{target.Source}: Deployment '{deploymentName}' has no spec.template");
+        var templateMetadata = template["metadata"] as JsonObject ?? (JsonObject)(template["metadata"] = new JsonObject());
+        var templateLabels = templateMetadata["labels"] as JsonObject ?? (JsonObject)(templateMetadata["labels"] = new JsonObject());
+        templateLabels[MeshLabels.Owner] = owner;
+        templateLabels[MeshLabels.Mesh] = meshId;
+        templateLabels[MeshLabels.Service] = service.Name;
+        templateLabels[MeshLabels.Config] = hash;
+
+        var ordered = objects
+            .Where(o => !ReferenceEquals(o, target))
+            .OrderBy(o => Array.IndexOf(ApplyOrder, o.Kind) is var i and >= 0 ? i : ApplyOrder.Length)
+            .Append(target)
+            .ToList();
+        return new Workload
+        {
+            Namespace = @namespace,
+            Deployment = deploymentName,
+            Objects = ordered,
+            PodSelector = $"{selector},{MeshLabels.Config}={hash}",
+            ConfigHash = hash,
+            PodPort = service.Port ?? throw new LaunchException($"service '{service.Name}' has no 'port'"),
+            RootImageHint = $"set 'runAsNonRoot: false' in the pod's securityContext in {target.Source.Split(' ')[0]}, or give the image a numeric non-root USER (e.g. USER 65532)",
+            Origin = $"from {string.Join(", ", spec.Manifests.Select(f => Path.GetRelativePath(manifestDirectory, f)))}",
+        };
+    }
+
+    /// <summary>The kinds (apiVersion, kind) the team's manifests of <paramref name="service"/> hold; empty when they cannot be read.</summary>
+    public static IReadOnlyList<(string ApiVersion, string Kind)> KindsOf(ServiceSpec service)
+    {
+        var kinds = new List<(string, string)>();
+        foreach (var file in service.Kubernetes?.Manifests ?? [])
+        {
+            try
+            {
+                foreach (var (_, body) in YamlDocuments.Parse(File.ReadAllText(file), file))
+                {
+                    if (Text(body, "apiVersion") is { } apiVersion && Text(body, "kind") is { } kind)
+                    {
+                        kinds.Add((apiVersion, kind));
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaunchException)
+            {
+                // A file that cannot be read now holds nothing MeshDev can find by kind; its objects still carry the labels.
+            }
+        }
+
+        return [.. kinds.Distinct()];
+    }
+
+    private static WorkloadObject Prepare(JsonObject body, string source, string @namespace, string owner, string meshId, string service, string manifestPath, Action<string> log)
+    {
+        var apiVersion = Text(body, "apiVersion") ?? throw new LaunchException($"{source} has no apiVersion");
+        var kind = Text(body, "kind") ?? throw new LaunchException($"{source} has no kind");
+        var metadata = body["metadata"] as JsonObject ?? throw new LaunchException($"{source}: {kind} has no metadata");
+        var name = Text(metadata, "name") ?? throw new LaunchException($"{source}: {kind} has no metadata.name (generateName cannot be applied)");
+        if (ResourceType.Find(apiVersion, kind) is { Namespaced: false })
+        {
+            throw new LaunchException($"{source}: {kind} '{name}' is cluster-wide; MeshDev applies only namespaced objects, into your dev namespace {@namespace}: apply it yourself (or ask an admin)");
+        }
+
+        if (Text(metadata, "namespace") is { } written && written != @namespace)
+        {
+            log($"meshdev: {source}: {kind} {name} goes into the dev namespace {@namespace}, not '{written}' as the file says");
+        }
+
+        metadata["namespace"] = @namespace;
+        var labels = metadata["labels"] as JsonObject ?? (JsonObject)(metadata["labels"] = new JsonObject());
+        labels[MeshLabels.Owner] = owner;
+        labels[MeshLabels.Mesh] = meshId;
+        labels[MeshLabels.Service] = service;
+        labels[MeshLabels.ManagedBy] = MeshLabels.ManagedByValue;
+        var annotations = metadata["annotations"] as JsonObject ?? (JsonObject)(metadata["annotations"] = new JsonObject());
+        annotations[MeshLabels.ManifestAnnotation] = manifestPath;
+
+        // Server-side apply rejects what the server owns.
+        metadata.Remove("resourceVersion");
+        metadata.Remove("uid");
+        metadata.Remove("creationTimestamp");
+        metadata.Remove("managedFields");
+        body.Remove("status");
+        return new WorkloadObject(apiVersion, kind, name, body, source);
+    }
+
+    /// <summary>The Deployment's own pod selector as a label selector string (matchLabels and matchExpressions).</summary>
+    internal static string PodSelector(WorkloadObject deployment)
+    {
+        var selector = deployment.Body["spec"]?["selector"] as JsonObject
+            ?? throw new LaunchException($"{deployment.Source}: Deployment '{deployment.Name}' has no spec.selector");
+        var parts = new List<string>();
+        foreach (var (key, value) in selector["matchLabels"] as JsonObject ?? [])
+        {
+            parts.Add($"{key}={Scalar(value)}");
+        }
+
+        foreach (var expression in (selector["matchExpressions"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var key = Text(expression, "key");
+            var values = string.Join(',', (expression["values"] as JsonArray ?? []).Select(Scalar));
+            parts.Add(Text(expression, "operator") switch
+            {
+                "In" => $"{key} in ({values})",
+                "NotIn" => $"{key} notin ({values})",
+                "Exists" => $"{key}",
+                "DoesNotExist" => $"!{key}",
+                var op => throw new LaunchException($"{deployment.Source}: unknown selector operator '{op}'"),
+            });
+        }
+
+        return parts.Count > 0 ? string.Join(',', parts) : throw new LaunchException($"{deployment.Source}: Deployment '{deployment.Name}' selects no pods (empty spec.selector)");
+    }
+
+    private static string? Text(JsonObject body, string key) =>
+        body[key] is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+
+    private static string Scalar(JsonNode? node) => node switch
+    {
+        JsonValue value when value.GetValueKind() == JsonValueKind.String => value.GetValue<string>(),
+        null => "",
+        _ => node.ToJsonString(),
+    };
+}

@@ -1,0 +1,48 @@
+using MeshDev.IntegrationTests.Infrastructure;
+
+namespace MeshDev.IntegrationTests.DashboardTests;
+
+/// <summary>
+/// The dashboard in the real, headless Chromium (Debian's package), driven over the DevTools protocol: the page follows a
+/// lazy launch live (server-sent events) and draws the new edges. Saves a screenshot to <c>TestResults/dashboard.png</c>
+/// next to the test assembly.
+/// </summary>
+public sealed class RealChromiumDashboardTests
+{
+    private const string Services = "#services tbody tr";
+
+    [Fact]
+    public async Task Real_headless_chromium_shows_a_lazy_launch_turn_ready_and_the_new_edges_appear()
+    {
+        await using var mesh = await WebCallsApi.StartAsync();
+        await using var chromium = await HeadlessChromium.StartAsync();
+        var info = mesh.Host.Info;
+
+        var page = await chromium.OpenAsync($"{info.ControlUrl}/dashboard?token={info.Token}");
+
+        await page.WaitUntilAsync(
+            $"document.querySelectorAll('{Services}[data-state=\"stopped\"]').length === 2 && document.querySelector('#graph g[data-node=\"external\"]')",
+            "both services stopped and the external caller in the graph");
+        Assert.Equal("/dashboard", (await page.EvaluateAsync("location.pathname + location.search")).GetString());
+        Assert.Equal("", (await page.EvaluateAsync("document.cookie")).GetString()); // HttpOnly: no script sees it
+        Assert.Equal(0, (await page.EvaluateAsync("document.querySelectorAll('#graph g.edge').length")).GetInt32());
+
+        // A lazy launch through the mesh: web is launched for this request, and its own call launches api.
+        await WebCallsApi.CallAsync(mesh);
+
+        await page.WaitUntilAsync(
+            $"document.querySelector('{Services}[data-service=\"web\"]').dataset.state === 'ready'" +
+            $" && document.querySelector('{Services}[data-service=\"api\"]').dataset.state === 'ready'" +
+            " && document.querySelector('#graph g.edge[data-from=\"web\"][data-to=\"api\"][data-count=\"1\"]')" +
+            " && document.querySelector('#graph g.edge[data-from=\"external\"][data-to=\"web\"][data-count=\"1\"]')" +
+            " && document.querySelector('#graph g[data-node=\"api\"]').dataset.state === 'ready'" +
+            " && document.querySelector('#requests tr[data-caller=\"web\"][data-service=\"api\"]')",
+            "web and api ready, the edges external → web and web → api, and web's call among the recent requests");
+
+        var png = await page.ScreenshotAsync();
+        var results = Path.Combine(AppContext.BaseDirectory, "TestResults");
+        Directory.CreateDirectory(results);
+        await File.WriteAllBytesAsync(Path.Combine(results, "dashboard.png"), png);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+    }
+}

@@ -1,0 +1,52 @@
+using MeshDev.Runtime;
+
+namespace MeshDev.Kubernetes.Tests.ApiServer;
+
+/// <summary>
+/// What the stand-in's simulated kubelet does with a container of a given image (see
+/// <see cref="KubernetesApiStandIn.SetImageBehaviour"/>). An image with no behaviour is treated as one no registry has:
+/// its pods fail with <c>ErrImagePull</c>, as on a real cluster.
+/// </summary>
+public abstract record ImageBehaviour
+{
+    private static readonly TimeSpan KubeletFirstBackOff = TimeSpan.FromSeconds(10);
+
+    private protected ImageBehaviour()
+    {
+    }
+
+    /// <summary>
+    /// The image is pulled and runs: the container is running at once and ready after <paramref name="readyAfter"/>
+    /// (default at once). A port-forward to the pod pipes to <paramref name="target"/>, a real server the test started;
+    /// with <paramref name="port"/> only that container port does, the others refuse. <paramref name="logLines"/> is the
+    /// container's log.
+    /// </summary>
+    public static ImageBehaviour Runs(ServiceEndpoint target, TimeSpan? readyAfter = null, IReadOnlyList<string>? logLines = null, int? port = null) =>
+        new Running(target, readyAfter ?? TimeSpan.Zero, logLines ?? [], port);
+
+    /// <summary>
+    /// The image does not exist: the container waits in <c>ErrImagePull</c>, then <c>ImagePullBackOff</c>, with the
+    /// Events <c>Failed</c> and <c>BackOff</c>; the kubelet tries again after 10 s, 20 s, … (at most 5 min).
+    /// </summary>
+    public static ImageBehaviour ImagePullFails { get; } = new PullFailing(KubeletFirstBackOff);
+
+    /// <summary>
+    /// The container starts and exits with <paramref name="exitCode"/> (printing <paramref name="logLines"/>) every
+    /// time: <c>Error</c>, then <c>CrashLoopBackOff</c> with a growing <c>restartCount</c> and the Event <c>BackOff</c>,
+    /// restarted after <paramref name="firstBackOff"/> (default 10 s, as the kubelet), doubling up to 5 min. It is
+    /// never ready, as with a readiness probe that does not pass before it exits.
+    /// </summary>
+    public static ImageBehaviour CrashLoops(int exitCode, IReadOnlyList<string> logLines, TimeSpan? firstBackOff = null) =>
+        new CrashLooping(exitCode, logLines, firstBackOff ?? KubeletFirstBackOff);
+
+    /// <summary>No node has room for the pod: <c>PodScheduled=False</c> (<c>Unschedulable</c>) and the Event <c>FailedScheduling</c>.</summary>
+    public static ImageBehaviour Unschedulable { get; } = new NotSchedulable();
+
+    internal sealed record Running(ServiceEndpoint Target, TimeSpan ReadyAfter, IReadOnlyList<string> LogLines, int? Port) : ImageBehaviour;
+
+    internal sealed record PullFailing(TimeSpan FirstBackOff) : ImageBehaviour;
+
+    internal sealed record CrashLooping(int ExitCode, IReadOnlyList<string> LogLines, TimeSpan FirstBackOff) : ImageBehaviour;
+
+    internal sealed record NotSchedulable : ImageBehaviour;
+}

@@ -1,0 +1,239 @@
+using System.Security.Cryptography;
+using k8s.Models;
+
+namespace MeshDev.Kubernetes.Tests.ApiServer;
+
+/// <summary>
+/// The simulated scheduler and kubelet for one pod: bind it to the node (or report it unschedulable), then move each
+/// container through what its image's <see cref="ImageBehaviour"/> says, each step a pod update that watches see, with
+/// the Events the real components write. A step's Events (and logs) are written before its status update, so a client
+/// that sees a status finds what explains it. Every wait goes through the stand-in's <see cref="TimeProvider"/>.
+/// </summary>
+internal sealed class PodLifecycle(ObjectStore store, EventRecorder events, TimeProvider time, PodRun run, Func<string, ImageBehaviour> behaviourOf, string podIp)
+{
+    public const string NodeName = "meshdev-standin-node";
+    public const string Unschedulable = "0/3 nodes are available: 3 Insufficient cpu.";
+
+    private static readonly TimeSpan MaxBackOff = TimeSpan.FromMinutes(5);
+
+    public async Task RunAsync(V1Pod pod)
+    {
+        var containers = pod.Spec?.Containers ?? [];
+        if (containers.Any(c => behaviourOf(c.Image ?? "") is ImageBehaviour.NotSchedulable))
+        {
+            events.Record(pod, EventRecorder.Warning, "FailedScheduling", Unschedulable, "default-scheduler");
+            Update(p => PodStatusRules.Set(p, "PodScheduled", "False", "Unschedulable", Unschedulable, store.Now));
+            return;
+        }
+
+        events.Record(pod, EventRecorder.Normal, "Scheduled", $"Successfully assigned {run.Namespace}/{run.Name} to {NodeName}", "default-scheduler");
+        var scheduled = Update(p =>
+        {
+            p.Spec.NodeName = NodeName;
+            p.Status.HostIP = "127.0.0.1";
+            p.Status.HostIPs = [new V1HostIP { Ip = "127.0.0.1" }];
+            p.Status.PodIP = podIp;
+            p.Status.PodIPs = [new V1PodIP { Ip = podIp }];
+            p.Status.StartTime = store.Now;
+            p.Status.QosClass = "BestEffort";
+            p.Status.ContainerStatuses = containers.Select(c => new V1ContainerStatus
+            {
+                Name = c.Name,
+                Image = c.Image,
+                ImageID = "",
+                Ready = false,
+                Started = false,
+                RestartCount = 0,
+                State = Waiting("ContainerCreating", null),
+            }).ToList();
+            PodStatusRules.Set(p, "PodScheduled", "True", null, null, store.Now);
+        });
+        await Task.WhenAll(containers.Select(c => RunContainerAsync(scheduled, c.Name, c.Image ?? "", behaviourOf(c.Image ?? ""))));
+    }
+
+    private async Task RunContainerAsync(V1Pod pod, string container, string image, ImageBehaviour behaviour)
+    {
+        try
+        {
+            switch (behaviour)
+            {
+                case ImageBehaviour.Running running:
+                    await RunAsync(pod, container, image, running);
+                    break;
+                case ImageBehaviour.CrashLooping crashing:
+                    await CrashLoopAsync(pod, container, image, crashing);
+                    break;
+                case ImageBehaviour.PullFailing failing:
+                    await FailPullingAsync(pod, container, image, failing);
+                    break;
+            }
+        }
+        catch (OperationCanceledException) when (run.Stopping.IsCancellationRequested)
+        {
+            // The pod is being deleted, or the stand-in stops.
+        }
+    }
+
+    private async Task RunAsync(V1Pod pod, string container, string image, ImageBehaviour.Running behaviour)
+    {
+        Pulled(pod, container, image, firstTime: true);
+        run.Logs[container] = new ContainerLog(behaviour.LogLines, null);
+        var ready = WaitAsync(behaviour.ReadyAfter);
+        Start(pod, container, image);
+        await ready;
+        SetContainer(container, c => c.Ready = true);
+    }
+
+    private async Task CrashLoopAsync(V1Pod pod, string container, string image, ImageBehaviour.CrashLooping behaviour)
+    {
+        var backOff = behaviour.FirstBackOff;
+        for (var attempt = 0; ; attempt++)
+        {
+            Pulled(pod, container, image, firstTime: attempt == 0);
+            var (startedAt, containerId) = Start(pod, container, image);
+            run.Logs[container] = new ContainerLog(behaviour.LogLines, attempt == 0 ? null : behaviour.LogLines);
+            var terminated = new V1ContainerStateTerminated
+            {
+                ExitCode = behaviour.ExitCode,
+                Reason = "Error",
+                StartedAt = startedAt,
+                FinishedAt = store.Now,
+                ContainerID = containerId,
+            };
+            SetContainer(container, c =>
+            {
+                c.State = new V1ContainerState { Terminated = terminated };
+                c.Started = false;
+            });
+            var restart = WaitAsync(backOff);
+            // From the first exit on, the exited run is the "previous" container (kubectl logs --previous).
+            run.Logs[container] = new ContainerLog(behaviour.LogLines, behaviour.LogLines);
+            events.Record(pod, EventRecorder.Warning, "BackOff",
+                $"Back-off restarting failed container {container} in pod {run.Name}_{run.Namespace}({run.Uid})",
+                "kubelet", NodeName, FieldPath(container));
+            SetContainer(container, c =>
+            {
+                c.LastState = new V1ContainerState { Terminated = terminated };
+                c.RestartCount++;
+                c.State = Waiting("CrashLoopBackOff",
+                    $"back-off {GoDuration.Format(backOff)} restarting failed container={container} pod={run.Name}_{run.Namespace}({run.Uid})");
+            });
+            await restart;
+            backOff = Min(backOff * 2, MaxBackOff);
+        }
+    }
+
+    private async Task FailPullingAsync(V1Pod pod, string container, string image, ImageBehaviour.PullFailing behaviour)
+    {
+        var reference = FullyQualified(image);
+        var error = $"rpc error: code = NotFound desc = failed to pull and unpack image \"{reference}\": failed to resolve reference \"{reference}\": {reference}: not found";
+        var backOff = behaviour.FirstBackOff;
+        while (true)
+        {
+            events.Record(pod, EventRecorder.Normal, "Pulling", $"Pulling image \"{image}\"", "kubelet", NodeName, FieldPath(container));
+            events.Record(pod, EventRecorder.Warning, "Failed", $"Failed to pull image \"{image}\": {error}", "kubelet", NodeName, FieldPath(container));
+            events.Record(pod, EventRecorder.Warning, "Failed", "Error: ErrImagePull", "kubelet", NodeName, FieldPath(container));
+            SetContainer(container, c => c.State = Waiting("ErrImagePull", error));
+            var retry = WaitAsync(backOff);
+            events.Record(pod, EventRecorder.Normal, "BackOff", $"Back-off pulling image \"{image}\"", "kubelet", NodeName, FieldPath(container));
+            events.Record(pod, EventRecorder.Warning, "Failed", "Error: ImagePullBackOff", "kubelet", NodeName, FieldPath(container));
+            SetContainer(container, c => c.State = Waiting("ImagePullBackOff", $"Back-off pulling image \"{image}\": ErrImagePull: {error}"));
+            await retry;
+            backOff = Min(backOff * 2, MaxBackOff);
+        }
+    }
+
+    private void Pulled(V1Pod pod, string container, string image, bool firstTime)
+    {
+        if (firstTime)
+        {
+            events.Record(pod, EventRecorder.Normal, "Pulling", $"Pulling image \"{image}\"", "kubelet", NodeName, FieldPath(container));
+            events.Record(pod, EventRecorder.Normal, "Pulled",
+                $"Successfully pulled image \"{image}\" in 1.024s (1.024s including waiting). Image size: 8388608 bytes.",
+                "kubelet", NodeName, FieldPath(container));
+        }
+        else
+        {
+            events.Record(pod, EventRecorder.Normal, "Pulled", $"Container image \"{image}\" already present on machine",
+                "kubelet", NodeName, FieldPath(container));
+        }
+    }
+
+    private (DateTime StartedAt, string ContainerId) Start(V1Pod pod, string container, string image)
+    {
+        var startedAt = store.Now;
+        var containerId = $"containerd://{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))}";
+        events.Record(pod, EventRecorder.Normal, "Created", $"Created container: {container}", "kubelet", NodeName, FieldPath(container));
+        events.Record(pod, EventRecorder.Normal, "Started", $"Started container {container}", "kubelet", NodeName, FieldPath(container));
+        SetContainer(container, c =>
+        {
+            c.State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = startedAt } };
+            c.Started = true;
+            c.Ready = false;
+            c.ContainerID = containerId;
+            c.ImageID = $"{Repository(FullyQualified(image))}@sha256:{Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(image)))}";
+        });
+        return (startedAt, containerId);
+    }
+
+    private void SetContainer(string container, Action<V1ContainerStatus> change) => Update(p =>
+    {
+        change(p.Status.ContainerStatuses.Single(c => c.Name == container));
+        PodStatusRules.Recompute(p, store.Now);
+    });
+
+    /// <summary>One kubelet status update; stops the lifecycle once the pod is gone or being deleted.</summary>
+    private V1Pod Update(Action<V1Pod> change)
+    {
+        run.Stopping.ThrowIfCancellationRequested();
+        var updated = store.Update<V1Pod>(ApiResources.Pods, run.Namespace, run.Name, p =>
+        {
+            if (p.Metadata.Uid != run.Uid || p.Metadata.DeletionTimestamp is not null)
+            {
+                return false;
+            }
+
+            p.Status ??= new V1PodStatus();
+            change(p);
+            return true;
+        });
+        if (updated is null || updated.Metadata.Uid != run.Uid || updated.Metadata.DeletionTimestamp is not null)
+        {
+            run.Stop();
+            run.Stopping.ThrowIfCancellationRequested();
+        }
+
+        return updated!;
+    }
+
+    /// <summary>
+    /// A wait, started before the update that begins it is published: a test that sees the update and then advances a
+    /// fake clock cannot do so before the wait's timer exists.
+    /// </summary>
+    private Task WaitAsync(TimeSpan delay) => delay > TimeSpan.Zero ? Task.Delay(delay, time, run.Stopping) : Task.CompletedTask;
+
+    private static V1ContainerState Waiting(string reason, string? message) =>
+        new() { Waiting = new V1ContainerStateWaiting { Reason = reason, Message = message } };
+
+    private static string FieldPath(string container) => $"spec.containers{{{container}}}";
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static string Repository(string reference)
+    {
+        var tag = reference.LastIndexOf(':');
+        return tag > reference.LastIndexOf('/') ? reference[..tag] : reference;
+    }
+
+    /// <summary>How containerd names an image reference: <c>orders</c> is <c>docker.io/library/orders:latest</c>.</summary>
+    private static string FullyQualified(string image)
+    {
+        var slash = image.IndexOf('/');
+        var first = slash < 0 ? "" : image[..slash];
+        var named = first.Contains('.') || first.Contains(':') || first == "localhost"
+            ? image
+            : slash < 0 ? $"docker.io/library/{image}" : $"docker.io/{image}";
+        var lastSegment = named[(named.LastIndexOf('/') + 1)..];
+        return lastSegment.Contains(':') || lastSegment.Contains('@') ? named : $"{named}:latest";
+    }
+}

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Sockets;
+using k8s;
+using MeshDev.Activation;
+using MeshDev.Kubernetes.Tests.ApiServer;
+
+namespace MeshDev.Kubernetes.Tests.Runtime;
+
+/// <summary>
+/// Launches that cannot work, against the API-server stand-in (no real Kubernetes API server can run on these
+/// machines): each reaches every waiting caller as soon as the pod status or an event shows it — never at the
+/// startTimeout, which is 10 minutes here while each wait below is bounded far shorter — with the reason, the event's
+/// message and the container's last log lines.
+/// </summary>
+public sealed class LaunchFailureStandInTests : IAsyncLifetime
+{
+    private static readonly TimeSpan WellBeforeStartTimeout = TimeSpan.FromSeconds(30);
+
+    private StandInCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await StandInCluster.StartAsync();
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    private async Task<ServiceUnavailableException[]> CallersAsync(ServiceActivator activator, int callers = 5) =>
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(_ => Assert.ThrowsAsync<ServiceUnavailableException>(async () =>
+        {
+            using var lease = await activator.AcquireAsync();
+        }))).WaitAsync(WellBeforeStartTimeout);
+
+    [Fact]
+    public async Task StandIn_an_image_that_cannot_be_pulled_fails_every_caller_fast_with_the_reason_and_the_pull_error()
+    {
+        _cluster.ApiServer.SetImageBehaviour("shop/nope:1", ImageBehaviour.ImagePullFails);
+        var activator = _cluster.Activator(StandInCluster.Service("shop/nope:1"), _cluster.Runtime());
+
+        var failures = await CallersAsync(activator);
+
+        Assert.All(failures, f =>
+        {
+            Assert.Contains("ErrImagePull", f.Failure.Cause);
+            Assert.Contains("Failed to pull image \"shop/nope:1\"", f.Failure.Cause);
+            Assert.Contains("not found", f.Failure.Cause);
+        });
+        Assert.Equal(ServiceState.Failed, activator.State);
+        Assert.True(await StandInCluster.EventuallyAsync(async () => (await _cluster.DeploymentAsync())!.Spec.Replicas == 0));
+    }
+
+    [Fact]
+    public async Task StandIn_a_crash_loop_fails_every_caller_fast_with_the_exit_code_and_the_last_log_lines()
+    {
+        _cluster.ApiServer.SetImageBehaviour("shop/crash:1", ImageBehaviour.CrashLoops(3, ["starting orders", "panic: DB_URL is not set"], firstBackOff: TimeSpan.FromMilliseconds(200)));
+        var activator = _cluster.Activator(StandInCluster.Service("shop/crash:1"), _cluster.Runtime());
+
+        var failures = await CallersAsync(activator);
+
+        Assert.All(failures, f =>
+        {
+            Assert.Contains("exited with code 3", f.Failure.Cause);
+            Assert.Contains("panic: DB_URL is not set", f.Failure.Cause);
+            Assert.Contains("panic: DB_URL is not set", f.Failure.LogTail);
+        });
+        Assert.True(await StandInCluster.EventuallyAsync(async () => (await _cluster.DeploymentAsync())!.Spec.Replicas == 0));
+    }
+
+    [Fact]
+    public async Task StandIn_an_unschedulable_pod_fails_fast_saying_why_no_node_takes_it()
+    {
+        _cluster.ApiServer.SetImageBehaviour("shop/huge:1", ImageBehaviour.Unschedulable);
+        var activator = _cluster.Activator(StandInCluster.Service("shop/huge:1"), _cluster.Runtime());
+
+        var failure = (await CallersAsync(activator, callers: 2))[0];
+
+        Assert.Contains("Unschedulable", failure.Failure.Cause);
+        Assert.Contains("0/3 nodes are available: 3 Insufficient cpu.", failure.Failure.Cause);
+    }
+
+    [Fact]
+    public async Task StandIn_an_RBAC_refusal_fails_at_once_with_the_servers_denial_and_the_Role_to_ask_for()
+    {
+        _cluster.ApiServer.Forbid("patch", "deployments", StandInCluster.Namespace);
+        var activator = _cluster.Activator(StandInCluster.Service(), _cluster.Runtime());
+
+        var failure = (await CallersAsync(activator, callers: 2))[0];
+
+        Assert.StartsWith("the cluster refused applying Deployment 'orders' in namespace meshdev-alice (generated) (Forbidden: ", failure.Failure.Cause);
+        Assert.Contains("cannot patch resource \"deployments\"", failure.Failure.Cause);
+        Assert.EndsWith("your account needs a Role in that namespace that allows it (see 'Kubernetes dev namespace' in the MeshDev README)", failure.Failure.Cause);
+        Assert.Null(await _cluster.DeploymentAsync());
+    }
+
+    [Fact]
+    public async Task StandIn_a_Role_without_port_forward_fails_the_launch_instead_of_every_later_connection()
+    {
+        _cluster.ApiServer.Forbid("*", "pods/portforward", StandInCluster.Namespace);
+        var activator = _cluster.Activator(StandInCluster.Service(), _cluster.Runtime());
+
+        var failure = (await CallersAsync(activator, callers: 2))[0];
+
+        Assert.StartsWith("the cluster refused port-forwarding to pod orders-", failure.Failure.Cause);
+        Assert.Contains("Forbidden", failure.Failure.Cause);
+    }
+
+    [Fact]
+    public async Task StandIn_an_unreachable_API_server_is_one_sentence_saying_what_was_tried_and_how_to_fix_it()
+    {
+        int closedPort;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        var kubeconfig = Path.Combine(_cluster.Directory, "unreachable");
+        File.WriteAllText(kubeconfig, File.ReadAllText(_cluster.Kubeconfig).Replace(_cluster.ApiServer.Server.GetLeftPart(UriPartial.Authority), $"http://127.0.0.1:{closedPort}", StringComparison.Ordinal));
+        var activator = _cluster.Activator(StandInCluster.Service(), _cluster.Runtime(kubeconfig: kubeconfig));
+
+        var failure = (await CallersAsync(activator, callers: 2))[0];
+
+        Assert.StartsWith($"the Kubernetes API server is not reachable at http://127.0.0.1:{closedPort}", failure.Failure.Cause);
+        Assert.Contains($"context 'meshdev-test' of {kubeconfig}", failure.Failure.Cause);
+        Assert.EndsWith("start the cluster (kind, k3d, minikube) or check your network or VPN, or choose another cluster with 'context' or KUBECONFIG", failure.Failure.Cause);
+    }
+
+    [Fact]
+    public async Task StandIn_a_pod_that_is_not_Ready_by_the_startTimeout_is_described_in_the_clusters_terms()
+    {
+        _cluster.ApiServer.SetImageBehaviour("shop/slow:1", ImageBehaviour.Runs(_cluster.AppEndpoint, readyAfter: TimeSpan.FromMinutes(10), logLines: ["warming the cache"]));
+        var activator = _cluster.Activator(StandInCluster.Service("shop/slow:1", startTimeout: TimeSpan.FromSeconds(3)), _cluster.Runtime());
+
+        var failure = (await CallersAsync(activator, callers: 2))[0];
+
+        Assert.Matches(
+            "^not ready after 3 s: pod orders-[a-z0-9-]+ runs, but its readiness probe \\(tcp on port 8080\\) does not pass yet; last log lines: warming the cache; raise 'startTimeout' if it is just slow$",
+            failure.Failure.Cause);
+    }
+
+    [Fact]
+    public async Task StandIn_a_crash_after_ready_is_noticed_and_the_next_call_launches_again()
+    {
+        var activator = _cluster.Activator(StandInCluster.Service(), _cluster.Runtime());
+        using (var lease = await StandInCluster.AcquireAsync(activator))
+        {
+            Assert.Equal("hello from orders", await StandInCluster.CallAsync(lease));
+        }
+
+        // Someone deletes the pod (kubectl delete pod, a node drain).
+        var pod = (await _cluster.Client.CoreV1.ListNamespacedPodAsync(StandInCluster.Namespace)).Items.Single();
+        await _cluster.Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, StandInCluster.Namespace);
+
+        Assert.True(await StandInCluster.EventuallyAsync(() => Task.FromResult(activator.State == ServiceState.Stopped)));
+        Assert.Matches("^pod orders-[a-z0-9-]+ of Deployment orders (went away|is being deleted)", activator.LastFailure!.Cause);
+        using var again = await StandInCluster.AcquireAsync(activator);
+        Assert.Equal("hello from orders", await StandInCluster.CallAsync(again));
+    }
+}
