@@ -40,25 +40,8 @@ public sealed class ControlClient : IDisposable
     public DaemonInfo Info { get; }
 
     /// <summary>The client for the mesh of <paramref name="manifestPath"/>, or null (with the reason) when none runs.</summary>
-    public static ControlClient? TryConnect(string manifestPath, out string why)
-    {
-        var state = StateDirectory.For(manifestPath);
-        var info = DaemonInfo.TryRead(state.DaemonFile);
-        if (info is null)
-        {
-            why = $"no mesh is running for {Path.GetFullPath(manifestPath)} (start one with 'meshdev up')";
-            return null;
-        }
-
-        if (!info.IsAlive)
-        {
-            why = $"the mesh for {Path.GetFullPath(manifestPath)} is not running any more (pid {info.Pid} is gone); run 'meshdev down' to clean up, then 'meshdev up'";
-            return null;
-        }
-
-        why = "";
-        return new ControlClient(info);
-    }
+    public static ControlClient? TryConnect(string manifestPath, out string why) =>
+        RunningDaemon.TryFind(manifestPath, out why) is { } info ? new ControlClient(info) : null;
 
     /// <summary>
     /// Runs <paramref name="action"/> against the mesh of <paramref name="manifestPath"/>; when none runs or it refuses
