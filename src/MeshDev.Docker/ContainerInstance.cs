@@ -13,6 +13,8 @@ internal sealed class ContainerInstance : IServiceInstance
     private readonly DockerClient _client;
     private readonly bool _removeOnStop;
     private readonly CancellationTokenSource _watching = new();
+    private static readonly TimeSpan OutputDrainTimeout = TimeSpan.FromSeconds(2);
+
     private readonly MultiplexedStream _outputStream;
     private readonly Task _output;
     private int _processId; // 0 until the engine said
@@ -86,6 +88,10 @@ internal sealed class ContainerInstance : IServiceInstance
         try
         {
             var result = await _client.Containers.WaitContainerAsync(Id, _watching.Token).ConfigureAwait(false);
+
+            // The last lines (often the reason it exited) come through the attach stream, which may lag the exit:
+            // let them reach the log before anyone reads its tail for an error message.
+            await Task.WhenAny(_output, Task.Delay(OutputDrainTimeout, _watching.Token)).ConfigureAwait(false);
             return (int)result.StatusCode;
         }
         catch (DockerContainerNotFoundException)

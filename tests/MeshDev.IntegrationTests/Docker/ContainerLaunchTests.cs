@@ -40,8 +40,10 @@ public sealed class ContainerLaunchTests(TestImages images)
             Assert.DoesNotContain(container.HostConfig.SecurityOpt, o => o.StartsWith("seccomp", StringComparison.Ordinal));
             Assert.Equal("host", container.HostConfig.NetworkMode);
             Assert.Contains($"127.0.0.1:{status.Endpoint!.Split(':')[1]}", mesh.Output());
-            Assert.Contains("web | container-service listening on 127.0.0.1:", mesh.Output());
-            Assert.Contains("web | GET /", mesh.Output());
+            // The container's output arrives through the engine's attach stream, independently of the response.
+            await Eventually.UntilAsync(
+                () => mesh.Output().Contains("web | container-service listening on 127.0.0.1:", StringComparison.Ordinal) && mesh.Output().Contains("web | GET /", StringComparison.Ordinal),
+                new Lazy<string>(() => $"the container's own lines in the service's output:{Environment.NewLine}{mesh.Output()}"));
         }
 
         Assert.Empty(await images.Docker.ContainersOfAsync(meshId));
