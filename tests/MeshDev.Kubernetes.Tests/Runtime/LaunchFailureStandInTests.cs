@@ -126,12 +126,13 @@ public sealed class LaunchFailureStandInTests : IAsyncLifetime
     public async Task StandIn_a_pod_that_is_not_Ready_by_the_startTimeout_is_described_in_the_clusters_terms()
     {
         _cluster.ApiServer.SetImageBehaviour("shop/slow:1", ImageBehaviour.Runs(_cluster.AppEndpoint, readyAfter: TimeSpan.FromMinutes(10), logLines: ["warming the cache"]));
-        var activator = _cluster.Activator(StandInCluster.Service("shop/slow:1", startTimeout: TimeSpan.FromSeconds(3)), _cluster.Runtime());
+        // Long enough that the pod has run and logged even on a loaded 2-core machine; short enough for a test.
+        var activator = _cluster.Activator(StandInCluster.Service("shop/slow:1", startTimeout: TimeSpan.FromSeconds(8)), _cluster.Runtime());
 
         var failure = (await CallersAsync(activator, callers: 2))[0];
 
         Assert.Matches(
-            "^not ready after 3 s: pod orders-[a-z0-9-]+ runs, but its readiness probe \\(tcp on port 8080\\) does not pass yet; last log lines: warming the cache; raise 'startTimeout' if it is just slow$",
+            "^not ready after 8 s: pod orders-[a-z0-9-]+ runs, but its readiness probe \\(tcp on port 8080\\) does not pass yet; last log lines: warming the cache; raise 'startTimeout' if it is just slow$",
             failure.Failure.Cause);
     }
 
