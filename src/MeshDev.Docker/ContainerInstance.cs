@@ -125,7 +125,7 @@ internal sealed class ContainerInstance : IServiceInstance
 
             if (_removeOnStop)
             {
-                await _client.Containers.RemoveContainerAsync(Id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken).ConfigureAwait(false);
+                await MeshContainers.RemoveAsync(_client, Id, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (DockerContainerNotFoundException)
@@ -134,7 +134,7 @@ internal sealed class ContainerInstance : IServiceInstance
         }
         catch (TimeoutException)
         {
-            await _client.Containers.RemoveContainerAsync(Id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, CancellationToken.None).ConfigureAwait(false);
+            await MeshContainers.RemoveAsync(_client, Id, CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {

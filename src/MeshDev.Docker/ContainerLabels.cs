@@ -1,3 +1,5 @@
+using MeshDev.Runtime;
+
 namespace MeshDev.Docker;
 
 /// <summary>
@@ -7,19 +9,19 @@ namespace MeshDev.Docker;
 public static class ContainerLabels
 {
     /// <summary>The mesh's id (<see cref="MeshDev.Runtime.MeshIdentity"/>).</summary>
-    public const string Mesh = "dev.meshdev.mesh";
+    public const string Mesh = MeshLabelKeys.Mesh;
 
     /// <summary>The service's name in the manifest.</summary>
-    public const string Service = "dev.meshdev.service";
+    public const string Service = MeshLabelKeys.Service;
 
     /// <summary>The user who ran the mesh.</summary>
-    public const string Owner = "dev.meshdev.owner";
+    public const string Owner = MeshLabelKeys.Owner;
 
     /// <summary>The manifest the container was launched from, for people reading <c>docker ps</c>.</summary>
-    public const string Manifest = "dev.meshdev.manifest";
+    public const string Manifest = MeshLabelKeys.Manifest;
 
     /// <summary>A hash of the settings the container was created with; a container whose settings changed is replaced, not reused.</summary>
-    public const string Config = "dev.meshdev.config";
+    public const string Config = MeshLabelKeys.Config;
 
     /// <summary>The port on the host's loopback where the container answers.</summary>
     public const string HostPort = "dev.meshdev.port";

@@ -81,7 +81,7 @@ public sealed class DockerRuntime : IServiceRuntime, IAsyncDisposable
             }
 
             // Its settings or its image changed since it was created (or it is in the way): replace it.
-            await RemoveAsync(client, existing.ID, cancellationToken).ConfigureAwait(false);
+            await MeshContainers.RemoveAsync(client, existing.ID, cancellationToken).ConfigureAwait(false);
         }
 
         if (container.Network == ContainerNetwork.Bridge)
@@ -142,7 +142,7 @@ public sealed class DockerRuntime : IServiceRuntime, IAsyncDisposable
             }
 
             request.Log.Write($"meshdev: removing container {Short(candidate.ID)}, left by an earlier run with other settings");
-            await RemoveAsync(client, candidate.ID, cancellationToken).ConfigureAwait(false);
+            await MeshContainers.RemoveAsync(client, candidate.ID, cancellationToken).ConfigureAwait(false);
         }
 
         return null;
@@ -160,7 +160,7 @@ public sealed class DockerRuntime : IServiceRuntime, IAsyncDisposable
         catch (DockerApiException e)
         {
             // Keep nothing half-made: the next launch creates it afresh.
-            await RemoveAsync(client, id, CancellationToken.None).ConfigureAwait(false);
+            await MeshContainers.RemoveAsync(client, id, CancellationToken.None).ConfigureAwait(false);
             throw new LaunchException($"the engine could not start the container of image '{container.Image}': {EngineErrors.Describe(e)}", e);
         }
     }
@@ -219,17 +219,6 @@ public sealed class DockerRuntime : IServiceRuntime, IAsyncDisposable
         foreach (var volume in container.Volumes.Where(v => v.IsBind && !File.Exists(v.Source)))
         {
             Directory.CreateDirectory(volume.Source);
-        }
-    }
-
-    private static async Task RemoveAsync(DockerClient client, string id, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DockerContainerNotFoundException)
-        {
         }
     }
 

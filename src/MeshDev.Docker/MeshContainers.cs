@@ -15,17 +15,20 @@ public static class MeshContainers
     public static async Task<int> RemoveAllAsync(DockerClient client, string meshId, CancellationToken cancellationToken)
     {
         var containers = await ListAsync(client, meshId, cancellationToken).ConfigureAwait(false);
-        await Task.WhenAll(containers.Select(async c =>
-        {
-            try
-            {
-                await client.Containers.RemoveContainerAsync(c.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DockerContainerNotFoundException)
-            {
-            }
-        })).ConfigureAwait(false);
+        await Task.WhenAll(containers.Select(c => RemoveAsync(client, c.ID, cancellationToken))).ConfigureAwait(false);
         return containers.Count;
+    }
+
+    /// <summary>Removes one container (killing it if it runs) with its anonymous volumes; one already gone is fine.</summary>
+    internal static async Task RemoveAsync(DockerClient client, string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+        }
     }
 
     /// <summary>For <c>meshdev down</c> without a daemon: connects to the engine and removes the mesh's containers.</summary>

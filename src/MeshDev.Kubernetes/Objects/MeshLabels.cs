@@ -1,4 +1,5 @@
 using System.Text;
+using MeshDev.Runtime;
 
 namespace MeshDev.Kubernetes.Objects;
 
@@ -10,19 +11,19 @@ namespace MeshDev.Kubernetes.Objects;
 public static class MeshLabels
 {
     /// <summary>The developer who created the object (a label value: see <see cref="CurrentOwner"/>).</summary>
-    public const string Owner = "dev.meshdev.owner";
+    public const string Owner = MeshLabelKeys.Owner;
 
     /// <summary>The mesh's id (<see cref="MeshDev.Runtime.MeshIdentity"/>).</summary>
-    public const string Mesh = "dev.meshdev.mesh";
+    public const string Mesh = MeshLabelKeys.Mesh;
 
     /// <summary>The service's name in the manifest.</summary>
-    public const string Service = "dev.meshdev.service";
+    public const string Service = MeshLabelKeys.Service;
 
     /// <summary>
     /// A hash of the settings the objects were applied with, on the Deployment and on its pod template: pods of an
     /// older configuration are never routed to, and a Deployment left by an earlier run is adopted only when it matches.
     /// </summary>
-    public const string Config = "dev.meshdev.config";
+    public const string Config = MeshLabelKeys.Config;
 
     /// <summary>The conventional label saying which tool manages an object, for people reading <c>kubectl get</c>.</summary>
     public const string ManagedBy = "app.kubernetes.io/managed-by";
@@ -30,7 +31,7 @@ public static class MeshLabels
     public const string ManagedByValue = "meshdev";
 
     /// <summary>Annotation: the manifest the objects came from, so a clash between two meshes can name the other one.</summary>
-    public const string ManifestAnnotation = "dev.meshdev.manifest";
+    public const string ManifestAnnotation = MeshLabelKeys.Manifest;
 
     /// <summary>Annotation on a namespace MeshDev created itself (only such a namespace is deleted by <c>down --purge</c>).</summary>
     public const string CreatedAnnotation = "dev.meshdev.created";

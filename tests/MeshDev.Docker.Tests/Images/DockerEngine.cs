@@ -6,13 +6,12 @@ namespace MeshDev.Docker.Tests.Images;
 public static class DockerEngine
 {
     /// <summary>The API version every client speaks; the engine of Debian 12's docker.io (20.10) tops out at 1.41.</summary>
-    public static readonly Version ApiVersion = new(1, 41);
+    public static readonly Version ApiVersion = MeshDev.Docker.DockerEngine.ApiVersion;
 
     private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Where the engine is expected: <c>DOCKER_HOST</c> when set, else <c>unix:///var/run/docker.sock</c>.</summary>
-    public static Uri Address { get; } =
-        new(Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock");
+    public static Uri Address { get; } = new(MeshDev.Docker.DockerEngine.FromEnvironment());
 
     /// <summary>A client for <see cref="Address"/>, after a ping has shown that the engine answers; else one clear sentence on what to do.</summary>
     public static Task<DockerClient> ConnectAsync(CancellationToken cancellationToken = default) => ConnectAsync(Address, cancellationToken);
