@@ -17,7 +17,7 @@ internal sealed record BenchContext(string Dotnet, string TestServiceDll, string
     /// inherits the bench's environment, both directly and through the mesh; it gets the defaults instead, so that a
     /// variant changes the mesh only and the backend stays the same.
     /// </summary>
-    private static readonly Dictionary<string, string> KnobDefaults = new(StringComparer.Ordinal)
+    public static readonly IReadOnlyDictionary<string, string> KnobDefaults = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["DOTNET_gcServer"] = "0",
         ["DOTNET_gcConcurrent"] = "1",
@@ -28,6 +28,8 @@ internal sealed record BenchContext(string Dotnet, string TestServiceDll, string
         ["DOTNET_TC_QuickJitForLoops"] = "1",
         ["DOTNET_ReadyToRun"] = "1",
         ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "0",
+        ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "70",
+        ["DOTNET_HillClimbing_Disable"] = "0",
     };
 
     /// <summary>The variables the test service gets on top of the inherited environment (PORT aside).</summary>

@@ -26,9 +26,12 @@ internal sealed record Machine(string Date, string Cpus, string CpuModel, string
         var gc = GCSettings.IsServerGC ? "server GC" : "workstation GC";
         var concurrent = AppContext.GetData("System.GC.Concurrent") is bool c ? c : GCSettings.LatencyMode != GCLatencyMode.Batch;
         var tuning = string.Join(", ", Environment.GetEnvironmentVariables().Keys.Cast<string>()
-            .Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) && (k.Contains("GC", StringComparison.OrdinalIgnoreCase) || k.Contains("Tiered", StringComparison.Ordinal) || k.Contains("ReadyToRun", StringComparison.Ordinal)))
+            .Where(k => BenchContext.KnobDefaults.ContainsKey(k)
+                || (k.StartsWith("DOTNET_", StringComparison.Ordinal) && (k.Contains("GC", StringComparison.OrdinalIgnoreCase) || k.Contains("Tiered", StringComparison.Ordinal) || k.Contains("ReadyToRun", StringComparison.Ordinal))))
             .Order()
             .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}"));
+        // The mesh host's own runtime settings (src/MeshDev.Daemon/MeshHostProcess.props, in meshdev's runtimeconfig too).
+        var spinLimit = AppContext.GetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit") is { } spin ? $"thread-pool spin limit {spin}" : "thread-pool spin-waiting at the default";
         return new Machine(
             DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
             nproc,
@@ -36,7 +39,7 @@ internal sealed record Machine(string Date, string Cpus, string CpuModel, string
             memory,
             "Linux " + kernel,
             commit + (dirty > 0 ? $" (plus {dirty} uncommitted change(s) in the working tree)" : ""),
-            $"{RuntimeInformation.FrameworkDescription}, {gc} ({(concurrent ? "concurrent" : "non-concurrent")}), " +
+            $"{RuntimeInformation.FrameworkDescription}, {gc} ({(concurrent ? "concurrent" : "non-concurrent")}), {spinLimit}, " +
             (tuning.Length > 0 ? tuning : "default JIT settings (tiered compilation + PGO)"),
             configuration,
             LoadAverage());

@@ -1,0 +1,29 @@
+using System.Text.Json;
+using MeshDev.IntegrationTests.Infrastructure;
+
+namespace MeshDev.IntegrationTests;
+
+/// <summary>
+/// The process that hosts the mesh (<c>meshdev up</c>, also as the detached daemon) runs with the settings of
+/// src/MeshDev.Daemon/MeshHostProcess.props, which devtools/bench measured: they must reach meshdev's runtimeconfig.json.
+/// </summary>
+public sealed class HostRuntimeSettingsTests
+{
+    [Fact]
+    public void Meshdev_runtimeconfig_turns_thread_pool_spin_waiting_off()
+    {
+        var settings = ConfigProperties(Path.ChangeExtension(TestPaths.MeshdevDll, ".runtimeconfig.json"));
+
+        Assert.True(settings.TryGetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", out var spinLimit),
+            "meshdev.runtimeconfig.json has no thread-pool spin limit; is MeshHostProcess.props imported?");
+        Assert.Equal(0, spinLimit.GetInt32());
+    }
+
+    /// <summary>The <c>runtimeOptions.configProperties</c> object of a runtimeconfig.json.</summary>
+    internal static JsonElement ConfigProperties(string runtimeConfig)
+    {
+        Assert.True(File.Exists(runtimeConfig), $"{runtimeConfig} is missing");
+        using var document = JsonDocument.Parse(File.ReadAllText(runtimeConfig));
+        return document.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties").Clone();
+    }
+}
