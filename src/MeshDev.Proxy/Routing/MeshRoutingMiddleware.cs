@@ -56,15 +56,16 @@ public sealed partial class MeshRoutingMiddleware
             return;
         }
 
-        // The call graph: a counter now, an entry among the recent requests when answered. Only the timestamp is kept
-        // across the awaits (every local kept there makes each request's state machine bigger).
-        var started = CallerOf(context)?.BeginCall(activator.Service.Name) ?? 0;
+        // The call graph: a counter now, an entry among the recent requests when answered. The caller is looked up once
+        // (a connection feature: a miss in the request's own features first).
+        var caller = CallerOf(context);
+        var started = caller?.BeginCall(activator.Service.Name) ?? 0;
         if (!activator.TryAcquire(out var lease))
         {
             if (await WaitForLaunchAsync(context, activator, grpc).ConfigureAwait(false) is not { } acquired)
             {
                 // The answer (an error) is written, or the client left (499, as nginx logs it).
-                EndCall(context, activator, started, context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : null);
+                EndCall(caller, context, activator, started, context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : null);
                 return;
             }
 
@@ -72,14 +73,14 @@ public sealed partial class MeshRoutingMiddleware
         }
 
         await ForwardAsync(context, activator, endpoint, lease, grpc).ConfigureAwait(false);
-        EndCall(context, activator, started);
+        EndCall(caller, context, activator, started);
     }
 
     /// <summary>Who is calling on this request's connection (set by CallerTracking; looked up in the background, not here).</summary>
     private static CallerConnection? CallerOf(HttpContext context) => (CallerConnection?)context.Features[typeof(CallerConnection)];
 
-    private static void EndCall(HttpContext context, ServiceActivator activator, long started, int? status = null) =>
-        CallerOf(context)?.EndCall(activator.Service.Name, context.Request.Method, context.Request.Path.Value, status ?? context.Response.StatusCode, started);
+    private static void EndCall(CallerConnection? caller, HttpContext context, ServiceActivator activator, long started, int? status = null) =>
+        caller?.EndCall(activator.Service.Name, context.Request.Method, context.Request.Path.Value, status ?? context.Response.StatusCode, started);
 
     /// <summary>
     /// The slow path: the service is launching (or failed). Returns the lease, or null once an error answer was
@@ -120,7 +121,9 @@ public sealed partial class MeshRoutingMiddleware
             await _next(context).ConfigureAwait(false);
         }
 
-        if (context.Features.Get<IForwarderErrorFeature>() is { } error && !context.Response.HasStarted)
+        // A started response is YARP's answer (an error after that point aborts the connection); only before it is there
+        // an error of ours to write. Checked first: the feature lookup misses on every successful request.
+        if (!context.Response.HasStarted && context.Features.Get<IForwarderErrorFeature>() is { } error)
         {
             if (error.Error == ForwarderError.Request)
             {
