@@ -15,8 +15,7 @@ public sealed class ToolPackagingTests
         await RunDotnetAsync("pack", CliProject(), "-c", Configuration(), "--no-build", "-o", packages);
         await RunDotnetAsync("tool", "install", "--tool-path", tools, "--add-source", packages, "MeshDev.Cli", "--version", "0.1.0");
         cli.Executable = Path.Combine(tools, "meshdev");
-        var installedConfig = Assert.Single(Directory.GetFiles(tools, "meshdev.runtimeconfig.json", SearchOption.AllDirectories));
-        Assert.Equal(0, HostRuntimeSettingsTests.ConfigProperties(installedConfig).GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
+        HostRuntimeSettingsTests.AssertSpinWaitingOff(Assert.Single(Directory.GetFiles(tools, "meshdev.runtimeconfig.json", SearchOption.AllDirectories)));
 
         var manifest = new ManifestBuilder(cli.Tag).Service("orders");
         cli.WriteManifest(manifest.ToYaml());
