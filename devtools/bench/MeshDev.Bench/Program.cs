@@ -7,9 +7,7 @@
 // Prints a Markdown report and writes it to devtools/bench/results.md (or --results PATH, or nowhere with --results -).
 // Everything it starts (service instances, nginx, wrk, the mesh) is stopped on exit, on failure and on SIGINT/SIGTERM.
 
-using System.Globalization;
 using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using MeshDev.Bench;
 
@@ -20,8 +18,6 @@ return await BenchProgram.MainAsync(args).ConfigureAwait(false);
 
 namespace MeshDev.Bench
 {
-    internal sealed class BenchException(string message, Exception? inner = null) : Exception(message, inner);
-
     internal static class BenchProgram
     {
         private const string Usage = """
@@ -62,23 +58,8 @@ namespace MeshDev.Bench
                 return 0;
             }
 
-            using var cancel = new CancellationTokenSource();
-            var signals = 0;
-            void OnSignal(PosixSignalContext context)
-            {
-                context.Cancel = true;
-                if (Interlocked.Increment(ref signals) == 1)
-                {
-                    Console.Error.WriteLine($"\n{context.Signal}: stopping everything the bench started…");
-                    cancel.Cancel();
-                }
-            }
-
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-            using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
-
-            var repositoryRoot = FindRepositoryRoot();
+            using var cancel = new BenchCancellation("stopping everything the bench started…");
+            var repositoryRoot = Repository.FindRoot();
             var configuration = typeof(BenchProgram).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
             var testService = Path.Combine(repositoryRoot, "tests", "MeshDev.TestService", "bin", configuration, "net10.0", "MeshDev.TestService.dll");
             if (!File.Exists(testService))
@@ -92,11 +73,8 @@ namespace MeshDev.Bench
                 Console.Error.WriteLine($"warning: this is a {configuration} build; figures are only meaningful in Release (devtools/bench/run.sh)");
             }
 
-            var given = Environment.GetEnvironmentVariable("MESHDEV_BENCH_TMP");
-            var ownTemp = string.IsNullOrEmpty(given);
-            var temp = ownTemp ? Directory.CreateTempSubdirectory("meshdev-bench-").FullName : Path.GetFullPath(given!);
-            Directory.CreateDirectory(temp);
-
+            using var scratch = new ScratchDirectory("meshdev-bench-");
+            var temp = scratch.Path;
             var children = new ChildProcesses(Path.Combine(temp, "children.pids"));
             BenchMesh? mesh = null;
             try
@@ -156,30 +134,7 @@ namespace MeshDev.Bench
                 }
 
                 children.KillAll();
-                if (ownTemp)
-                {
-                    try
-                    {
-                        Directory.Delete(temp, recursive: true);
-                    }
-                    catch (IOException)
-                    {
-                    }
-                }
             }
-        }
-
-        private static string FindRepositoryRoot()
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "MeshDev.sln")))
-                {
-                    return directory.FullName;
-                }
-            }
-
-            throw new BenchException($"no MeshDev.sln above {AppContext.BaseDirectory}");
         }
 
         /// <summary>The dotnet host both the direct runs and the mesh launch the test service with.</summary>
@@ -218,30 +173,24 @@ namespace MeshDev.Bench
             public static Options Parse(string[] args)
             {
                 var options = new Options();
-                for (var i = 0; i < args.Length; i++)
+                var arguments = new BenchArguments(args);
+                while (arguments.Next(out var option))
                 {
-                    string Value() => i + 1 < args.Length ? args[++i] : throw new BenchException($"{args[i]} needs a value");
-                    int Number(int min)
+                    options = option switch
                     {
-                        var name = args[i];
-                        return int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min ? n : throw new BenchException($"{name} needs a number ≥ {min}");
-                    }
-
-                    options = args[i] switch
-                    {
-                        "--rounds" => options with { Rounds = Number(1) },
-                        "--warmup" => options with { Warmup = Number(0) },
-                        "--duration" => options with { DurationSeconds = Number(1) },
-                        "--warm-rounds" => options with { WarmRounds = Number(1) },
-                        "--warm-warmup" => options with { WarmWarmupSeconds = Number(1) },
-                        "--threads" => options with { Threads = Number(1) },
-                        "--connections" => options with { Connections = Number(1) },
-                        "--only" => options with { Only = Value() is var only && only is "activation" or "warm" ? only : throw new BenchException("--only takes activation or warm") },
-                        "--label" => options with { Label = Value() },
+                        "--rounds" => options with { Rounds = arguments.Number(1) },
+                        "--warmup" => options with { Warmup = arguments.Number(0) },
+                        "--duration" => options with { DurationSeconds = arguments.Number(1) },
+                        "--warm-rounds" => options with { WarmRounds = arguments.Number(1) },
+                        "--warm-warmup" => options with { WarmWarmupSeconds = arguments.Number(1) },
+                        "--threads" => options with { Threads = arguments.Number(1) },
+                        "--connections" => options with { Connections = arguments.Number(1) },
+                        "--only" => options with { Only = arguments.Value() is var only && only is "activation" or "warm" ? only : throw new BenchException("--only takes activation or warm") },
+                        "--label" => options with { Label = arguments.Value() },
                         "--profile-alloc" => options with { ProfileAllocations = true },
                         "--baseline-forwarder" => options with { ForwarderBaseline = true },
-                        "--mesh-env" => options with { MeshEnvironment = WithVariable(options.MeshEnvironment, Value()) },
-                        "--results" => options with { Results = Value() },
+                        "--mesh-env" => options with { MeshEnvironment = WithVariable(options.MeshEnvironment, arguments.Value()) },
+                        "--results" => options with { Results = arguments.Value() },
                         "-h" or "--help" => options with { Help = true },
                         var other => throw new BenchException($"unknown option '{other}'"),
                     };

@@ -1,28 +1,21 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
 using System.Runtime.InteropServices;
 using System.Text;
-using static MeshDev.Bench.Stats;
+using static MeshDev.Bench.Shared.Stats;
 
 namespace MeshDev.Bench;
 
 /// <summary>Where and on what the bench ran.</summary>
 internal sealed record Machine(string Date, string Cpus, string CpuModel, string Memory, string Kernel, string Commit, string Runtime, string Build, string LoadAtStart)
 {
-    /// <summary>The 1, 5 and 15 minute load averages: other work on the machine skews every figure.</summary>
-    public static string LoadAverage() => ReadLines("/proc/loadavg").FirstOrDefault() is { } line ? string.Join(" / ", line.Split(' ').Take(3)) : "unknown";
-
     public static Machine Describe(string repositoryRoot, string configuration)
     {
-        var commit = Run("git", $"-C \"{repositoryRoot}\" rev-parse HEAD")?.Trim() ?? "unknown";
-        var dirty = Run("git", $"-C \"{repositoryRoot}\" status --porcelain")?.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length ?? 0;
-        var cpuModel = ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown";
-        var memKb = ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal))?
+        var (commit, dirty) = HostFacts.Commit(repositoryRoot, shortHash: false);
+        var memKb = HostFacts.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal))?
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
         var memory = long.TryParse(memKb, CultureInfo.InvariantCulture, out var kb) ? $"{kb / 1024.0 / 1024.0:0.0} GiB RAM" : "RAM unknown";
-        var nproc = Run("nproc", "")?.Trim() is { Length: > 0 } n ? n : Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture);
-        var kernel = ReadLines("/proc/sys/kernel/osrelease").FirstOrDefault() ?? RuntimeInformation.OSDescription;
+        var nproc = HostFacts.Run("nproc", "")?.Trim() is { Length: > 0 } n ? n : Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture);
         var gc = GCSettings.IsServerGC ? "server GC" : "workstation GC";
         var concurrent = AppContext.GetData("System.GC.Concurrent") is bool c ? c : GCSettings.LatencyMode != GCLatencyMode.Batch;
         var tuning = string.Join(", ", Environment.GetEnvironmentVariables().Keys.Cast<string>()
@@ -35,46 +28,14 @@ internal sealed record Machine(string Date, string Cpus, string CpuModel, string
         return new Machine(
             DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
             nproc,
-            cpuModel,
+            HostFacts.CpuModel() ?? "unknown",
             memory,
-            "Linux " + kernel,
+            HostFacts.Kernel(),
             commit + (dirty > 0 ? $" (plus {dirty} uncommitted change(s) in the working tree)" : ""),
             $"{RuntimeInformation.FrameworkDescription}, {gc} ({(concurrent ? "concurrent" : "non-concurrent")}), {spinLimit}, " +
             (tuning.Length > 0 ? tuning : "default JIT settings (tiered compilation + PGO)"),
             configuration,
-            LoadAverage());
-    }
-
-    private static IEnumerable<string> ReadLines(string path)
-    {
-        try
-        {
-            return File.ReadAllLines(path);
-        }
-        catch (IOException)
-        {
-            return [];
-        }
-    }
-
-    private static string? Run(string command, string arguments)
-    {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
-            if (process is null)
-            {
-                return null;
-            }
-
-            var output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit(10_000);
-            return process.ExitCode == 0 ? output : null;
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            return null;
-        }
+            HostFacts.LoadAverage());
     }
 }
 
@@ -106,7 +67,7 @@ internal static class Report
         md.AppendLine($"| machine | nproc {machine.Cpus}, {machine.CpuModel}, {machine.Memory}, {machine.Kernel} |");
         md.AppendLine($"| commit | {machine.Commit} |");
         md.AppendLine($"| runtime | {machine.Runtime}; {machine.Build} build; the mesh runs inside the bench process |");
-        md.AppendLine($"| load average (1/5/15 min) | {machine.LoadAtStart} at the start, {Machine.LoadAverage()} at the end (nproc {machine.Cpus}: anything else running skews the figures) |");
+        md.AppendLine($"| load average (1/5/15 min) | {machine.LoadAtStart} at the start, {HostFacts.LoadAverage()} at the end (nproc {machine.Cpus}: anything else running skews the figures) |");
         md.AppendLine();
 
         if (activation is not null)

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace MeshDev.DockerBench;
 
 /// <summary>The command line.</summary>
@@ -31,23 +29,15 @@ internal sealed record BenchOptions
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions();
-        for (var i = 0; i < args.Length; i++)
+        var arguments = new BenchArguments(args);
+        while (arguments.Next(out var option))
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new BenchException($"{args[i]} needs a value");
-            int Number(int min)
+            options = option switch
             {
-                var name = args[i];
-                return int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min
-                    ? n
-                    : throw new BenchException($"{name} needs a number ≥ {min}");
-            }
-
-            options = args[i] switch
-            {
-                "--rounds" => options with { Rounds = Number(1) },
-                "--warmup" => options with { Warmup = Number(0) },
-                "--replay" => options with { Replay = Number(0) },
-                "--results" => options with { Results = Value() },
+                "--rounds" => options with { Rounds = arguments.Number(1) },
+                "--warmup" => options with { Warmup = arguments.Number(0) },
+                "--replay" => options with { Replay = arguments.Number(0) },
+                "--results" => options with { Results = arguments.Value() },
                 "-h" or "--help" => options with { Help = true },
                 var other => throw new BenchException($"unknown option '{other}'"),
             };

@@ -8,7 +8,6 @@
 // mesh) is removed on exit, on failure and on SIGINT/SIGTERM/SIGHUP.
 
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Docker.DotNet;
 using MeshDev.Docker;
@@ -22,8 +21,6 @@ return await DockerBenchProgram.MainAsync(args).ConfigureAwait(false);
 
 namespace MeshDev.DockerBench
 {
-    internal sealed class BenchException(string message, Exception? inner = null) : Exception(message, inner);
-
     internal static class DockerBenchProgram
     {
         // Between a cleanup and the next timed round: lets the engine finish what a removal leaves behind (unmounts,
@@ -57,26 +54,11 @@ namespace MeshDev.DockerBench
                 Console.Error.WriteLine($"warning: {options.Rounds} rounds per side; the target is judged on at least {BenchOptions.MinimumRoundsForTarget}");
             }
 
-            using var cancel = new CancellationTokenSource();
-            var signals = 0;
-            void OnSignal(PosixSignalContext context)
-            {
-                context.Cancel = true;
-                if (Interlocked.Increment(ref signals) == 1)
-                {
-                    Console.Error.WriteLine($"\n{context.Signal}: removing everything the bench created…");
-                    cancel.Cancel();
-                }
-            }
-
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-            using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
-
+            using var cancel = new BenchCancellation("removing everything the bench created…");
             string repositoryRoot;
             try
             {
-                repositoryRoot = FindRepositoryRoot();
+                repositoryRoot = Repository.FindRoot();
             }
             catch (BenchException e)
             {
@@ -84,10 +66,8 @@ namespace MeshDev.DockerBench
                 return 1;
             }
 
-            var given = Environment.GetEnvironmentVariable("MESHDEV_BENCH_TMP");
-            var ownTemp = string.IsNullOrEmpty(given);
-            var temp = ownTemp ? Directory.CreateTempSubdirectory("meshdev-docker-bench-").FullName : Path.GetFullPath(given!);
-            Directory.CreateDirectory(temp);
+            using var scratch = new ScratchDirectory("meshdev-docker-bench-");
+            var temp = scratch.Path;
 
             var runId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
             var meshId = DockerBenchMesh.MeshIdFor(temp);
@@ -138,7 +118,7 @@ namespace MeshDev.DockerBench
                     }
                 }
 
-                var loadAtEnd = Machine.LoadAverage();
+                var loadAtEnd = HostFacts.LoadAverage();
                 var replayRounds = new List<ReplayRound>();
                 if (options.Replay > 0)
                 {
@@ -198,31 +178,7 @@ namespace MeshDev.DockerBench
                         Console.Error.WriteLine($"warning: could not check for leftover containers ({e.Message}); see docker ps -a --filter label={BenchLabels.Run}={runId}");
                     }
                 }
-
-                if (ownTemp)
-                {
-                    try
-                    {
-                        Directory.Delete(temp, recursive: true);
-                    }
-                    catch (IOException)
-                    {
-                    }
-                }
             }
-        }
-
-        private static string FindRepositoryRoot()
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "MeshDev.sln")))
-                {
-                    return directory.FullName;
-                }
-            }
-
-            throw new BenchException($"no MeshDev.sln above {AppContext.BaseDirectory}");
         }
     }
 }

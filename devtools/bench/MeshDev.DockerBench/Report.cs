@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using static MeshDev.DockerBench.Stats;
+using static MeshDev.Bench.Shared.Stats;
 
 namespace MeshDev.DockerBench;
 
@@ -20,9 +20,9 @@ internal static class Report
         var invariant = CultureInfo.InvariantCulture;
         var machine = run.Machine;
         var rounds = run.Direct.Count;
-        var direct = Stats.Of([.. run.Direct.Select(d => d.TotalMs)]);
-        var mesh = Stats.Of([.. run.Mesh.Select(m => m.TotalMs)]);
-        var pairs = Stats.Of([.. run.Mesh.Zip(run.Direct, (m, d) => m.TotalMs - d.TotalMs)]);
+        var direct = Summary.Of([.. run.Direct.Select(d => d.TotalMs)]);
+        var mesh = Summary.Of([.. run.Mesh.Select(m => m.TotalMs)]);
+        var pairs = Summary.Of([.. run.Mesh.Zip(run.Direct, (m, d) => m.TotalMs - d.TotalMs)]);
         var overhead = mesh.Median - direct.Median;
         var ratio = mesh.Median / direct.Median;
 
@@ -69,8 +69,8 @@ internal static class Report
     private static void AppendPhases(StringBuilder text, BenchRun run)
     {
         var invariant = CultureInfo.InvariantCulture;
-        double Direct(Func<DirectRound, double> f) => Stats.Of([.. run.Direct.Select(f)]).Median;
-        double Mesh(Func<MeshTimeline, double> f) => Stats.Of([.. run.Mesh.Select(m => f(m.Timeline))]).Median;
+        double Direct(Func<DirectRound, double> f) => Summary.Of([.. run.Direct.Select(f)]).Median;
+        double Mesh(Func<MeshTimeline, double> f) => Summary.Of([.. run.Mesh.Select(m => f(m.Timeline))]).Median;
         double Between(MeshTimeline t, Milestone from, Milestone to) => t.Ms(to) - t.Ms(from);
 
         text.AppendLine("## Where the time goes");
@@ -89,8 +89,8 @@ internal static class Report
         text.AppendLine(invariant, $"| create (mesh: list the service's containers + create, up to the \"created container\" log line) | {Ms(Direct(d => d.CreatedMs))} | {Ms(Mesh(t => Between(t, Milestone.StartCalled, Milestone.Created)))} |");
         text.AppendLine(invariant, $"| start (mesh: attach to the output + start, until `StartAsync` returns) | {Ms(Direct(d => d.StartedMs - d.CreatedMs))} | {Ms(Mesh(t => Between(t, Milestone.Created, Milestone.Started)))} |");
         text.AppendLine(invariant, $"| start returned → port accepts (direct: connect every ~1 ms; mesh: TCP probe, 5 ms growing to 20 ms) | {Ms(Direct(d => d.AcceptedMs - d.StartedMs))} | {Ms(Mesh(t => Between(t, Milestone.Started, Milestone.ProbePassed)))} |");
-        text.AppendLine(invariant, $"| port accepts → 200 (direct: `GET /`; mesh: ready, routing update, `GET /` forwarded on a new connection) | {Ms(Direct(d => d.TotalMs - d.AcceptedMs))} | {Ms(Stats.Of([.. run.Mesh.Select(m => m.TotalMs - m.Timeline.Ms(Milestone.ProbePassed))]).Median)} |");
-        text.AppendLine(invariant, $"| **total** | **{Ms(Direct(d => d.TotalMs))}** | **{Ms(Stats.Of([.. run.Mesh.Select(m => m.TotalMs)]).Median)}** |");
+        text.AppendLine(invariant, $"| port accepts → 200 (direct: `GET /`; mesh: ready, routing update, `GET /` forwarded on a new connection) | {Ms(Direct(d => d.TotalMs - d.AcceptedMs))} | {Ms(Summary.Of([.. run.Mesh.Select(m => m.TotalMs - m.Timeline.Ms(Milestone.ProbePassed))]).Median)} |");
+        text.AppendLine(invariant, $"| **total** | **{Ms(Direct(d => d.TotalMs))}** | **{Ms(Summary.Of([.. run.Mesh.Select(m => m.TotalMs)]).Median)}** |");
         text.AppendLine(invariant, $"| polls (direct) / probes (mesh) until the port accepted | {Direct(d => d.Polls):0} | {Mesh(t => t.Probes):0} |");
         text.AppendLine(invariant, $"| *for information: start returned → the container's \"listening on\" line received (attach stream; can lag the probe)* | | {Ms(Mesh(t => Between(t, Milestone.Started, Milestone.Listening)))} |");
         text.AppendLine();
@@ -102,7 +102,7 @@ internal static class Report
         text.AppendLine(invariant, $"| container created | {Ms(Direct(d => d.CreatedMs))} | {Ms(Mesh(t => t.Ms(Milestone.Created)))} |");
         text.AppendLine(invariant, $"| container started (first poll / probe) | {Ms(Direct(d => d.StartedMs))} | {Ms(Mesh(t => t.Ms(Milestone.Started)))} |");
         text.AppendLine(invariant, $"| port accepts | {Ms(Direct(d => d.AcceptedMs))} | {Ms(Mesh(t => t.Ms(Milestone.ProbePassed)))} |");
-        text.AppendLine(invariant, $"| 200 received | {Ms(Direct(d => d.TotalMs))} | {Ms(Stats.Of([.. run.Mesh.Select(m => m.TotalMs)]).Median)} |");
+        text.AppendLine(invariant, $"| 200 received | {Ms(Direct(d => d.TotalMs))} | {Ms(Summary.Of([.. run.Mesh.Select(m => m.TotalMs)]).Median)} |");
         text.AppendLine();
     }
 
@@ -122,7 +122,7 @@ internal static class Report
         text.AppendLine("| call | median | p25 | p75 | min | max |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
         void Line(string call, Func<ReplayRound, double> value) =>
-            text.AppendLine(invariant, $"| {call} | {Row(Stats.Of([.. run.Replay.Select(value)]))} |");
+            text.AppendLine(invariant, $"| {call} | {Row(Summary.Of([.. run.Replay.Select(value)]))} |");
         Line("`GET /images/{name}/json` (inspect; `PrepareAsync`, `pull: never`)", r => r.InspectMs);
         Line("`GET /containers/json?all&filters=label…` (the service's containers)", r => r.ListMs);
         Line("`POST /containers/create`", r => r.CreateMs);
@@ -157,7 +157,7 @@ internal static class Report
         }
     }
 
-    private static string Row(Stats s, bool signed = false)
+    private static string Row(Summary s, bool signed = false)
     {
         Func<double, string> format = signed ? Signed : Ms;
         return $"{format(s.Median)} | {format(s.P25)} | {format(s.P75)} | {format(s.Min)} | {format(s.Max)}";
