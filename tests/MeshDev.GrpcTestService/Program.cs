@@ -25,6 +25,7 @@
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
 using MeshDev.GrpcTestService;
+using MeshDev.TestServices;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 if (!GrpcTestServiceOptions.TryParse(args, out var options, out var argumentError))
@@ -41,29 +42,15 @@ if (options.ExitAtOnce is { } exitCode)
     return exitCode;
 }
 
-var port = options.Port;
-if (port is null)
+if (TestServiceHost.ResolvePort(options.Port) is not { } port)
 {
-    if (!int.TryParse(Environment.GetEnvironmentVariable("PORT"), out var envPort) || envPort is < 0 or > 65535)
-    {
-        Console.Error.WriteLine("fatal: environment variable PORT is not set to a port number (or pass --port N)");
-        return 2;
-    }
-
-    port = envPort;
+    return 2;
 }
 
-if (options.StartDelayMs > 0)
-{
-    Console.WriteLine($"starting in {options.StartDelayMs} ms");
-    Thread.Sleep(options.StartDelayMs);
-}
+TestServiceHost.DelayStart(options.StartDelayMs);
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None); // a failed start is reported below, in one line
+var builder = TestServiceHost.CreateBuilder(port);
 builder.Logging.AddFilter("Grpc", LogLevel.Error);
-builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
 
 builder.Services.AddGrpc(grpc =>
@@ -87,19 +74,8 @@ app.MapGrpcService<HealthServiceImpl>();
 
 app.Lifetime.ApplicationStarted.Register(() =>
     Console.WriteLine($"listening on {app.Urls.FirstOrDefault() ?? $"http://127.0.0.1:{port}"}"));
-app.Lifetime.ApplicationStopping.Register(() => Console.WriteLine("stopping"));
 
-try
-{
-    await app.RunAsync();
-}
-catch (IOException e)
-{
-    Console.Error.WriteLine($"fatal: cannot listen on http://127.0.0.1:{port}: {e.Message}");
-    return 1;
-}
-
-return 0;
+return await TestServiceHost.RunAsync(app, port);
 
 /// <summary>The command-line flags (see the top of the file).</summary>
 internal sealed record GrpcTestServiceOptions

@@ -42,6 +42,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MeshDev.TestServices;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 if (!TestServiceOptions.TryParse(args, out var options, out var argumentError))
@@ -61,16 +62,9 @@ if (options.ExitAtOnce is { } exitCode)
     return exitCode;
 }
 
-var port = options.Port;
-if (port is null)
+if (TestServiceHost.ResolvePort(options.Port) is not { } port)
 {
-    if (!int.TryParse(Environment.GetEnvironmentVariable("PORT"), out var envPort) || envPort is < 0 or > 65535)
-    {
-        Console.Error.WriteLine("fatal: environment variable PORT is not set to a port number (or pass --port N)");
-        return 2;
-    }
-
-    port = envPort;
+    return 2;
 }
 
 // Ignore SIGTERM: our handler cancels the default action (exit), and the host's console lifetime, which would
@@ -91,16 +85,9 @@ if (options.SpawnChild)
     Console.WriteLine($"spawned child pid {child.Id}");
 }
 
-if (options.StartDelayMs > 0)
-{
-    Console.WriteLine($"starting in {options.StartDelayMs} ms");
-    Thread.Sleep(options.StartDelayMs);
-}
+TestServiceHost.DelayStart(options.StartDelayMs);
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None); // a failed start is reported below, in one line
-builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+var builder = TestServiceHost.CreateBuilder(port);
 if (options.H2c)
 {
     builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
@@ -116,7 +103,7 @@ var app = builder.Build();
 app.UseWebSockets();
 
 var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-var boundPort = port.Value;
+var boundPort = port;
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {
@@ -141,7 +128,6 @@ app.Lifetime.ApplicationStarted.Register(() =>
         ready.TrySetResult();
     }
 });
-app.Lifetime.ApplicationStopping.Register(() => Console.WriteLine("stopping"));
 
 app.MapGet("/", () => $"hello from {name}");
 
@@ -293,17 +279,7 @@ app.MapPost("/echo", async (HttpContext context) =>
     await context.Request.Body.CopyToAsync(context.Response.Body, context.RequestAborted);
 });
 
-try
-{
-    await app.RunAsync();
-}
-catch (IOException e)
-{
-    Console.Error.WriteLine($"fatal: cannot listen on http://127.0.0.1:{port}: {e.Message}");
-    return 1;
-}
-
-return 0;
+return await TestServiceHost.RunAsync(app, port);
 
 /// <summary>The command-line flags (see the top of the file).</summary>
 internal sealed record TestServiceOptions
