@@ -1,3 +1,4 @@
+using System.Text;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 
@@ -82,6 +83,49 @@ public sealed class TestContainer : IAsyncDisposable
         using var logs = await _docker.Containers.GetContainerLogsAsync(
             Id, tty: false, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, cancellationToken);
         return await logs.ReadOutputToEndAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Follows the container's stdout until <paramref name="text"/> appears and returns it up to there, at most
+    /// <see cref="Deadline"/>. The engine copies output into its log on its own schedule, so a line the container
+    /// printed before answering a request need not be in <see cref="LogsAsync"/> yet when the answer arrives.
+    /// </summary>
+    public async Task<string> WaitForStdoutAsync(string text, CancellationToken cancellationToken = default)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(Deadline);
+        var stdout = new StringBuilder();
+        var decoder = Encoding.UTF8.GetDecoder();
+        var bytes = new byte[4096];
+        var chars = new char[Encoding.UTF8.GetMaxCharCount(bytes.Length)];
+        try
+        {
+            using var logs = await _docker.Containers.GetContainerLogsAsync(
+                Id, tty: false, new ContainerLogsParameters { ShowStdout = true, Follow = true }, limit.Token);
+            while (true)
+            {
+                var read = await logs.ReadOutputAsync(bytes, 0, bytes.Length, limit.Token);
+                if (read.EOF)
+                {
+                    break;
+                }
+
+                if (read.Target == MultiplexedStream.TargetStream.StandardOut)
+                {
+                    stdout.Append(chars, 0, decoder.GetChars(bytes, 0, read.Count, chars, 0));
+                    if (stdout.ToString().Contains(text, StringComparison.Ordinal))
+                    {
+                        return stdout.ToString();
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"'{text}' not in the stdout of container {Id[..12]} within {Deadline.TotalSeconds:0} s; stdout so far:{Environment.NewLine}{stdout}");
+        }
+
+        throw new InvalidOperationException($"container {Id[..12]} ended its output without '{text}'; stdout:{Environment.NewLine}{stdout}");
     }
 
     /// <summary>

@@ -76,7 +76,7 @@ public sealed class TestImagesTests(TestImages images)
         Assert.Equal("orders: hello from pid 1", await hello.Content.ReadAsStringAsync());
         Assert.Equal("hi there", env);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        var (stdout, _) = await container.LogsAsync();
+        var stdout = await container.WaitForStdoutAsync("GET /env/GREETING");
         Assert.Contains($"container-service listening on 127.0.0.1:{port}", stdout);
         Assert.Contains("GET /env/GREETING", stdout);
     }
