@@ -34,7 +34,7 @@ internal sealed class ContainerDefinition
         var bridge = container.Network == ContainerNetwork.Bridge;
 
         // With host networking the app listens on the host's loopback directly; a bridged app's port is published there.
-        var hostPort = bridge ? Ports.GetFreePort() : request.Port;
+        var hostPort = bridge ? Ports.GetFreeServicePort() : request.Port;
         var configHash = HashOf(request);
         var environment = service.Env
             .Concat(request.Environment)

@@ -13,6 +13,9 @@ public sealed class ServiceActivator : IAsyncDisposable
 {
     internal const int LogTailLines = 20;
 
+    /// <summary>How many ports a launch of a <c>port: auto</c> service tries when each is taken before the service binds it.</summary>
+    internal const int AutoPortAttempts = 3;
+
     private readonly IServiceRuntime? _runtime;
     private readonly Func<ServiceSpec, int, IReadOnlyDictionary<string, string>> _environment;
     private readonly IReadinessProbe _probe;
@@ -307,40 +310,83 @@ public sealed class ServiceActivator : IAsyncDisposable
             await runtime.PrepareAsync(Service, Log, cancellationToken).ConfigureAwait(false);
 
             // A bridged container's port is inside the container: the runtime publishes it on a free host port.
-            var port = Service.Port ?? Ports.GetFreePort();
+            var port = Service.Port ?? Ports.GetFreeServicePort();
             if (Service.ListensOnHost && Service.Port is not null && !Ports.CanBind(port))
             {
                 throw new LaunchException($"port {port} is taken by another program (it accepts no connections, so it cannot be adopted); free it or change 'port'");
             }
 
-            Interlocked.Increment(ref _launches);
-            instance = await runtime.StartAsync(NewLaunchRequest(port), cancellationToken).ConfigureAwait(false);
-            lock (_gate)
+            // A port the mesh picked can be taken by another program before the service binds it (many processes
+            // starting at once): the launch is then tried again on a new port, while the callers keep waiting.
+            var attempts = Service.Port is null && Service.ListensOnHost ? AutoPortAttempts : 1;
+            for (var attempt = 1; ; attempt++)
             {
-                _instance = instance;
-            }
+                Interlocked.Increment(ref _launches);
+                try
+                {
+                    instance = await runtime.StartAsync(NewLaunchRequest(port), cancellationToken).ConfigureAwait(false);
+                    lock (_gate)
+                    {
+                        _instance = instance;
+                    }
 
-            await WaitUntilReadyAsync(instance, cancellationToken).ConfigureAwait(false);
-            BecomeReady(instance);
+                    await WaitUntilReadyAsync(instance, cancellationToken).ConfigureAwait(false);
+                    BecomeReady(instance);
+                    return;
+                }
+                catch (Exception ex) when (attempts > 1 && !cancellationToken.IsCancellationRequested)
+                {
+                    await StopFailedAsync(instance).ConfigureAwait(false);
+                    instance = null;
+
+                    // Only with our own instance gone does a port that cannot be bound say that another program holds it;
+                    // any other failure is the service's own, reported as it is.
+                    if (Ports.CanBind(port))
+                    {
+                        throw;
+                    }
+
+                    if (attempt == attempts)
+                    {
+                        throw new LaunchException($"{CauseOf(ex)}; port {port} was taken by another program before the service listened on it ({attempts} ports tried, all taken)", ex);
+                    }
+
+                    var next = Ports.GetFreeServicePort();
+                    Log.Write($"meshdev: port {port} was taken by another program before the service listened on it, retrying on port {next}");
+                    port = next;
+                }
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            if (instance is not null)
-            {
-                await instance.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
-            }
-
-            Fail(ex is LaunchException or TimeoutException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}");
+            await StopFailedAsync(instance).ConfigureAwait(false);
+            Fail(CauseOf(ex));
         }
         catch (OperationCanceledException)
         {
-            if (instance is not null)
-            {
-                await instance.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
-            }
-
+            await StopFailedAsync(instance).ConfigureAwait(false);
             Fail("the mesh is shutting down");
         }
+    }
+
+    private static string CauseOf(Exception ex) => ex is LaunchException or TimeoutException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+
+    private async Task StopFailedAsync(IServiceInstance? instance)
+    {
+        if (instance is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (ReferenceEquals(_instance, instance))
+            {
+                _instance = null;
+            }
+        }
+
+        await instance.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Launches the services this one depends on (all at once) and waits until each is ready.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -6,6 +7,18 @@ namespace MeshDev.Runtime;
 /// <summary>Loopback port helpers: pick a free port, see whether something listens, see whether a port can be bound.</summary>
 public static class Ports
 {
+    /// <summary>
+    /// The lowest port <see cref="GetFreeServicePort"/> picks: above the mesh's own ports (15000–15999 by default) and
+    /// the usual fixed ports of development servers.
+    /// </summary>
+    public const int ServicePortsStart = 20000;
+
+    // Fewer free ports than this between ServicePortsStart and the ephemeral range: let the OS pick instead.
+    private const int MinimumServicePorts = 1000;
+    private const int ServicePortCandidates = 32;
+
+    private static readonly Lazy<int> EphemeralStart = new(ReadEphemeralStart);
+
     /// <summary>
     /// How long a connect to loopback may take before the port counts as not listening. Loopback connects are
     /// refused or accepted at once; this only guards against a listener whose backlog is full, and is generous so
@@ -20,6 +33,50 @@ public static class Ports
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
+
+    /// <summary>
+    /// A port on 127.0.0.1 for a service with <c>port: auto</c> to listen on, nothing bound to it right now. Picked at random
+    /// below the OS's ephemeral range: ports there are never handed out for an outgoing connection nor by
+    /// <see cref="GetFreePort"/> (what tests and other tools use), so in the time between the pick and the service's
+    /// own bind, far fewer programs can take it. Falls back to <see cref="GetFreePort"/> where that range leaves no room.
+    /// </summary>
+    public static int GetFreeServicePort()
+    {
+        var end = EphemeralStart.Value;
+        if (end - ServicePortsStart >= MinimumServicePorts)
+        {
+            for (var i = 0; i < ServicePortCandidates; i++)
+            {
+                var port = Random.Shared.Next(ServicePortsStart, end);
+                if (CanBind(port))
+                {
+                    return port;
+                }
+            }
+        }
+
+        return GetFreePort();
+    }
+
+    /// <summary>The first port of the range the OS picks ephemeral ports from: Linux's setting, else the IANA range (macOS, BSDs, Windows).</summary>
+    internal static int ReadEphemeralStart()
+    {
+        try
+        {
+            return ParseEphemeralStart(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range")) ?? 49152;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 49152;
+        }
+    }
+
+    /// <summary>The first number of <c>ip_local_port_range</c> ("32768\t60999"), or null when it is not a port.</summary>
+    internal static int? ParseEphemeralStart(string range) =>
+        range.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) is [var first, ..]
+        && int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
+            ? port
+            : null;
 
     /// <summary>True when a TCP connect to 127.0.0.1:<paramref name="port"/> succeeds within <see cref="ConnectTimeout"/>.</summary>
     public static Task<bool> IsListeningAsync(int port, CancellationToken cancellationToken) =>

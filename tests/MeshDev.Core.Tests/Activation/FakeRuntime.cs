@@ -31,6 +31,12 @@ internal sealed class FakeRuntime : IServiceRuntime
     /// <summary>The readiness probe each new instance brings (null: the service's own probe is used).</summary>
     public IReadinessProbe? InstanceReadiness { get; set; }
 
+    /// <summary>Runs for each new instance before StartAsync returns it (e.g. to take its port and crash it, as a failed bind would).</summary>
+    public Action<LaunchRequest, FakeInstance>? OnStarted { get; set; }
+
+    /// <summary>Every request StartAsync got, in order.</summary>
+    public List<LaunchRequest> Requests { get; } = [];
+
     public Task<IServiceInstance?> AdoptAsync(LaunchRequest request, CancellationToken cancellationToken)
     {
         var adoptable = Adoptable;
@@ -44,6 +50,11 @@ internal sealed class FakeRuntime : IServiceRuntime
     {
         Interlocked.Increment(ref _starts);
         LastRequest = request;
+        lock (Requests)
+        {
+            Requests.Add(request);
+        }
+
         lock (StartOrder)
         {
             StartOrder.Add(request.Service.Name);
@@ -67,6 +78,7 @@ internal sealed class FakeRuntime : IServiceRuntime
             Instances.Add(instance);
         }
 
+        OnStarted?.Invoke(request, instance);
         return instance;
     }
 }

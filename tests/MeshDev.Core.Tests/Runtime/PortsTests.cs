@@ -16,6 +16,31 @@ public sealed class PortsTests
     }
 
     [Fact]
+    public async Task Free_service_port_is_below_the_ephemeral_range_and_can_be_bound()
+    {
+        var port = Ports.GetFreeServicePort();
+
+        // Only a system whose ephemeral range starts too low for a range below it gets a port the OS picked.
+        var ephemeralStart = Ports.ReadEphemeralStart();
+        if (ephemeralStart - Ports.ServicePortsStart >= 1000)
+        {
+            Assert.InRange(port, Ports.ServicePortsStart, ephemeralStart - 1);
+        }
+
+        Assert.True(Ports.CanBind(port));
+        Assert.False(await Ports.IsListeningAsync(port, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("32768\t60999\n", 32768)]
+    [InlineData("1024 65535", 1024)]
+    [InlineData("", null)]
+    [InlineData("ports 1", null)]
+    [InlineData("70000 80000", null)]
+    public void Ephemeral_range_start_is_read_from_ip_local_port_range(string text, int? start) =>
+        Assert.Equal(start, Ports.ParseEphemeralStart(text));
+
+    [Fact]
     public async Task Port_with_a_listener_is_listening_and_cannot_be_bound()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
