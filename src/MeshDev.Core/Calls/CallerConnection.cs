@@ -49,10 +49,9 @@ public sealed class CallerConnection
     public void EndCall(string service, string method, string? path, int status, long started) =>
         _graph.AddRecent(this, service, method, path, status, started);
 
-    /// <summary>Sets the caller once it is known and hands what was counted meanwhile to the graph.</summary>
+    /// <summary>Hands what was counted meanwhile to the graph, then sets the caller: whoever sees the caller sees those calls on its edges.</summary>
     internal void Resolve(string caller)
     {
-        List<PendingCalls>? pending;
         lock (_gate)
         {
             if (_caller is not null)
@@ -60,14 +59,16 @@ public sealed class CallerConnection
                 return;
             }
 
-            _caller = caller;
-            pending = _pending;
-            _pending = null;
-        }
+            // Before the caller is published, not after: a snapshot in between would show this connection's requests
+            // with their caller but without their calls on its edge. Calls arriving meanwhile wait for the lock, then
+            // see the caller; they are never counted twice nor lost.
+            foreach (var calls in _pending ?? [])
+            {
+                _graph.Edge(caller, calls.Service).Add(calls.Count, calls.LastSeen);
+            }
 
-        foreach (var calls in pending ?? [])
-        {
-            _graph.Edge(caller, calls.Service).Add(calls.Count, calls.LastSeen);
+            _pending = null;
+            _caller = caller;
         }
 
         _graph.CallerResolved();

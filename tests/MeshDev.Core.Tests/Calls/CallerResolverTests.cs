@@ -33,6 +33,21 @@ public sealed class CallerResolverTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stranger_that_connected_to_the_listener_first_is_not_taken_for_the_child()
+    {
+        // What a full test run does now and then: another process's connection arrives at this loopback port before the
+        // child's (see CallingProcess). This one stays open and says nothing.
+        using var stranger = new TcpClient();
+        await stranger.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)_listener.LocalEndpoint).Port);
+        await using var child = await CallingProcess.BashAsync(_listener, nested: true);
+
+        var callers = new CallerResolver().Resolve([child.Connection], [CallerRoot.Process("orders", child.Pid)]);
+
+        Assert.NotEqual(((IPEndPoint)stranger.Client.LocalEndPoint!).Port, child.Connection.Client.Port);
+        Assert.Equal(["orders"], callers);
+    }
+
+    [Fact]
     public async Task A_connection_from_a_process_no_service_launched_is_external()
     {
         await using var stranger = await CallingProcess.BashAsync(_listener);
