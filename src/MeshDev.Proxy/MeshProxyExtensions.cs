@@ -19,7 +19,12 @@ public static class MeshProxyExtensions
         services.AddSingleton<MeshProxyConfigProvider>();
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<MeshProxyConfigProvider>());
         services.AddSingleton<ActivatedDestinations>();
-        services.AddReverseProxy().AddTransforms(transforms => transforms.AddRequestTransform(context =>
+        services.AddReverseProxy()
+            // No trace-context handler in YARP's client: the mesh starts no trace of its own (see MeshHost), so it would
+            // only pass a caller's traceparent through, which the header copy does anyway; without it every forwarded
+            // request skips a handler (devtools/bench).
+            .ConfigureHttpClient((_, handler) => handler.ActivityHeadersPropagator = null)
+            .AddTransforms(transforms => transforms.AddRequestTransform(context =>
         {
             // gRPC needs HTTP/2 end to end; over cleartext that means h2c with prior knowledge, which HttpClient only
             // does when asked for exactly 2.0. Other requests keep YARP's default (HTTP/1.1 on cleartext).

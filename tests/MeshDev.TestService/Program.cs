@@ -10,6 +10,7 @@
 //   GET  /healthz                   -> 200 "ok" once ready, else 503 (always 503 with --never-ready)
 //   GET  /whoami                    -> JSON { name, pid, port, childPid } (childPid: the --spawn-child process, or null)
 //   GET  /env/{key}                 -> the value of environment variable {key}, or 404
+//   GET  /headers                   -> JSON object of the request's headers as received (name -> values joined by ", ")
 //   GET  /call?url=URL              -> GETs URL (HttpClient, no proxy) and answers with its status, content type and body;
 //                                      502 with the error when the call itself fails (for transitive calls through the mesh)
 //   GET  /callservice/{name}?path=P -> like /call, to path P (default /) of service {name} at its discovery address
@@ -140,6 +141,9 @@ app.MapGet("/whoami", () => new WhoAmI(name, Environment.ProcessId, boundPort, c
 app.MapGet("/env/{key}", (string key) => Environment.GetEnvironmentVariable(key) is { } value
     ? Results.Text(value)
     : Results.Text($"environment variable {key} is not set", statusCode: StatusCodes.Status404NotFound));
+
+app.MapGet("/headers", (HttpContext context) =>
+    context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
 
 var httpClient = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false })
 {
@@ -344,4 +348,5 @@ internal sealed record WhoAmI(string Name, int Pid, int Port, int? ChildPid);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(WhoAmI))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class TestServiceJson : JsonSerializerContext;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using MeshDev.Runtime;
 using Microsoft.AspNetCore.Http;
-using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Model;
 
 namespace MeshDev.Proxy.Routing;
@@ -12,15 +11,16 @@ namespace MeshDev.Proxy.Routing;
 /// </summary>
 public sealed class ActivatedDestinations
 {
-    private readonly ConcurrentDictionary<ServiceEndpoint, DestinationState[]> _destinations = new();
+    private readonly ConcurrentDictionary<ServiceEndpoint, MeshRequestFeature> _features = new();
+
+    /// <summary>The shared feature for requests to <paramref name="endpoint"/>.</summary>
+    public MeshRequestFeature For(ServiceEndpoint endpoint) => _features.GetOrAdd(endpoint, static e => new MeshRequestFeature(e));
 
     public Task InvokeAsync(HttpContext context, Func<Task> next)
     {
-        var mesh = context.Features.Get<MeshRequestFeature>();
-        if (mesh is not null)
+        if (context.Features.Get<MeshRequestFeature>() is { } mesh)
         {
-            context.Features.Get<IReverseProxyFeature>()!.AvailableDestinations = _destinations.GetOrAdd(mesh.Endpoint, static endpoint =>
-                [new DestinationState(endpoint.ToString(), new DestinationModel(new DestinationConfig { Address = endpoint.HttpUri.ToString() }))]);
+            context.Features.Get<IReverseProxyFeature>()!.AvailableDestinations = mesh.Destinations;
         }
 
         return next();

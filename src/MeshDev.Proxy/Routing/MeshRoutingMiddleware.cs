@@ -20,15 +20,18 @@ public sealed partial class MeshRoutingMiddleware
     private readonly RoutingTable _table;
     private readonly MeshActivator _activator;
     private readonly ProxyEndpointLookup _endpoints;
+    private readonly ActivatedDestinations _destinations;
     private readonly FrozenSet<int> _meshPorts;
     private readonly ILogger _logger;
 
-    public MeshRoutingMiddleware(RequestDelegate next, RoutingTable table, MeshActivator activator, ProxyEndpointLookup endpoints, ILogger<MeshRoutingMiddleware> logger)
+    public MeshRoutingMiddleware(RequestDelegate next, RoutingTable table, MeshActivator activator, ProxyEndpointLookup endpoints, ActivatedDestinations destinations,
+        ILogger<MeshRoutingMiddleware> logger)
     {
         _next = next;
         _table = table;
         _activator = activator;
         _endpoints = endpoints;
+        _destinations = destinations;
         _logger = logger;
         _meshPorts = table.Current.Listeners.Select(l => l.Port).ToFrozenSet();
     }
@@ -116,9 +119,11 @@ public sealed partial class MeshRoutingMiddleware
     {
         using (lease)
         {
-            context.Features.Set(new MeshRequestFeature(activator.Service.Name, lease.Endpoint));
+            context.Features.Set(_destinations.For(lease.Endpoint));
+            // The route's YARP pipeline is called directly: routing has nothing left to decide, and the routes carry no
+            // authorization or CORS metadata for the middlewares in between to act on (they cost time on every request).
             context.SetEndpoint(endpoint);
-            await _next(context).ConfigureAwait(false);
+            await endpoint.RequestDelegate!(context).ConfigureAwait(false);
         }
 
         // A started response is YARP's answer (an error after that point aborts the connection); only before it is there
