@@ -15,6 +15,7 @@ public sealed class MeshActivator : IAsyncDisposable
         Manifest = manifest;
         var runtimeByKind = runtimes.ToDictionary(r => r.Kind);
         var meshEnvironment = DiscoveryEnvironment.ForMesh(manifest);
+        var fixedPorts = manifest.Services.Where(s => s.Port is not null).Select(s => s.Port!.Value).ToFrozenSet();
         Services = manifest.Services
             .Select(s => new ServiceActivator(
                 s,
@@ -22,7 +23,8 @@ public sealed class MeshActivator : IAsyncDisposable
                 logFor(s),
                 (spec, _) => DiscoveryEnvironment.ForLaunch(meshEnvironment, manifest, spec),
                 time,
-                startDependency: StartDependencyAsync))
+                startDependency: StartDependencyAsync,
+                reservedPorts: fixedPorts))
             .ToArray();
         _byName = Services.ToFrozenDictionary(a => a.Service.Name, StringComparer.OrdinalIgnoreCase);
     }

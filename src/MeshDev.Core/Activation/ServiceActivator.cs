@@ -19,6 +19,7 @@ public sealed class ServiceActivator : IAsyncDisposable
     private readonly IServiceRuntime? _runtime;
     private readonly Func<ServiceSpec, int, IReadOnlyDictionary<string, string>> _environment;
     private readonly IReadinessProbe _probe;
+    private readonly IReadOnlySet<int>? _reservedPorts; // the manifest's fixed ports: never picked for port: auto
     private readonly Func<string, CancellationToken, Task>? _startDependency;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _lifetime = new();
@@ -51,13 +52,15 @@ public sealed class ServiceActivator : IAsyncDisposable
         Func<ServiceSpec, int, IReadOnlyDictionary<string, string>> environment,
         TimeProvider? time = null,
         IReadinessProbe? probe = null,
-        Func<string, CancellationToken, Task>? startDependency = null)
+        Func<string, CancellationToken, Task>? startDependency = null,
+        IReadOnlySet<int>? reservedPorts = null)
     {
         Service = service;
         Log = log;
         _runtime = runtime;
         _environment = environment;
         _startDependency = startDependency;
+        _reservedPorts = reservedPorts;
         _time = time ?? TimeProvider.System;
         _probe = probe ?? ReadinessProbe.For(service.Ready);
         _lastActivity = _time.GetTimestamp();
@@ -310,7 +313,7 @@ public sealed class ServiceActivator : IAsyncDisposable
             await runtime.PrepareAsync(Service, Log, cancellationToken).ConfigureAwait(false);
 
             // A bridged container's port is inside the container: the runtime publishes it on a free host port.
-            var port = Service.Port ?? Ports.GetFreeServicePort();
+            var port = Service.Port ?? Ports.GetFreeServicePort(_reservedPorts);
             if (Service.ListensOnHost && Service.Port is not null && !Ports.CanBind(port))
             {
                 throw new LaunchException($"port {port} is taken by another program (it accepts no connections, so it cannot be adopted); free it or change 'port'");
@@ -351,7 +354,7 @@ public sealed class ServiceActivator : IAsyncDisposable
                         throw new LaunchException($"{CauseOf(ex)}; port {port} was taken by another program before the service listened on it ({attempts} ports tried, all taken)", ex);
                     }
 
-                    var next = Ports.GetFreeServicePort();
+                    var next = Ports.GetFreeServicePort(_reservedPorts);
                     Log.Write($"meshdev: port {port} was taken by another program before the service listened on it, retrying on port {next}");
                     port = next;
                 }

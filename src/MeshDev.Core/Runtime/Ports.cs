@@ -40,7 +40,9 @@ public static class Ports
     /// <see cref="GetFreePort"/> (what tests and other tools use), so in the time between the pick and the service's
     /// own bind, far fewer programs can take it. Falls back to <see cref="GetFreePort"/> where that range leaves no room.
     /// </summary>
-    public static int GetFreeServicePort()
+    /// <param name="reserved">Ports never picked: the fixed ports of the manifest's other services, free now only because
+    /// those services are not running yet.</param>
+    public static int GetFreeServicePort(IReadOnlySet<int>? reserved = null)
     {
         var end = EphemeralStart.Value;
         if (end - ServicePortsStart >= MinimumServicePorts)
@@ -48,7 +50,7 @@ public static class Ports
             for (var i = 0; i < ServicePortCandidates; i++)
             {
                 var port = Random.Shared.Next(ServicePortsStart, end);
-                if (CanBind(port))
+                if (reserved?.Contains(port) != true && CanBind(port))
                 {
                     return port;
                 }

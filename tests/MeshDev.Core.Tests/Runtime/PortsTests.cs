@@ -41,6 +41,20 @@ public sealed class PortsTests
         Assert.Equal(start, Ports.ParseEphemeralStart(text));
 
     [Fact]
+    public void Free_service_port_is_never_a_reserved_one()
+    {
+        // Every port of the range but one reserved: the pick is that one, or (when the random tries miss it) one the OS
+        // picked, which lies above the range; never a reserved port.
+        var ephemeralStart = Ports.ReadEphemeralStart();
+        var reserved = Enumerable.Range(Ports.ServicePortsStart, Math.Max(0, ephemeralStart - Ports.ServicePortsStart)).Where(p => p != ephemeralStart - 1).ToHashSet();
+
+        var port = Ports.GetFreeServicePort(reserved);
+
+        Assert.DoesNotContain(port, reserved);
+        Assert.True(Ports.CanBind(port));
+    }
+
+    [Fact]
     public async Task Port_with_a_listener_is_listening_and_cannot_be_bound()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
