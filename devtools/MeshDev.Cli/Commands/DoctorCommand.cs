@@ -6,6 +6,7 @@ using MeshDev.Cli.Infrastructure;
 using MeshDev.Daemon.Hosting;
 using MeshDev.Daemon.State;
 using MeshDev.Docker;
+using MeshDev.Kubernetes.Cluster;
 using MeshDev.Runtime;
 
 namespace MeshDev.Cli.Commands;
@@ -64,7 +65,7 @@ public static class DoctorCommand
         }
 
         checks.Add(await DockerEngineAsync(manifest, cancellationToken));
-        checks.Add(KubeContext());
+        checks.Add(KubeContext(manifest));
         return checks;
     }
 
@@ -118,20 +119,31 @@ public static class DoctorCommand
         }
     }
 
-    private static Check KubeContext()
+    /// <summary>
+    /// The kubeconfig the Kubernetes runtime would use, loaded the same way (KUBECONFIG's files merged; the context,
+    /// its cluster and user resolved), for each context the manifest's kubernetes services name (else the current
+    /// one); required when the manifest has such services. The cluster itself is not called.
+    /// </summary>
+    private static Check KubeContext(MeshManifest? manifest)
     {
-        var config = Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } k
-            ? k.Split(':')[0]
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
-        if (!File.Exists(config))
+        var services = manifest?.Services.Where(s => s.Runtime == RuntimeKind.Kubernetes).ToList() ?? [];
+        var needed = services.Count > 0;
+        var why = needed ? "the manifest has runtime: kubernetes services" : "needed only for runtime: kubernetes";
+        var source = KubeConfigSource.FromEnvironment();
+        var contexts = needed ? services.Select(s => s.Kubernetes?.Context).Distinct().ToList() : [null];
+        var described = new List<string>();
+        foreach (var context in contexts)
         {
-            return new Check("kube context", false, false, $"no kubeconfig at {config}: set KUBECONFIG or create one — needed only for runtime: kubernetes");
+            try
+            {
+                described.Add(source.Describe(context));
+            }
+            catch (LaunchException e)
+            {
+                return new Check("kube context", false, needed, $"{e.Message} — {why}");
+            }
         }
 
-        var current = File.ReadLines(config).Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("current-context:", StringComparison.Ordinal));
-        var name = current?["current-context:".Length..].Trim().Trim('"', '\'');
-        return string.IsNullOrEmpty(name)
-            ? new Check("kube context", false, false, $"{config} sets no current-context: run 'kubectl config use-context NAME'")
-            : new Check("kube context", true, false, $"'{name}' from {config}");
+        return new Check("kube context", true, needed, string.Join("; ", described));
     }
 }

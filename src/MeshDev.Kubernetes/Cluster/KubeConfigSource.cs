@@ -36,6 +36,13 @@ public sealed class KubeConfigSource
     /// <summary>The files read, for messages: <c>/home/alice/.kube/config</c>.</summary>
     public string Files => string.Join(Path.PathSeparator, _files);
 
+    /// <summary>
+    /// Checks that <paramref name="context"/> (null = the current context) can be used, exactly as a launch loads it
+    /// (files merged, context, cluster and user resolved), without calling the cluster: "context 'dev' of /home/alice/.kube/config".
+    /// </summary>
+    /// <exception cref="LaunchException">What to fix.</exception>
+    public string Describe(string? context = null) => Load(context).Description;
+
     /// <summary>The client settings of <paramref name="context"/> (null = the current context); <see cref="LaunchException"/> saying what to fix.</summary>
     internal (KubernetesClientConfiguration Configuration, string Description) Load(string? context)
     {
