@@ -374,6 +374,7 @@ public sealed class ServiceActivator : IAsyncDisposable
 
     private static string CauseOf(Exception ex) => ex is LaunchException or TimeoutException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
 
+    /// <summary>Stops the instance of a failed launch. Never throws: the launch's own failure is what the callers must get.</summary>
     private async Task StopFailedAsync(IServiceInstance? instance)
     {
         if (instance is null)
@@ -389,7 +390,14 @@ public sealed class ServiceActivator : IAsyncDisposable
             }
         }
 
-        await instance.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await instance.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Log.Write($"meshdev: could not stop the failed instance: {e.Message}");
+        }
     }
 
     /// <summary>Launches the services this one depends on (all at once) and waits until each is ready.</summary>

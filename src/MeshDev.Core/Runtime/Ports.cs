@@ -19,6 +19,11 @@ public static class Ports
 
     private static readonly Lazy<int> EphemeralStart = new(ReadEphemeralStart);
 
+    // The latest picks of this process: a service launched a moment ago may not have bound its port yet, and a sibling
+    // launched at the same time must not get the same one (its readiness probe would pass against the other service).
+    private static readonly int[] RecentPicks = new int[64];
+    private static int _recentPickCount;
+
     /// <summary>
     /// How long a connect to loopback may take before the port counts as not listening. Loopback connects are
     /// refused or accepted at once; this only guards against a listener whose backlog is full, and is generous so
@@ -50,14 +55,40 @@ public static class Ports
             for (var i = 0; i < ServicePortCandidates; i++)
             {
                 var port = Random.Shared.Next(ServicePortsStart, end);
-                if (reserved?.Contains(port) != true && CanBind(port))
+                if (reserved?.Contains(port) != true && !PickedRecently(port) && CanBind(port))
                 {
-                    return port;
+                    return Remember(port);
                 }
             }
         }
 
-        return GetFreePort();
+        // The OS picks from its ephemeral range, which may hold reserved ports where that range starts low.
+        for (var i = 0; ; i++)
+        {
+            var port = GetFreePort();
+            if (reserved?.Contains(port) != true || i == ServicePortCandidates)
+            {
+                return Remember(port);
+            }
+        }
+    }
+
+    private static bool PickedRecently(int port)
+    {
+        lock (RecentPicks)
+        {
+            return Array.IndexOf(RecentPicks, port, 0, Math.Min(_recentPickCount, RecentPicks.Length)) >= 0;
+        }
+    }
+
+    private static int Remember(int port)
+    {
+        lock (RecentPicks)
+        {
+            RecentPicks[_recentPickCount++ % RecentPicks.Length] = port;
+        }
+
+        return port;
     }
 
     /// <summary>The first port of the range the OS picks ephemeral ports from: Linux's setting, else the IANA range (macOS, BSDs, Windows).</summary>

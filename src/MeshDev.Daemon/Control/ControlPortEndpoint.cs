@@ -27,8 +27,8 @@ public static class ControlPortEndpoints
 
     /// <summary>
     /// Drops the matched endpoint when it does not belong to the port the request came in on (the answer is then a
-    /// 404). Add after routing (<c>UseRouting</c>) and before the endpoints run. Mesh-port requests arrive here with
-    /// their proxy endpoint already chosen by the mesh's own middleware, so they pass.
+    /// 404). Add after routing (<c>UseRouting</c>) and before the endpoints run. Mesh-port requests never get here: the
+    /// mesh's own middleware runs them through their route's proxy pipeline itself.
     /// </summary>
     public static void UseControlPortSeparation(this WebApplication app, MeshHost host) => app.Use((context, next) =>
     {

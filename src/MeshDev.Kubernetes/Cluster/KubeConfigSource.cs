@@ -38,7 +38,8 @@ public sealed class KubeConfigSource
 
     /// <summary>
     /// Checks that <paramref name="context"/> (null = the current context) can be used, exactly as a launch loads it
-    /// (files merged, context, cluster and user resolved), without calling the cluster: "context 'dev' of /home/alice/.kube/config".
+    /// (files merged, context, cluster and user resolved; a credential plugin the user names runs, as for a launch),
+    /// without calling the cluster: "context 'dev' of /home/alice/.kube/config".
     /// </summary>
     /// <exception cref="LaunchException">What to fix.</exception>
     public string Describe(string? context = null) => Load(context).Description;
@@ -85,6 +86,11 @@ public sealed class KubeConfigSource
         }
         catch (KubeConfigException e)
         {
+            throw new LaunchException($"the kubeconfig {Files} cannot be used: {e.Message}", e);
+        }
+        catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException)
+        {
+            // Bad base64 or a certificate that does not parse in certificate-authority-data / client-*-data.
             throw new LaunchException($"the kubeconfig {Files} cannot be used: {e.Message}", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException)

@@ -121,7 +121,8 @@ public sealed partial class MeshRoutingMiddleware
         {
             context.Features.Set(_destinations.For(lease.Endpoint));
             // The route's YARP pipeline is called directly: routing has nothing left to decide, and the routes carry no
-            // authorization or CORS metadata for the middlewares in between to act on (they cost time on every request).
+            // metadata for the middlewares in between to act on (ProxyEndpointLookup refuses such routes); they would
+            // only cost time on every request.
             context.SetEndpoint(endpoint);
             await endpoint.RequestDelegate!(context).ConfigureAwait(false);
         }

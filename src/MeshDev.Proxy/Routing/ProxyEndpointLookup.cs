@@ -1,4 +1,6 @@
 using System.Collections.Frozen;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Primitives;
@@ -25,6 +27,10 @@ public sealed class ProxyEndpointLookup
         var map = _byRoute ??= source.Endpoints
             .Select(e => (Endpoint: e, Route: e.Metadata.GetMetadata<RouteModel>()))
             .Where(x => x.Route is not null)
+            .Select(x => x.Endpoint.Metadata.GetMetadata<IAuthorizeData>() is null && x.Endpoint.Metadata.GetMetadata<ICorsMetadata>() is null
+                ? x
+                : throw new InvalidOperationException(
+                    $"route '{x.Route!.Config.RouteId}' has authorization or CORS metadata, which the mesh's direct dispatch (MeshRoutingMiddleware) would skip"))
             .ToFrozenDictionary(x => x.Route!.Config.RouteId, x => x.Endpoint, StringComparer.OrdinalIgnoreCase);
         return map.GetValueOrDefault(routeId);
     }

@@ -135,9 +135,11 @@ public sealed class AutoPortRetryTests : IAsyncDisposable
             }
         };
 
+        // The launch runs on its own tasks: fake time moves in steps (each a start timeout's 1/50) until the caller is answered.
         var caller = activator.AcquireAsync().AsTask();
-        while (!caller.IsCompleted)
+        for (var step = 0; !caller.IsCompleted; step++)
         {
+            Assert.True(step < 1000, "the caller got no answer after 20 start timeouts of fake time");
             _time.Advance(TimeSpan.FromMilliseconds(100));
             await Task.Delay(1);
         }
@@ -163,6 +165,23 @@ public sealed class AutoPortRetryTests : IAsyncDisposable
         var last = _runtime.Requests[^1].Port;
         Assert.Equal($"exited with code 1 before it was ready; port {last} was taken by another program before the service listened on it (3 ports tried, all taken)", error.Failure.Cause);
         Assert.Contains(error.Failure.LogTail, line => line.Contains($"retrying on port {_runtime.Requests[1].Port}", StringComparison.Ordinal));
+        Assert.Equal([ServiceState.Starting, ServiceState.Failed], (await ChangesUntilAsync(ServiceState.Failed)).Select(c => c.To));
+    }
+
+    [Fact]
+    public async Task A_failed_instance_that_cannot_be_stopped_still_fails_the_launch_with_its_own_cause()
+    {
+        var activator = Create();
+        _runtime.OnStarted = (_, instance) =>
+        {
+            instance.StopFailure = new InvalidOperationException("engine gone");
+            instance.Crash(3);
+        };
+
+        var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => activator.AcquireAsync().AsTask().WaitAsync(Wait));
+
+        Assert.Equal("exited with code 3 before it was ready", error.Failure.Cause);
+        Assert.Contains(activator.Log.Tail(), line => line.Contains("could not stop the failed instance: engine gone", StringComparison.Ordinal));
         Assert.Equal([ServiceState.Starting, ServiceState.Failed], (await ChangesUntilAsync(ServiceState.Failed)).Select(c => c.To));
     }
 

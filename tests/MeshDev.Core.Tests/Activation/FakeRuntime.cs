@@ -102,9 +102,17 @@ internal sealed class FakeInstance(ServiceEndpoint endpoint) : IServiceInstance
     /// <summary>Ends the instance with a reason instead of an exit code (e.g. a pod in CrashLoopBackOff).</summary>
     public void Fail(string reason) => _exited.TrySetException(new LaunchException(reason));
 
+    /// <summary>When set, StopAsync throws this (an engine gone, an API error) after counting the call.</summary>
+    public Exception? StopFailure { get; set; }
+
     public Task StopAsync(TimeSpan gracePeriod, CancellationToken cancellationToken)
     {
         StopCalls++;
+        if (StopFailure is { } failure)
+        {
+            return Task.FromException(failure);
+        }
+
         _exited.TrySetResult(0);
         return Task.CompletedTask;
     }

@@ -69,7 +69,8 @@ internal sealed class CallingProcess : IAsyncDisposable
         var process = Process.Start(start)!;
         try
         {
-            var accepted = await AcceptSayingAsync(listener, token).WaitAsync(Wait.Long);
+            using var timeout = new CancellationTokenSource(Wait.Long);
+            var accepted = await AcceptSayingAsync(listener, token, timeout.Token);
             return new CallingProcess(process, accepted);
         }
         catch
@@ -87,9 +88,9 @@ internal sealed class CallingProcess : IAsyncDisposable
     /// connection is read at the same time, so one that says nothing (or never closes) cannot hold up the child's;
     /// the others are closed.
     /// </summary>
-    private static async Task<TcpClient> AcceptSayingAsync(TcpListener listener, string token)
+    private static async Task<TcpClient> AcceptSayingAsync(TcpListener listener, string token, CancellationToken cancellationToken)
     {
-        using var stop = new CancellationTokenSource();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var candidates = new Dictionary<Task<bool>, TcpClient>();
         var accepting = listener.AcceptTcpClientAsync(stop.Token).AsTask();
         try

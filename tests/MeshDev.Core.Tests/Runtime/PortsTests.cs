@@ -63,9 +63,17 @@ public sealed class PortsTests
 
         Assert.True(await Ports.IsListeningAsync(port, CancellationToken.None));
         Assert.False(Ports.CanBind(port));
+    }
 
-        listener.Stop();
-        Assert.False(await Ports.IsListeningAsync(port, CancellationToken.None));
+    [Fact]
+    public async Task Port_bound_without_a_listener_is_not_listening()
+    {
+        // Held by this socket, so no other program can start listening there while the test looks (a port freed by the
+        // test could be taken by a parallel test at once).
+        using var bound = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        bound.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+
+        Assert.False(await Ports.IsListeningAsync(((IPEndPoint)bound.LocalEndPoint!).Port, CancellationToken.None));
     }
 
     [Fact]
