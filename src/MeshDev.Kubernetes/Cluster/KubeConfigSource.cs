@@ -84,13 +84,9 @@ public sealed class KubeConfigSource
             configuration.HttpClientTimeout = Timeout.InfiniteTimeSpan;
             return (configuration, $"context '{name}' of {Files}");
         }
-        catch (KubeConfigException e)
+        catch (Exception e) when (e is KubeConfigException or FormatException or System.Security.Cryptography.CryptographicException)
         {
-            throw new LaunchException($"the kubeconfig {Files} cannot be used: {e.Message}", e);
-        }
-        catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException)
-        {
-            // Bad base64 or a certificate that does not parse in certificate-authority-data / client-*-data.
+            // FormatException, CryptographicException: bad base64 or a certificate that does not parse in *-data fields.
             throw new LaunchException($"the kubeconfig {Files} cannot be used: {e.Message}", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException)

@@ -1,10 +1,8 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using MeshDev.Activation;
 using MeshDev.Catalog;
 using MeshDev.Runtime;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MeshDev.Core.Tests.Activation;
 
@@ -13,24 +11,11 @@ namespace MeshDev.Core.Tests.Activation;
 /// tries again on a new port, a bounded number of times, while its callers keep waiting. The "other program" is a
 /// real listener on the picked port, so the activator's check of the port is the real one.
 /// </summary>
-public sealed class AutoPortRetryTests : IAsyncDisposable
+public sealed class AutoPortRetryTests : ActivatorTestBase
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
-    private readonly FakeRuntime _runtime = new();
-    private readonly FakeProbe _probe = new();
-    private readonly ConcurrentQueue<ServiceStateChange> _changes = new();
     private readonly List<TcpListener> _otherPrograms = [];
-    private ServiceActivator? _activator;
 
-    private ServiceActivator Create(Func<ServiceSpec, ServiceSpec>? configure = null)
-    {
-        var spec = new ServiceSpec { Name = "orders", Command = "orders", WorkingDir = "/tmp", StartTimeout = TimeSpan.FromSeconds(5) };
-        spec = configure?.Invoke(spec) ?? spec;
-        _activator = new ServiceActivator(spec, _runtime, new ServiceLog(spec.Name, null), (_, port) => new Dictionary<string, string> { ["PORT"] = port.ToString() }, _time, _probe);
-        _activator.StateChanged += _changes.Enqueue;
-        return _activator;
-    }
+    protected override ServiceSpec DefaultSpec => base.DefaultSpec with { StartTimeout = TimeSpan.FromSeconds(5) };
 
     /// <summary>Another program listens on the instance's port first, so the instance cannot bind it and exits, as a real service would.</summary>
     private void TakePortAndCrash(LaunchRequest request, FakeInstance instance)
@@ -239,13 +224,9 @@ public sealed class AutoPortRetryTests : IAsyncDisposable
         Assert.Equal(1, _runtime.Starts);
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        if (_activator is not null)
-        {
-            await _activator.DisposeAsync();
-        }
-
+        await base.DisposeAsync();
         foreach (var listener in _otherPrograms)
         {
             listener.Dispose();

@@ -4,7 +4,7 @@ using MeshDev.Runtime;
 namespace MeshDev.Core.Tests.Activation;
 
 /// <summary>A runtime whose instances are controlled by the test: when they start, fail or exit.</summary>
-internal sealed class FakeRuntime : IServiceRuntime
+public sealed class FakeRuntime : IServiceRuntime
 {
     private int _starts;
 
@@ -83,7 +83,7 @@ internal sealed class FakeRuntime : IServiceRuntime
     }
 }
 
-internal sealed class FakeInstance(ServiceEndpoint endpoint) : IServiceInstance
+public sealed class FakeInstance(ServiceEndpoint endpoint) : IServiceInstance
 {
     private readonly TaskCompletionSource<int?> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -121,7 +121,7 @@ internal sealed class FakeInstance(ServiceEndpoint endpoint) : IServiceInstance
 }
 
 /// <summary>A readiness probe whose answer the test sets.</summary>
-internal sealed class FakeProbe : IReadinessProbe
+public sealed class FakeProbe : IReadinessProbe
 {
     public volatile bool Ready = true;
     private int _probes;

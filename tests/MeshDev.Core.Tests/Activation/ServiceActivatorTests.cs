@@ -1,36 +1,11 @@
-using System.Collections.Concurrent;
 using MeshDev.Activation;
 using MeshDev.Catalog;
 using MeshDev.Runtime;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MeshDev.Core.Tests.Activation;
 
-public sealed class ServiceActivatorTests : IAsyncDisposable
+public sealed class ServiceActivatorTests : ActivatorTestBase
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
-    private readonly FakeRuntime _runtime = new();
-    private readonly FakeProbe _probe = new();
-    private readonly ConcurrentQueue<ServiceStateChange> _changes = new();
-    private ServiceActivator? _activator;
-
-    private ServiceActivator Create(Func<ServiceSpec, ServiceSpec>? configure = null)
-    {
-        var spec = new ServiceSpec
-        {
-            Name = "orders",
-            Command = "orders",
-            WorkingDir = "/tmp",
-            IdleTimeout = TimeSpan.FromMinutes(10),
-            StartTimeout = TimeSpan.FromSeconds(30),
-        };
-        spec = configure?.Invoke(spec) ?? spec;
-        _activator = new ServiceActivator(spec, _runtime, new ServiceLog(spec.Name, null), (_, port) => new Dictionary<string, string> { ["PORT"] = port.ToString() }, _time, _probe);
-        _activator.StateChanged += _changes.Enqueue;
-        return _activator;
-    }
-
     private async Task WaitForStateAsync(ServiceActivator activator, ServiceState state)
     {
         var deadline = DateTime.UtcNow + Wait;
@@ -334,13 +309,5 @@ public sealed class ServiceActivatorTests : IAsyncDisposable
         await activator.StopAsync();
         Assert.Equal(ServiceState.Stopped, activator.State);
         Assert.Equal(1, _runtime.Instances[0].StopCalls);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_activator is not null)
-        {
-            await _activator.DisposeAsync();
-        }
     }
 }
