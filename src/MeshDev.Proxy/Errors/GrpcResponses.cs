@@ -12,6 +12,7 @@ namespace MeshDev.Proxy.Errors;
 public static class GrpcResponses
 {
     public const int DeadlineExceeded = 4;
+    public const int Internal = 13;
     public const int Unimplemented = 12;
     public const int Unavailable = 14;
 

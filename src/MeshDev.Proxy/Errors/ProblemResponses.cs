@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using MeshDev.Activation;
 using Microsoft.AspNetCore.Http;
@@ -9,6 +10,10 @@ namespace MeshDev.Proxy.Errors;
 public static class ProblemResponses
 {
     public const string ContentType = "application/problem+json";
+
+    // Apostrophes and quotes in service names and causes stay readable ('orders', not \u0027orders\u0027); the body is
+    // JSON served as JSON, never embedded in HTML.
+    private static readonly JavaScriptEncoder ReadableJson = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 
     /// <summary>503 for a service whose launch failed or which is backing off: cause, log tail and Retry-After.</summary>
     public static Task WriteUnavailableAsync(HttpContext context, ServiceUnavailableException error)
@@ -57,13 +62,60 @@ public static class ProblemResponses
         WriteAsync(context, StatusCodes.Status502BadGateway, "urn:meshdev:upstream-error",
             $"Service '{service}' did not answer", detail, writer => writer.WriteString("service", service));
 
+    /// <summary>400 for a request the client got wrong (e.g. a malformed chunked body): said as the client's mistake.</summary>
+    public static Task WriteClientErrorAsync(HttpContext context, string service, string detail) =>
+        WriteAsync(context, StatusCodes.Status400BadRequest, "urn:meshdev:bad-request",
+            "The request is malformed", $"The mesh could not read this request to forward it to '{service}': {detail}. Fix the client; the service did not see the request.",
+            writer => writer.WriteString("service", service));
+
+    /// <summary>400 for a request whose Host cannot name anything (e.g. a port beyond 65535).</summary>
+    public static Task WriteBadHostAsync(HttpContext context, string host) =>
+        WriteAsync(context, StatusCodes.Status400BadRequest, "urn:meshdev:bad-host",
+            "The Host header is invalid", $"Host '{host}' is not a valid host[:port] (a port is a number from 1 to 65535).");
+
+    /// <summary>405 for CONNECT: the mesh does not open tunnels (a client that honours HTTP_PROXY sends CONNECT for https URLs).</summary>
+    public static Task WriteConnectRefusedAsync(HttpContext context, string target)
+    {
+        context.Response.Headers.Allow = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS";
+        return WriteAsync(context, StatusCodes.Status405MethodNotAllowed, "urn:meshdev:no-tunnel",
+            "The mesh does not tunnel CONNECT",
+            $"CONNECT {target} was refused: mesh services are called over plain HTTP. Use http://{HostOnly(target)} instead of https, " +
+            "or leave this host out of HTTP_PROXY with NO_PROXY.");
+    }
+
+    /// <summary>504 when the service sent nothing for its <c>requestTimeout</c>, naming the service.</summary>
+    public static Task WriteTimeoutAsync(HttpContext context, string service, TimeSpan timeout) =>
+        WriteAsync(context, StatusCodes.Status504GatewayTimeout, "urn:meshdev:request-timeout",
+            $"Service '{service}' did not answer in time",
+            $"Service '{service}' sent nothing for {DurationText(timeout)} (its requestTimeout); it may be hung, stopped (SIGSTOP) or paused in a debugger.",
+            writer =>
+            {
+                writer.WriteString("service", service);
+                writer.WriteNumber("requestTimeoutSeconds", timeout.TotalSeconds);
+            });
+
+    /// <summary>A duration as people write it: 500 ms, 30 s, 2 min, 1 h.</summary>
+    public static string DurationText(TimeSpan duration) => duration switch
+    {
+        { TotalSeconds: < 1 } => $"{duration.TotalMilliseconds:0} ms",
+        { TotalMinutes: < 1 } => $"{duration.TotalSeconds:0.#} s",
+        { TotalHours: < 1 } => $"{duration.TotalMinutes:0.#} min",
+        _ => $"{duration.TotalHours:0.#} h",
+    };
+
+    private static string HostOnly(string target)
+    {
+        var colon = target.LastIndexOf(':');
+        return colon > 0 && !target.EndsWith(']') ? target[..colon] : target;
+    }
+
     public static async Task WriteAsync(HttpContext context, int status, string type, string title, string detail, Action<Utf8JsonWriter>? extensions = null)
     {
         var response = context.Response;
         response.StatusCode = status;
         response.ContentType = ContentType;
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = ReadableJson }))
         {
             writer.WriteStartObject();
             writer.WriteString("type", type);

@@ -5,6 +5,7 @@ using MeshDev.Proxy.Errors;
 using MeshDev.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using MeshDev.Proxy.Forwarding;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace MeshDev.Proxy.Routing;
@@ -19,19 +20,19 @@ public sealed partial class MeshRoutingMiddleware
     private readonly RequestDelegate _next;
     private readonly RoutingTable _table;
     private readonly MeshActivator _activator;
-    private readonly ProxyEndpointLookup _endpoints;
-    private readonly ActivatedDestinations _destinations;
+    private readonly ServiceForwarder _forwarder;
+    private readonly ForwardingErrorLog _errors;
     private readonly FrozenSet<int> _meshPorts;
     private readonly ILogger _logger;
 
-    public MeshRoutingMiddleware(RequestDelegate next, RoutingTable table, MeshActivator activator, ProxyEndpointLookup endpoints, ActivatedDestinations destinations,
+    public MeshRoutingMiddleware(RequestDelegate next, RoutingTable table, MeshActivator activator, ServiceForwarder forwarder, ForwardingErrorLog errors,
         ILogger<MeshRoutingMiddleware> logger)
     {
         _next = next;
         _table = table;
         _activator = activator;
-        _endpoints = endpoints;
-        _destinations = destinations;
+        _forwarder = forwarder;
+        _errors = errors;
         _logger = logger;
         _meshPorts = table.Current.Listeners.Select(l => l.Port).ToFrozenSet();
     }
@@ -46,11 +47,22 @@ public sealed partial class MeshRoutingMiddleware
 
         var matcher = _table.Matcher;
         var request = context.Request;
+        if (HttpMethods.IsConnect(request.Method))
+        {
+            await ProblemResponses.WriteConnectRefusedAsync(context, request.Host.Value ?? "").ConfigureAwait(false);
+            return;
+        }
+
+        if (!HostHeader.IsValid(request.Host.Value))
+        {
+            await ProblemResponses.WriteBadHostAsync(context, request.Host.Value ?? "").ConfigureAwait(false);
+            return;
+        }
+
         var service = matcher.Match(context.Connection.LocalPort, request.Host.Value, request.Path.Value);
         var activator = service is null ? null : _activator.Find(service);
-        var endpoint = service is null ? null : _endpoints.Find(service);
         var grpc = GrpcResponses.IsGrpc(request);
-        if (activator is null || endpoint is null)
+        if (activator is null)
         {
             LogNoRoute(_logger, request.Host.Value, request.Path.Value);
             await (grpc
@@ -75,7 +87,7 @@ public sealed partial class MeshRoutingMiddleware
             lease = acquired;
         }
 
-        await ForwardAsync(context, activator, endpoint, lease, grpc).ConfigureAwait(false);
+        await ForwardAsync(context, activator, lease, grpc).ConfigureAwait(false);
         EndCall(caller, context, activator, started);
     }
 
@@ -115,32 +127,47 @@ public sealed partial class MeshRoutingMiddleware
         return null;
     }
 
-    private async Task ForwardAsync(HttpContext context, ServiceActivator activator, Endpoint endpoint, ActivityLease lease, bool grpc)
+    private async Task ForwardAsync(HttpContext context, ServiceActivator activator, ActivityLease lease, bool grpc)
     {
+        ForwarderError error;
         using (lease)
         {
-            context.Features.Set(_destinations.For(lease.Endpoint));
-            // The route's YARP pipeline is called directly: routing has nothing left to decide, and the routes carry no
-            // metadata for the middlewares in between to act on (ProxyEndpointLookup refuses such routes); they would
-            // only cost time on every request.
-            context.SetEndpoint(endpoint);
-            await endpoint.RequestDelegate!(context).ConfigureAwait(false);
+            error = await _forwarder.SendAsync(context, activator.Service, lease.Endpoint, grpc).ConfigureAwait(false);
         }
 
         // A started response is YARP's answer (an error after that point aborts the connection); only before it is there
-        // an error of ours to write. Checked first: the feature lookup misses on every successful request.
-        if (!context.Response.HasStarted && context.Features.Get<IForwarderErrorFeature>() is { } error)
+        // an error of ours to write. Checked first: nothing more happens on every successful request.
+        if (error == ForwarderError.None || context.Response.HasStarted)
         {
-            if (error.Error == ForwarderError.Request)
-            {
-                activator.ReportUnreachable();
-            }
-
-            var detail = $"{error.Error} while forwarding to {lease.Endpoint}: {error.Exception?.Message ?? "no response"}";
-            await (grpc
-                ? GrpcResponses.WriteAsync(context, GrpcResponses.Unavailable, $"service '{activator.Service.Name}' did not answer: {detail}")
-                : ProblemResponses.WriteUpstreamErrorAsync(context, activator.Service.Name, detail)).ConfigureAwait(false);
+            return;
         }
+
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        var outcome = ForwardingOutcomes.Of(error, context.RequestAborted.IsCancellationRequested);
+        if (outcome == ForwardingOutcome.ClientGone)
+        {
+            return;
+        }
+
+        if (outcome == ForwardingOutcome.ServiceUnreachable && ServiceForwarder.IsConnectionRefused(exception))
+        {
+            activator.ReportUnreachable(); // an adopted instance that no longer listens is looked for again
+        }
+
+        var name = activator.Service.Name;
+        _errors.Report(name, outcome, exception?.Message ?? error.ToString());
+        await (outcome switch
+        {
+            ForwardingOutcome.ClientError => grpc
+                ? GrpcResponses.WriteAsync(context, GrpcResponses.Internal, $"the request could not be read from the caller: {exception?.Message}")
+                : ProblemResponses.WriteClientErrorAsync(context, name, exception?.Message ?? "the request body could not be read"),
+            ForwardingOutcome.ServiceSilent => grpc
+                ? GrpcResponses.WriteAsync(context, GrpcResponses.DeadlineExceeded, $"service '{name}' sent nothing for {ProblemResponses.DurationText(ServiceForwarder.ActivityTimeoutOf(activator.Service))} (requestTimeout)")
+                : ProblemResponses.WriteTimeoutAsync(context, name, ServiceForwarder.ActivityTimeoutOf(activator.Service)),
+            _ => grpc
+                ? GrpcResponses.WriteAsync(context, GrpcResponses.Unavailable, $"service '{name}' did not answer: {error} while forwarding to {lease.Endpoint}: {exception?.Message ?? "no response"}")
+                : ProblemResponses.WriteUpstreamErrorAsync(context, name, $"{error} while forwarding to {lease.Endpoint}: {exception?.Message ?? "no response"}"),
+        }).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "No route for Host '{Host}' path '{Path}'")]

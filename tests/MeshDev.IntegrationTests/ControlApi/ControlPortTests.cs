@@ -2,7 +2,6 @@ using System.Net;
 using Grpc.Core;
 using MeshDev.Activation;
 using MeshDev.IntegrationTests.Infrastructure;
-using MeshDev.Proxy.Configuration;
 using V1 = MeshDev.Control.V1;
 
 namespace MeshDev.IntegrationTests.ControlApi;
@@ -45,7 +44,7 @@ public sealed class ControlPortTests
         await using var mesh = await TestMesh.StartAsync(m => m.Service("front", hosts: ["www"], paths: ["/front"]));
         var control = new Uri(mesh.Host.Info.ControlUrl);
 
-        foreach (var host in new[] { "front", "www", MeshProxyConfigProvider.RouteHost("front"), control.Authority })
+        foreach (var host in new[] { "front", "www", "front.route.meshdev.invalid", control.Authority })
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(control, "/front/whoami"));
             request.Headers.Host = host;

@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
+using MeshDev.Activation;
+using MeshDev.Catalog;
+using MeshDev.Runtime;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace MeshDev.Proxy.Forwarding;
+
+/// <summary>
+/// Sends a request the mesh has routed to the instance it was given, with YARP's <see cref="IHttpForwarder"/> and the
+/// mesh's own client (<see cref="ServiceHttpClient"/>): HTTP/2 exactly for gRPC, HTTP/1.1 otherwise. A request that
+/// failed before the service saw it is sent again when that is safe (see <see cref="CanRetry"/>).
+/// </summary>
+public sealed class ServiceForwarder(IHttpForwarder forwarder, HttpMessageInvoker client)
+{
+    /// <summary>How often a request is sent again after a failure the service cannot have seen.</summary>
+    internal const int MaxRetries = 2;
+
+    /// <summary>Long enough for server-sent events and long polls with quiet gaps, when the service sets no <c>requestTimeout</c>.</summary>
+    internal static readonly TimeSpan DefaultActivityTimeout = TimeSpan.FromHours(1);
+
+    // Auto ports change with every launch; past this many the cache starts over (the live ones come back at once).
+    private const int MaxCachedPrefixes = 256;
+
+    private readonly ConcurrentDictionary<ServiceEndpoint, string> _prefixes = new();
+    private readonly ConcurrentDictionary<string, (ForwarderRequestConfig Http, ForwarderRequestConfig Grpc)> _configs = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Forwards the request; returns <see cref="ForwarderError.None"/> or what went wrong, with nothing written to the
+    /// client yet when <see cref="HttpResponse.HasStarted"/> is false.
+    /// </summary>
+    public async ValueTask<ForwarderError> SendAsync(HttpContext context, ServiceSpec service, ServiceEndpoint endpoint, bool grpc)
+    {
+        var prefix = PrefixOf(endpoint);
+        var configs = _configs.GetOrAdd(service.Name, static (_, s) => ConfigsFor(s), service);
+        var config = grpc ? configs.Grpc : configs.Http;
+        for (var attempt = 0; ; attempt++)
+        {
+            var error = await forwarder.SendAsync(context, prefix, client, config, MeshTransformer.Instance).ConfigureAwait(false);
+            if (error == ForwarderError.None || attempt == MaxRetries || !CanRetry(context, error))
+            {
+                return error;
+            }
+
+            // Nothing reached the service and nothing came back: as if this attempt had not happened.
+            context.Features.Set<IForwarderErrorFeature>(null);
+            context.Response.StatusCode = StatusCodes.Status200OK;
+        }
+    }
+
+    /// <summary>
+    /// A request is sent again only when the service cannot have acted on it: an idempotent method, no request body,
+    /// no response byte received, and a connection that could not be opened or ended before answering.
+    /// </summary>
+    internal static bool CanRetry(HttpContext context, ForwarderError error)
+    {
+        if (error != ForwarderError.Request || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        var request = context.Request;
+        if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
+              || HttpMethods.IsTrace(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsDelete(request.Method)))
+        {
+            return false;
+        }
+
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is not { CanHaveBody: false })
+        {
+            return false;
+        }
+
+        return NothingReachedService(context.Features.Get<IForwarderErrorFeature>()?.Exception);
+    }
+
+    /// <summary>Whether a failure happened before the service could see the request: refused connect, or closed before any answer.</summary>
+    internal static bool NothingReachedService(Exception? error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is NothingReceivedException || e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether the service's address refused the connection: nothing listens there any more.</summary>
+    public static bool IsConnectionRefused(Exception? error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private string PrefixOf(ServiceEndpoint endpoint)
+    {
+        if (_prefixes.TryGetValue(endpoint, out var prefix))
+        {
+            return prefix;
+        }
+
+        if (_prefixes.Count >= MaxCachedPrefixes)
+        {
+            _prefixes.Clear();
+        }
+
+        return _prefixes.GetOrAdd(endpoint, static e => e.HttpUri.ToString());
+    }
+
+    /// <summary>How long the service may send nothing before the exchange ends with a 504.</summary>
+    public static TimeSpan ActivityTimeoutOf(ServiceSpec service) => DefaultActivityTimeout;
+
+    private static (ForwarderRequestConfig Http, ForwarderRequestConfig Grpc) ConfigsFor(ServiceSpec service)
+    {
+        // YARP's activity timeout ends an exchange in which nothing moved for that long (504), which is what a
+        // requestTimeout means for a hung service while streams with traffic go on.
+        var activity = ActivityTimeoutOf(service);
+        return (
+            new ForwarderRequestConfig { ActivityTimeout = activity, Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower },
+            // gRPC needs HTTP/2 end to end; over cleartext that is h2c with prior knowledge, which HttpClient only does
+            // when asked for exactly 2.0.
+            new ForwarderRequestConfig { ActivityTimeout = activity, Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact });
+    }
+}

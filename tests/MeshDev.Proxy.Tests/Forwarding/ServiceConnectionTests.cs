@@ -1,0 +1,218 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using MeshDev.Proxy.Forwarding;
+
+namespace MeshDev.Proxy.Tests.Forwarding;
+
+/// <summary>
+/// The mesh's client against scripted servers on loopback (raw sockets, so each test says exactly what the server
+/// sends and when it closes): HTTP/1.0 answers are not followed by a reuse, HTTP/1.1 connections are reused, and a
+/// connection that ends before answering is reported as such.
+/// </summary>
+public sealed class ServiceConnectionTests
+{
+    [Fact]
+    public async Task After_an_http10_response_without_keep_alive_the_next_request_opens_a_new_connection()
+    {
+        // The server keeps the connection open (a slow close): only the client's own decision can avoid reusing it.
+        await using var server = await ScriptedServer.StartAsync(_ => "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", closeAfterResponse: false);
+        using var client = ServiceHttpClient.Create();
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.SendAsync(Get(server.Port), CancellationToken.None);
+            Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(3, server.Connections);
+    }
+
+    [Fact]
+    public async Task Http11_connections_are_reused_and_their_responses_arrive_unchanged()
+    {
+        await using var server = await ScriptedServer.StartAsync(_ => "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Server: scripted\r\n\r\nhello", closeAfterResponse: false);
+        using var client = ServiceHttpClient.Create();
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.SendAsync(Get(server.Port), CancellationToken.None);
+            Assert.Equal("hello", await response.Content.ReadAsStringAsync());
+            Assert.Equal("scripted", response.Headers.GetValues("X-Server").Single());
+            Assert.False(response.Headers.ConnectionClose ?? false);
+        }
+
+        Assert.Equal(1, server.Connections);
+    }
+
+    [Fact]
+    public async Task An_http10_response_split_inside_its_status_line_is_still_recognised()
+    {
+        await using var server = await ScriptedServer.StartAsync(_ => "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", closeAfterResponse: false, splitAt: 5);
+        using var client = ServiceHttpClient.Create();
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await client.SendAsync(Get(server.Port), CancellationToken.None);
+            Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+            Assert.True(response.Headers.ConnectionClose);
+        }
+
+        Assert.Equal(2, server.Connections);
+    }
+
+    [Fact]
+    public async Task A_connection_closed_before_any_response_byte_is_reported_as_nothing_received()
+    {
+        await using var server = await ScriptedServer.StartAsync(_ => "", closeAfterResponse: true);
+        using var client = ServiceHttpClient.Create();
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(Get(server.Port), CancellationToken.None));
+
+        Assert.True(ServiceForwarder.NothingReachedService(error), error.ToString());
+    }
+
+    [Fact]
+    public async Task A_connection_closed_after_part_of_a_response_is_not_reported_as_nothing_received()
+    {
+        await using var server = await ScriptedServer.StartAsync(_ => "HTTP/1.1 200 OK\r\nContent-Le", closeAfterResponse: true);
+        using var client = ServiceHttpClient.Create();
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(Get(server.Port), CancellationToken.None));
+
+        Assert.False(ServiceForwarder.NothingReachedService(error), error.ToString());
+    }
+
+    [Fact]
+    public async Task A_refused_connection_is_reported_as_refused_and_as_nothing_received()
+    {
+        int port;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        using var client = ServiceHttpClient.Create();
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(Get(port), CancellationToken.None));
+
+        Assert.True(ServiceForwarder.IsConnectionRefused(error));
+        Assert.True(ServiceForwarder.NothingReachedService(error));
+    }
+
+    private static HttpRequestMessage Get(int port) =>
+        new(HttpMethod.Get, $"http://127.0.0.1:{port}/") { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
+
+    /// <summary>A loopback server that answers every request on every connection with the same bytes.</summary>
+    private sealed class ScriptedServer : IAsyncDisposable
+    {
+        private readonly TcpListener _listener;
+        private readonly Func<string, string> _answer;
+        private readonly bool _closeAfterResponse;
+        private readonly int _splitAt;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly List<Task> _connections = [];
+        private readonly Task _accepting;
+        private int _count;
+
+        private ScriptedServer(Func<string, string> answer, bool closeAfterResponse, int splitAt)
+        {
+            _answer = answer;
+            _closeAfterResponse = closeAfterResponse;
+            _splitAt = splitAt;
+            _listener = new TcpListener(IPAddress.Loopback, 0);
+            _listener.Start();
+            _accepting = AcceptAsync();
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public int Connections => Volatile.Read(ref _count);
+
+        public static Task<ScriptedServer> StartAsync(Func<string, string> answer, bool closeAfterResponse, int splitAt = 0) =>
+            Task.FromResult(new ScriptedServer(answer, closeAfterResponse, splitAt));
+
+        private async Task AcceptAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    var socket = await _listener.AcceptSocketAsync(_stop.Token);
+                    Interlocked.Increment(ref _count);
+                    lock (_connections)
+                    {
+                        _connections.Add(ServeAsync(socket));
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        private async Task ServeAsync(Socket socket)
+        {
+            using (socket)
+            {
+                var buffer = new byte[8192];
+                var request = new StringBuilder();
+                try
+                {
+                    while (true)
+                    {
+                        var read = await socket.ReceiveAsync(buffer, _stop.Token);
+                        if (read == 0)
+                        {
+                            return;
+                        }
+
+                        request.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                        if (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+                        {
+                            continue;
+                        }
+
+                        var answer = Encoding.ASCII.GetBytes(_answer(request.ToString()));
+                        request.Clear();
+                        if (_splitAt > 0 && answer.Length > _splitAt)
+                        {
+                            await socket.SendAsync(answer.AsMemory(0, _splitAt), _stop.Token);
+                            await Task.Yield();
+                            await socket.SendAsync(answer.AsMemory(_splitAt), _stop.Token);
+                        }
+                        else if (answer.Length > 0)
+                        {
+                            await socket.SendAsync(answer, _stop.Token);
+                        }
+
+                        if (_closeAfterResponse)
+                        {
+                            socket.Shutdown(SocketShutdown.Both);
+                            return;
+                        }
+                    }
+                }
+                catch (Exception e) when (e is OperationCanceledException or SocketException)
+                {
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            _listener.Stop();
+            await _accepting;
+            Task[] open;
+            lock (_connections)
+            {
+                open = [.. _connections];
+            }
+
+            await Task.WhenAll(open);
+            _stop.Dispose();
+        }
+    }
+}
