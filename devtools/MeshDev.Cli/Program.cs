@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MeshDev.Cli.Commands;
+using MeshDev.Cli.Infrastructure;
 
 var root = new RootCommand("MeshDev: a local dev service mesh that launches a service's dependencies when they are first called.")
 {
@@ -21,4 +22,5 @@ var root = new RootCommand("MeshDev: a local dev service mesh that launches a se
 };
 
 // Ctrl+C is ours: `up` turns it into a graceful `down`, which may take longer than System.CommandLine's 2 s grace.
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+var parse = root.Parse(args);
+return UnknownCommand.Report(root, parse) ?? await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

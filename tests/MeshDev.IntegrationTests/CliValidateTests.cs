@@ -69,4 +69,49 @@ public sealed class CliValidateTests
         Assert.Equal(4, problem.GetProperty("line").GetInt32());
         Assert.Contains("idleTimeout", problem.GetProperty("message").GetString());
     }
+    /// <summary>Each row: hostile or broken YAML that used to crash the CLI (a stack trace, exit 1) or run for minutes, and where it is reported.</summary>
+    public static TheoryData<string, string> HostileManifests => new()
+    {
+        {
+            "x-lol:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+                + string.Concat(Enumerable.Range(1, 8).Select(i => $"  a{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 10))}]\n"))
+                + "services:\n  orders:\n    command: ./orders\n    args: *a8\n",
+            ":7:"
+        },
+        { "services:\n  orders: " + new string('[', 100_000) + "\n", ":2:" },
+        { "services: : :\n  orders: {command: x, env: {A: 1\n", ":1:" },
+        { "services:\n  orders:\n    command: ./orders\n    args: [a, b\n    port: 5\n", ":4:" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileManifests))]
+    public async Task Validate_up_and_routes_envoy_exit_2_with_a_located_sentence_on_hostile_yaml(string yaml, string line)
+    {
+        await using var cli = new MeshdevCli();
+        var path = cli.WriteManifest(yaml);
+
+        foreach (var verb in new[] { new[] { "validate" }, ["up"], ["routes", "--envoy"] })
+        {
+            var result = await cli.RunAsync([.. verb, "-f", path]);
+
+            Assert.True(result.ExitCode == 2, $"{string.Join(' ', verb)}: {result}");
+            Assert.StartsWith(path + line, result.Stderr);
+            Assert.DoesNotContain("exception", result.Stderr, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("   at ", result.Stderr);
+        }
+
+        Assert.False(Directory.Exists(cli.StateDirectory), "nothing may be started for an invalid manifest");
+    }
+
+    [Fact]
+    public async Task Validate_accepts_an_alias_shared_between_services()
+    {
+        await using var cli = new MeshdevCli();
+        var path = cli.WriteManifest("services:\n  orders:\n    command: ./orders\n    env: &common { A: \"1\" }\n  billing:\n    command: ./billing\n    env: *common\n");
+
+        var result = await cli.RunAsync("validate", "-f", path);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("valid, 2 services", result.Stdout);
+    }
 }

@@ -5,63 +5,55 @@ namespace MeshDev.Catalog;
 
 /// <summary>
 /// Finds keys written twice in one mapping. The representation model throws at the first one it meets,
-/// so this pass over the parser events runs first and lets the user see every duplicate at once.
+/// so this watches the parser events as they go by and lets the user see every duplicate at once.
 /// </summary>
-internal static class DuplicateKeyFinder
+internal sealed class DuplicateKeyFinder(ManifestDiagnostics diagnostics)
 {
-    /// <summary>Reports every duplicate key; true if there was any. Throws <see cref="YamlException"/> on invalid YAML.</summary>
-    public static bool Report(string yaml, ManifestDiagnostics diagnostics)
-    {
-        var parser = new Parser(new StringReader(yaml));
-        // One frame per open collection; null for sequences, whose items are not keys.
-        var open = new Stack<MappingFrame?>();
-        var found = false;
-        while (parser.MoveNext())
-        {
-            switch (parser.Current)
-            {
-                case MappingStart start:
-                    found |= OnNode(open, start, diagnostics);
-                    open.Push(new MappingFrame());
-                    break;
-                case SequenceStart start:
-                    found |= OnNode(open, start, diagnostics);
-                    open.Push(null);
-                    break;
-                case MappingEnd or SequenceEnd:
-                    open.Pop();
-                    break;
-                case Scalar or AnchorAlias:
-                    found |= OnNode(open, (NodeEvent)parser.Current, diagnostics);
-                    break;
-            }
-        }
+    // One frame per open collection; null for sequences, whose items are not keys.
+    private readonly Stack<MappingFrame?> _open = new();
 
-        return found;
+    /// <summary>True once a duplicate key was reported.</summary>
+    public bool Found { get; private set; }
+
+    public void Observe(ParsingEvent parsingEvent)
+    {
+        switch (parsingEvent)
+        {
+            case MappingStart:
+                OnNode(parsingEvent);
+                _open.Push(new MappingFrame());
+                break;
+            case SequenceStart:
+                OnNode(parsingEvent);
+                _open.Push(null);
+                break;
+            case MappingEnd or SequenceEnd:
+                _open.TryPop(out _);
+                break;
+            // An alias stands for a whole node, so it takes a key's or a value's turn like any other node.
+            case Scalar or AnchorAlias:
+                OnNode(parsingEvent);
+                break;
+        }
     }
 
-    /// <summary>Keys and values alternate inside a mapping; checks the node when it is a key. True if it is a duplicate.</summary>
-    private static bool OnNode(Stack<MappingFrame?> open, NodeEvent node, ManifestDiagnostics diagnostics)
+    /// <summary>Keys and values alternate inside a mapping; checks the node when it is a key written as a scalar.</summary>
+    private void OnNode(ParsingEvent node)
     {
-        if (!open.TryPeek(out var frame) || frame is null)
+        if (!_open.TryPeek(out var frame) || frame is null)
         {
-            return false;
+            return;
         }
 
         var isKey = !frame.NextIsValue;
         frame.NextIsValue = isKey;
-        if (!isKey || node is not Scalar key)
+        if (!isKey || node is not Scalar key || frame.Keys.TryAdd(key.Value, key.Start))
         {
-            return false;
-        }
-
-        if (frame.Keys.TryAdd(key.Value, key.Start))
-        {
-            return false;
+            return;
         }
 
         diagnostics.Report(diagnostics.At(key.Start), $"duplicate key '{key.Value}' (first written on line {frame.Keys[key.Value].Line})");
-        return true;
+        Found = true;
     }
 
     private sealed class MappingFrame

@@ -18,7 +18,8 @@ internal sealed class ManifestDiagnostics(string filePath)
 
     public SourceLocation At(YamlNode node) => At(node.Start);
 
-    public SourceLocation At(Mark mark) => new(filePath, (int)mark.Line, (int)mark.Column);
+    // Clamped: a parser mark is 1-based, but one made by hand for an empty text could say 0.
+    public SourceLocation At(Mark mark) => new(filePath, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));
 
     public void Report(YamlNode node, string message) => Report(At(node), message);
 

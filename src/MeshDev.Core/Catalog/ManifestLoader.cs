@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace MeshDev.Catalog;
@@ -37,43 +36,9 @@ public static class ManifestLoader
     {
         var fullPath = Path.GetFullPath(filePath);
         var diagnostics = new ManifestDiagnostics(fullPath);
-        var manifest = ReadYaml(yaml, diagnostics) is { } root ? ReadManifest(root, diagnostics) : null;
+        var manifest = ManifestYaml.Load(yaml, diagnostics) is { } root ? ReadManifest(root, diagnostics) : null;
         diagnostics.ThrowIfAny();
         return manifest!;
-    }
-
-    /// <summary>The root node of the single document, or null when the text is not usable YAML (reported).</summary>
-    private static YamlNode? ReadYaml(string yaml, ManifestDiagnostics diagnostics)
-    {
-        var stream = new YamlStream();
-        try
-        {
-            // The representation model stops at the first duplicate key; this finds and reports all of them.
-            if (DuplicateKeyFinder.Report(yaml, diagnostics))
-            {
-                return null;
-            }
-
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            diagnostics.Report(diagnostics.At(e.Start), e.Message);
-            return null;
-        }
-
-        if (stream.Documents.Count == 0)
-        {
-            diagnostics.Report(new SourceLocation(diagnostics.FilePath, 1, 1), "the manifest is empty; declare your services under 'services'");
-            return null;
-        }
-
-        if (stream.Documents.Count > 1)
-        {
-            diagnostics.Report(stream.Documents[1].RootNode, "the manifest must be a single YAML document; remove this second one");
-        }
-
-        return stream.Documents[0].RootNode;
     }
 
     private static MeshManifest? ReadManifest(YamlNode root, ManifestDiagnostics diagnostics)
@@ -84,7 +49,8 @@ public static class ManifestLoader
             return null;
         }
 
-        var topLevel = new ManifestSection(mapping, owner: "", inside: "at top level", TopLevelKeys, diagnostics);
+        // x- keys are free for anchors to share (x-defaults: &defaults …), as in compose files.
+        var topLevel = new ManifestSection(mapping, owner: "", inside: "at top level", TopLevelKeys, diagnostics, allowExtensions: true);
         var mesh = MeshSettingsReader.Read(topLevel);
         var services = ReadServices(mapping, topLevel, Path.GetDirectoryName(diagnostics.FilePath)!);
         ManifestCrossChecks.Check(services, mesh, diagnostics);
@@ -113,7 +79,7 @@ public static class ManifestLoader
         }
 
         var parsed = new List<ParsedService>();
-        foreach (var (nameNode, body) in services.Children)
+        foreach (var (nameNode, body) in MergeKeys.Entries(services, topLevel.ReportBadMerge))
         {
             if (nameNode is YamlScalarNode name && !ManifestNodes.IsNull(name))
             {

@@ -16,7 +16,8 @@ internal sealed class ManifestSection
     /// <param name="owner">How a field's owner is named after the key, e.g. <c>of service 'orders'</c>; empty at the top level.</param>
     /// <param name="inside">How the mapping is named in "unknown key" messages, e.g. <c>in service 'orders'</c>.</param>
     /// <param name="keys">The keys this mapping may hold, in the order they are documented.</param>
-    public ManifestSection(YamlMappingNode? mapping, string owner, string inside, ImmutableArray<string> keys, ManifestDiagnostics diagnostics)
+    /// <param name="allowExtensions">True where keys starting with <c>x-</c> are ignored, so anchors can be defined there.</param>
+    public ManifestSection(YamlMappingNode? mapping, string owner, string inside, ImmutableArray<string> keys, ManifestDiagnostics diagnostics, bool allowExtensions = false)
     {
         _owner = owner;
         Diagnostics = diagnostics;
@@ -25,15 +26,21 @@ internal sealed class ManifestSection
             return;
         }
 
-        foreach (var (keyNode, value) in mapping.Children)
+        foreach (var (keyNode, value) in MergeKeys.Entries(mapping, ReportBadMerge))
         {
             if (keyNode is not YamlScalarNode { Value: { } key } scalarKey || ManifestNodes.IsNull(keyNode))
             {
                 diagnostics.Report(keyNode, $"keys {inside} must be plain names");
             }
+            else if (allowExtensions && key.StartsWith("x-", StringComparison.Ordinal))
+            {
+                continue;
+            }
             else if (!keys.Contains(key))
             {
-                diagnostics.Report(keyNode, $"unknown key '{key}' {inside} (expected one of: {string.Join(", ", keys)})");
+                diagnostics.Report(keyNode, NearestName.Find(key, keys) is { } near
+                    ? $"unknown key '{key}' {inside}; did you mean '{near}'?"
+                    : $"unknown key '{key}' {inside} (expected one of: {string.Join(", ", keys)})");
             }
             else
             {
@@ -56,6 +63,10 @@ internal sealed class ManifestSection
     public string Describe(string key) => _owner.Length == 0 ? $"'{key}'" : $"'{key}' {_owner}";
 
     public void Report(YamlNode node, string message) => Diagnostics.Report(node, message);
+
+    /// <summary>Reports a <c>&lt;&lt;</c> whose value is not a mapping or a list of mappings.</summary>
+    public void ReportBadMerge(YamlNode value, string problem) =>
+        Diagnostics.Report(value, $"{problem}; anchor a mapping with '&name' and merge it with '<<: *name'");
 
     /// <summary>The value node of <paramref name="key"/>; null when absent, or when empty (reported: a written key needs a value).</summary>
     public YamlNode? Value(string key)

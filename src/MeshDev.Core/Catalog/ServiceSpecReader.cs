@@ -51,7 +51,7 @@ internal sealed partial class ServiceSpecReader
         _manifestDirectory = manifestDirectory;
         _diagnostics = diagnostics;
         _bodyIsUsable = body is YamlMappingNode || ManifestNodes.IsNull(body);
-        _section = new ManifestSection(ReadBody(body), $"of service '{_name}'", $"in service '{_name}'", ServiceKeys, diagnostics);
+        _section = new ManifestSection(ReadBody(body), $"of service '{_name}'", $"in service '{_name}'", ServiceKeys, diagnostics, allowExtensions: true);
     }
 
     /// <summary>Reads the service named by <paramref name="nameNode"/>. Invalid fields fall back to their defaults so later checks can still run.</summary>
@@ -300,7 +300,7 @@ internal sealed partial class ServiceSpecReader
         }
 
         var env = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        foreach (var (keyNode, valueNode) in mapping.Children)
+        foreach (var (keyNode, valueNode) in MergeKeys.Entries(mapping, _section.ReportBadMerge))
         {
             if (ReadEnvEntry(keyNode, valueNode) is var (name, value))
             {

@@ -39,7 +39,23 @@ internal sealed class ComposeReader(ComposeFindings findings, Interpolation inte
     }
 
     /// <summary>The entries of a mapping with its merge keys applied, in the order they are written.</summary>
-    public IReadOnlyList<(YamlScalarNode Key, YamlNode Value)> Entries(YamlMappingNode mapping) => MergeKeys.Entries(mapping, findings);
+    public IReadOnlyList<(YamlScalarNode Key, YamlNode Value)> Entries(YamlMappingNode mapping)
+    {
+        var entries = new List<(YamlScalarNode Key, YamlNode Value)>();
+        foreach (var (key, value) in MergeKeys.Entries(mapping, (node, message) => findings.Report(node, $"{message} (ignored)")))
+        {
+            if (key is YamlScalarNode scalarKey)
+            {
+                entries.Add((scalarKey, value));
+            }
+            else
+            {
+                findings.Report(key, "keys must be plain names (ignored)");
+            }
+        }
+
+        return entries;
+    }
 
     /// <summary>A scalar's text, or null (reported as "<paramref name="path"/> must be <paramref name="expected"/>") when it is something else.</summary>
     public string? Scalar(YamlNode value, string path, string expected)

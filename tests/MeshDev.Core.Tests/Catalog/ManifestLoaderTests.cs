@@ -299,7 +299,7 @@ public sealed class ManifestLoaderTests : IDisposable
         // The YAML itself
         {
             "services:\n  orders:\n    command: \"./orders\n",
-            ["3:14: While scanning a quoted scalar, found unexpected end of stream."]
+            ["3:14: the \" that starts this value is never closed; end the value with \" on the same line"]
         },
         {
             "services:\n  orders:\n    command: ./orders\n    port: 8080\n    port: 8081\n",
@@ -377,7 +377,7 @@ public sealed class ManifestLoaderTests : IDisposable
         },
         {
             "services:\n  orders:\n    command: ./orders\n    MeshPort: 15101\n",
-            [$"4:5: unknown key 'MeshPort' in service 'orders' {Services}"]
+            ["4:5: unknown key 'MeshPort' in service 'orders'; did you mean 'meshPort'?"]
         },
 
         // runtime, command, project, workingDir

@@ -1,29 +1,35 @@
 using YamlDotNet.RepresentationModel;
 
-namespace MeshDev.Compose;
+namespace MeshDev.Catalog;
 
 /// <summary>
-/// YAML merge keys (<c>&lt;&lt;: *defaults</c>, <c>&lt;&lt;: [*a, *b]</c>), which compose files use to share settings between
-/// services. The representation model resolves the aliases but keeps <c>&lt;&lt;</c> as an ordinary key, so the merge is done here:
-/// a mapping's own keys win over merged ones, and an earlier merged mapping wins over a later one (YAML's rule).
+/// YAML merge keys (<c>&lt;&lt;: *defaults</c>, <c>&lt;&lt;: [*a, *b]</c>), which the manifest and compose files use to share settings
+/// between services. The representation model resolves the aliases but keeps <c>&lt;&lt;</c> as an ordinary key, so the merge is done
+/// here: a mapping's own keys win over merged ones, and an earlier merged mapping wins over a later one (YAML's rule).
 /// </summary>
 internal static class MergeKeys
 {
-    /// <summary>The entries of <paramref name="mapping"/> with merges applied, in the order they are written.</summary>
-    public static IReadOnlyList<(YamlScalarNode Key, YamlNode Value)> Entries(YamlMappingNode mapping, ComposeFindings findings)
+    /// <summary>What is reported, at the merged value, when a <c>&lt;&lt;</c> merges something other than mappings.</summary>
+    public const string NotAMapping = "'<<' must merge a mapping or a list of mappings";
+
+    /// <summary>
+    /// The entries of <paramref name="mapping"/> with merges applied, in the order they are written; keys that are not
+    /// scalars are passed on for the caller to judge. A bad merge is reported through <paramref name="report"/>.
+    /// </summary>
+    public static IReadOnlyList<(YamlNode Key, YamlNode Value)> Entries(YamlMappingNode mapping, Action<YamlNode, string> report)
     {
-        var entries = new List<(YamlScalarNode Key, YamlNode Value)>();
-        Collect(mapping, entries, [], new HashSet<YamlMappingNode>(ReferenceEqualityComparer.Instance), findings);
+        var entries = new List<(YamlNode Key, YamlNode Value)>();
+        Collect(mapping, entries, [], new HashSet<YamlMappingNode>(ReferenceEqualityComparer.Instance), report);
         return entries;
     }
 
     /// <summary>Adds the entries of <paramref name="mapping"/> whose keys are not in <paramref name="taken"/> yet.</summary>
     private static void Collect(
         YamlMappingNode mapping,
-        List<(YamlScalarNode Key, YamlNode Value)> entries,
+        List<(YamlNode Key, YamlNode Value)> entries,
         HashSet<string> taken,
         HashSet<YamlMappingNode> open,
-        ComposeFindings findings)
+        Action<YamlNode, string> report)
     {
         // An anchor merged into itself would otherwise never end.
         if (!open.Add(mapping))
@@ -46,13 +52,13 @@ internal static class MergeKeys
         {
             if (key is not YamlScalarNode scalarKey)
             {
-                findings.Report(key, "keys must be plain names (ignored)");
+                entries.Add((key, value));
             }
             else if (IsMergeKey(scalarKey))
             {
-                foreach (var merged in Merged(value, findings))
+                foreach (var merged in Merged(value, report))
                 {
-                    Collect(merged, entries, claimed, open, findings);
+                    Collect(merged, entries, claimed, open, report);
                 }
             }
             else if (own.Contains(scalarKey.Value ?? ""))
@@ -65,7 +71,7 @@ internal static class MergeKeys
         open.Remove(mapping);
     }
 
-    private static IEnumerable<YamlMappingNode> Merged(YamlNode value, ComposeFindings findings)
+    private static IEnumerable<YamlMappingNode> Merged(YamlNode value, Action<YamlNode, string> report)
     {
         switch (value)
         {
@@ -74,7 +80,7 @@ internal static class MergeKeys
             case YamlSequenceNode sequence when sequence.Children.All(item => item is YamlMappingNode):
                 return sequence.Children.Cast<YamlMappingNode>();
             default:
-                findings.Report(value, "'<<' must merge a mapping or a list of mappings (ignored)");
+                report(value, NotAMapping);
                 return [];
         }
     }
