@@ -85,7 +85,7 @@ public sealed class CliDaemonTests
 
         var down = await cli.RunOkAsync("down");
 
-        Assert.Contains("leftover process group", down.Stdout);
+        Assert.Contains("leftover process", down.Stdout);
         Assert.DoesNotContain("did not stop", down.Stderr);
         var leftovers = await TaggedProcesses.WaitUntilNoneAsync(cli.Tag, TimeSpan.FromSeconds(15));
         Assert.True(leftovers.Count == 0, $"left running after 'meshdev down':{Environment.NewLine}{string.Join(Environment.NewLine, leftovers)}");

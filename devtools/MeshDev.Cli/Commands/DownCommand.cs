@@ -48,8 +48,10 @@ public static class DownCommand
                 }
             }
 
-            // Whatever a killed daemon left behind: process groups recorded in .meshdev/pids, containers with the mesh's label.
-            var orphans = Directory.Exists(state.Root) ? ProcessRuntime.KillOrphans(state.Root) : 0;
+            // Whatever a killed daemon left behind: its cgroup, process groups recorded in .meshdev/pids, processes with
+            // the mesh's id in their environment (always searched: it finds what escaped a cgroup, or had none),
+            // containers with the mesh's label.
+            var orphans = await ProcessRuntime.KillOrphansAsync(state.Root, cancellationToken: ct);
             var (containers, dockerProblem) = await RemoveContainersAsync(path, state, ct);
             var (kubernetes, kubernetesProblem) = await KubernetesDown.RunAsync(path, state, parse.GetValue(purge), ct);
             if (File.Exists(state.DaemonFile))
@@ -60,7 +62,7 @@ public static class DownCommand
             var leftovers = new List<string>();
             if (orphans > 0)
             {
-                leftovers.Add($"{orphans} leftover process group(s)");
+                leftovers.Add($"{orphans} leftover process(es)");
             }
 
             if (containers > 0)

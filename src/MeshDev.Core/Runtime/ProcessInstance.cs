@@ -5,7 +5,8 @@ namespace MeshDev.Runtime;
 
 /// <summary>
 /// One service running as a local process, leader of its own process group (session): stopping signals the whole group,
-/// so shells, launchers and their children all go, and nothing of the group outlives the instance.
+/// so shells, launchers and their children all go, and nothing of the group outlives the instance. Neither does what
+/// left the group (setsid, setpgid, double fork): <see cref="InstanceProcesses"/> finds those.
 /// </summary>
 internal sealed class ProcessInstance : IServiceInstance
 {
@@ -15,6 +16,7 @@ internal sealed class ProcessInstance : IServiceInstance
     private readonly Process _process;
     private readonly bool _ownGroup;
     private readonly PidFile? _pidFile;
+    private readonly InstanceProcesses _processes;
     private readonly TimeProvider _time;
     private readonly TaskCompletionSource<int?> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
@@ -23,11 +25,13 @@ internal sealed class ProcessInstance : IServiceInstance
 
     /// <param name="process">The started process, with redirected output not read yet.</param>
     /// <param name="ownGroup">Whether the process leads its own process group (started through setsid), so pgid == pid.</param>
-    /// <param name="pidFile">Where the group is recorded for <see cref="ProcessRuntime.KillOrphans"/>, or null.</param>
-    public ProcessInstance(Process process, bool ownGroup, ServiceEndpoint endpoint, ServiceLog log, string? pidFile, TimeProvider time)
+    /// <param name="pidFile">Where the group is recorded for <see cref="ProcessRuntime.KillOrphansAsync"/>, or null.</param>
+    /// <param name="processes">Everything the instance starts, also outside its group.</param>
+    public ProcessInstance(Process process, bool ownGroup, ServiceEndpoint endpoint, ServiceLog log, string? pidFile, InstanceProcesses processes, TimeProvider time)
     {
         _process = process;
         _ownGroup = ownGroup;
+        _processes = processes;
         _time = time;
         ProcessId = process.Id;
         Endpoint = endpoint;
@@ -74,6 +78,8 @@ internal sealed class ProcessInstance : IServiceInstance
         }
 
         Signal(UnixProcess.SigTerm);
+        // What left the group gets the same polite signal.
+        _processes.SignalOutsideGroup(ProcessId, UnixProcess.SigTerm);
         var cancelled = false;
         try
         {
@@ -98,8 +104,11 @@ internal sealed class ProcessInstance : IServiceInstance
 
         await Exited.ConfigureAwait(false);
 
-        // The leader is gone; members of its group that ignored SIGTERM and closed their output would otherwise linger.
+        // The leader is gone; members of its group that ignored SIGTERM and closed their output would otherwise linger,
+        // and so would what left the group.
         KillGroup();
+        _processes.Kill();
+        await _processes.ReleaseAsync(_time, CancellationToken.None).ConfigureAwait(false);
         if (cancelled)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -147,9 +156,14 @@ internal sealed class ProcessInstance : IServiceInstance
             if (!stopping)
             {
                 KillGroup();
+                _processes.Kill();
             }
 
             await WaitDrainedAsync(drained, _time).ConfigureAwait(false);
+            if (!stopping)
+            {
+                await _processes.ReleaseAsync(_time, CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is InvalidOperationException or Win32Exception)
         {
@@ -207,6 +221,7 @@ internal sealed class ProcessInstance : IServiceInstance
         }
 
         Signal(UnixProcess.SigKill);
+        _processes.Kill();
     }
 
     private void KillGroup()

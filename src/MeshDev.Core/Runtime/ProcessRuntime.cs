@@ -2,6 +2,7 @@ using System.Collections;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using MeshDev.Catalog;
 
@@ -10,24 +11,44 @@ namespace MeshDev.Runtime;
 /// <summary>
 /// The embedded default runtime: each instance is a local child process in its own process group, its output captured
 /// into the service's log. <c>project:</c> services are built once (again only when their sources change) and run with <c>dotnet</c>.
+/// Everything an instance starts is kept track of however it detaches (setsid, setpgid, double fork): each instance
+/// runs in a cgroup of its own where one can be made, and carries a marker in its environment everywhere.
 /// </summary>
-public sealed class ProcessRuntime : IServiceRuntime, IDisposable
+public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposable
 {
+    /// <summary>Set to <c>off</c>, the runtime makes no cgroups and finds what instances started by their environment marker alone.</summary>
+    public const string CgroupsVariable = "MESHDEV_CGROUPS";
+
     // util-linux setsid: when the caller is not a group leader (a freshly forked child never is) it calls setsid()
     // and execs in place, so the service keeps the pid we were given and pgid == sid == pid.
     private static readonly Lazy<string?> Setsid = new(() => new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists));
 
+    // The spawn wrapper: moves itself ($$, the pid Process.Start returns) into the instance's cgroup ($0) before it
+    // execs the service in place, so the service and all it ever forks are in the cgroup from their first instruction.
+    // A cgroup that refuses the move costs the service nothing: it still runs, found by its environment marker instead.
+    private const string JoinCgroupScript =
+        "echo $$ 2>/dev/null >\"$0\" || echo \"meshdev: could not move into the cgroup $0; leftovers of this service are found by its environment instead\" >&2; exec \"$@\"";
+
+    private static readonly Lazy<string?> Shell = new(() => File.Exists("/bin/sh") ? "/bin/sh" : null);
+
     private readonly string? _stateDirectory;
+    private readonly string _meshId;
+    private readonly bool _useCgroups;
     private readonly TimeProvider _time;
     private readonly ProjectBuilder _builder;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ProjectBuild> _prepared = new(StringComparer.OrdinalIgnoreCase);
+    private Lazy<Cgroup?>? _meshCgroup;
 
     /// <param name="stateDirectory">Where pid files and build output go (<c>.meshdev</c>); null keeps builds in a temporary directory and records no pids.</param>
     /// <param name="timeProvider">Clock for stop grace periods.</param>
-    public ProcessRuntime(string? stateDirectory = null, TimeProvider? timeProvider = null)
+    /// <param name="useCgroups">False runs instances without cgroups even where they could be made (as <see cref="CgroupsVariable"/>=off does).</param>
+    public ProcessRuntime(string? stateDirectory = null, TimeProvider? timeProvider = null, bool useCgroups = true)
     {
         _stateDirectory = stateDirectory is null ? null : Path.GetFullPath(stateDirectory);
+        // Without a state directory nothing outlives this runtime object, so a fresh id per runtime is enough.
+        _meshId = _stateDirectory is null ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)) : MeshIdentity.For(_stateDirectory);
+        _useCgroups = useCgroups && !string.Equals(Environment.GetEnvironmentVariable(CgroupsVariable), "off", StringComparison.OrdinalIgnoreCase);
         _time = timeProvider ?? TimeProvider.System;
         var buildRoot = _stateDirectory is null
             ? Path.Combine(Path.GetTempPath(), $"meshdev-build-{Environment.ProcessId}")
@@ -39,6 +60,12 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
 
     /// <summary>How many project builds actually ran (skipped ones not counted).</summary>
     internal int BuildCount => _builder.BuildCount;
+
+    /// <summary>The cgroup that holds this runtime's instances (one cgroup each inside it); null when there is none (yet).</summary>
+    internal Cgroup? MeshCgroup => _meshCgroup is { IsValueCreated: true } created ? created.Value : null;
+
+    /// <summary>Why no cgroup could be made for this runtime's instances; null when there is one, or none was tried yet.</summary>
+    internal string? CgroupProblem { get; private set; }
 
     /// <summary>Builds the service's project, unless its sources are unchanged since the last build. Nothing to do for <c>command:</c> services.</summary>
     public async Task PrepareAsync(ServiceSpec service, ServiceLog log, CancellationToken cancellationToken)
@@ -84,33 +111,84 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
     }
 
     /// <summary>
-    /// Kills every process group recorded under <paramref name="stateDirectory"/> that is still alive and still the one
-    /// recorded (same start time), and deletes the records. Returns how many groups were killed. For <c>meshdev down</c>
-    /// after the daemon died without stopping its services.
+    /// Kills whatever a run of the mesh kept in <paramref name="stateDirectory"/> left running, and deletes the records: the
+    /// cgroup it recorded (everything in it), every process whose environment carries the mesh's id (except the calling
+    /// process and its ancestors), and the process groups recorded in pid files (when their leader is still the
+    /// recorded process). Returns how many processes were killed. For <c>meshdev down</c>, and <c>up</c> before it starts,
+    /// after a daemon died without stopping its services.
     /// </summary>
-    public static int KillOrphans(string stateDirectory)
+    public static async Task<int> KillOrphansAsync(string stateDirectory, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
-        var directory = StateFiles.PidDirectory(stateDirectory);
-        if (!Directory.Exists(directory))
-        {
-            return 0;
-        }
+        stateDirectory = Path.GetFullPath(stateDirectory);
+        var meshId = MeshIdentity.For(stateDirectory);
+        var killed = new HashSet<int>();
 
-        var killed = 0;
-        foreach (var path in Directory.GetFiles(directory, "*.pid"))
+        // The cgroup first: it holds even processes that dropped the marker from their environment.
+        var record = StateFiles.CgroupRecord(stateDirectory);
+        if (ReadRecord(record) is { } recorded && Cgroup.TryOpenForMesh(recorded, meshId) is { } cgroup)
         {
-            if (PidFile.TryRead(path) is { } record && KillRecorded(record))
+            killed.UnionWith(cgroup.Processes());
+            cgroup.Kill();
+            if (await cgroup.RemoveAsync(time ?? TimeProvider.System, cancellationToken).ConfigureAwait(false))
             {
-                killed++;
+                StateFiles.TryDelete(record);
             }
-
-            StateFiles.TryDelete(path);
+        }
+        else
+        {
+            StateFiles.TryDelete(record);
         }
 
-        return killed;
+        // Then the marker, which finds everything else (no cgroup, or escaped from it); each is stopped before any is
+        // killed, so none dies early and sets off a cleanup of its own meanwhile.
+        killed.UnionWith(MarkedProcesses.Kill(MarkedProcesses.Entry(MarkedProcesses.MeshVariable, meshId), UnixProcess.SelfAndAncestors(Environment.ProcessId)));
+
+        // Last the process groups: they catch processes started by a version of MeshDev that set no marker.
+        var directory = StateFiles.PidDirectory(stateDirectory);
+        if (Directory.Exists(directory))
+        {
+            foreach (var path in Directory.GetFiles(directory, "*.pid"))
+            {
+                if (PidFile.TryRead(path) is { } pidFile && KillRecorded(pidFile))
+                {
+                    killed.Add(pidFile.ProcessGroupId);
+                }
+
+                StateFiles.TryDelete(path);
+            }
+        }
+
+        return killed.Count;
     }
 
-    public void Dispose() => _builder.Dispose();
+    public void Dispose()
+    {
+        // Instances are stopped before their runtime; whatever is still in the cgroup now would be orphaned.
+        if (MeshCgroup is { } cgroup)
+        {
+            cgroup.Kill();
+            if (cgroup.TryRemove())
+            {
+                ForgetCgroup();
+            }
+        }
+
+        _builder.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (MeshCgroup is { } cgroup)
+        {
+            cgroup.Kill();
+            if (await cgroup.RemoveAsync(_time, CancellationToken.None).ConfigureAwait(false))
+            {
+                ForgetCgroup();
+            }
+        }
+
+        _builder.Dispose();
+    }
 
     private static bool KillRecorded(PidFile record)
     {
@@ -132,11 +210,86 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
         return UnixProcess.SignalGroup(pgid, UnixProcess.SigKill);
     }
 
+    private static string? ReadRecord(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private void ForgetCgroup()
+    {
+        if (_stateDirectory is not null)
+        {
+            StateFiles.TryDelete(StateFiles.CgroupRecord(_stateDirectory));
+        }
+    }
+
+    /// <summary>The mesh's cgroup, made (and recorded for <see cref="KillOrphansAsync"/>) at the first launch; null where none can be made.</summary>
+    private Cgroup? EnsureMeshCgroup()
+    {
+        if (!_useCgroups || Shell.Value is null)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            _meshCgroup ??= new Lazy<Cgroup?>(CreateMeshCgroup);
+        }
+
+        return _meshCgroup.Value;
+    }
+
+    private Cgroup? CreateMeshCgroup()
+    {
+        var cgroup = Cgroup.TryCreateForMesh(_meshId, out var problem);
+        CgroupProblem = problem;
+        if (cgroup is not null && _stateDirectory is not null)
+        {
+            try
+            {
+                var record = StateFiles.CgroupRecord(_stateDirectory);
+                Directory.CreateDirectory(_stateDirectory);
+                File.WriteAllText(record + ".tmp", cgroup.Path + "\n");
+                File.Move(record + ".tmp", record, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Without the record `meshdev down` after a crash still finds the processes by their marker.
+                CgroupProblem = $"could not record the cgroup: {e.Message}";
+            }
+        }
+
+        return cgroup;
+    }
+
     private ProcessInstance Spawn(LaunchRequest request, string command, IEnumerable<string> arguments, Dictionary<string, string> environment)
     {
         var service = request.Service;
         var setsid = Setsid.Value;
-        var start = new ProcessStartInfo(setsid ?? command)
+        var instanceId = $"{_meshId}.{StateFiles.SafeName(service.Name)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        var cgroup = EnsureMeshCgroup()?.TryCreateChild(instanceId);
+
+        // The launcher chain, each exec'ing the next in place (one pid throughout): [sh: join the cgroup] [setsid] command.
+        var launcher = new List<string>();
+        if (cgroup is not null)
+        {
+            launcher.AddRange([Shell.Value!, "-c", JoinCgroupScript, cgroup.ProcessesFile]);
+        }
+
+        if (setsid is not null)
+        {
+            launcher.Add(setsid);
+        }
+
+        launcher.Add(command);
+        var start = new ProcessStartInfo(launcher[0])
         {
             WorkingDirectory = service.WorkingDir,
             UseShellExecute = false,
@@ -146,16 +299,14 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        if (setsid is not null)
-        {
-            start.ArgumentList.Add(command);
-        }
-
-        foreach (var argument in arguments)
+        foreach (var argument in launcher.Skip(1).Concat(arguments))
         {
             start.ArgumentList.Add(argument);
         }
 
+        // Last, so that no service setting can take the markers away: they are how its leftovers are found.
+        environment[MarkedProcesses.MeshVariable] = _meshId;
+        environment[MarkedProcesses.InstanceVariable] = instanceId;
         start.Environment.Clear();
         foreach (var (name, value) in environment)
         {
@@ -169,13 +320,15 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
         }
         catch (Win32Exception e)
         {
+            cgroup?.TryRemove();
             throw new LaunchException($"could not start '{command}': {e.Message}", e);
         }
 
         // Services must never read the terminal (or wait for input that will never come): give them an empty stdin.
         process.StandardInput.Close();
         var pidFile = _stateDirectory is null ? null : StateFiles.PidFile(_stateDirectory, service.Name);
-        return new ProcessInstance(process, ownGroup: setsid is not null, new ServiceEndpoint("127.0.0.1", request.Port), request.Log, pidFile, _time);
+        var processes = new InstanceProcesses(cgroup, MarkedProcesses.Entry(MarkedProcesses.InstanceVariable, instanceId));
+        return new ProcessInstance(process, ownGroup: setsid is not null, new ServiceEndpoint("127.0.0.1", request.Port), request.Log, pidFile, processes, _time);
     }
 
     /// <summary>The daemon's environment, then the service's <c>env</c>, then the launch's (discovery variables…), then PORT; later wins.</summary>

@@ -8,6 +8,9 @@ internal static class StateFiles
 
     public static string PidFile(string stateDirectory, string service) => Path.Combine(PidDirectory(stateDirectory), SafeName(service) + ".pid");
 
+    /// <summary><c>{stateDir}/cgroup</c>: the path of the cgroup that holds the mesh's process instances, while there is one.</summary>
+    public static string CgroupRecord(string stateDirectory) => Path.Combine(stateDirectory, "cgroup");
+
     /// <summary><c>{stateDir}/build</c>: <c>{service}/</c> holds a project's build output, <c>{service}.stamp</c> the fingerprint it was built from.</summary>
     public static string BuildRoot(string stateDirectory) => Path.Combine(stateDirectory, "build");
 
@@ -27,6 +30,6 @@ internal static class StateFiles
     }
 
     // Service names are validated by the catalog; this only keeps a stray separator from escaping the directory.
-    private static string SafeName(string service) =>
+    public static string SafeName(string service) =>
         string.Concat(service.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
 }

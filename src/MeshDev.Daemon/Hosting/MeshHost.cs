@@ -89,11 +89,11 @@ public sealed class MeshHost : IAsyncDisposable
         EnsurePortsFree(manifest);
         state.Create();
 
-        // A daemon that was killed can leave launched process groups behind; they would hold the services' ports.
-        var orphans = ProcessRuntime.KillOrphans(state.Root);
+        // A daemon that was killed can leave launched processes behind; they would hold the services' ports.
+        var orphans = await ProcessRuntime.KillOrphansAsync(state.Root, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (orphans > 0)
         {
-            options.OnMeshMessage?.Invoke($"stopped {orphans} process group(s) left by a mesh that did not shut down");
+            options.OnMeshMessage?.Invoke($"stopped {orphans} process(es) left by a mesh that did not shut down");
         }
 
         var logs = manifest.Services.ToDictionary(s => s.Name, s =>

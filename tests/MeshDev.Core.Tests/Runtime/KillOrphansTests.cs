@@ -40,16 +40,17 @@ public sealed class KillOrphansTests : IDisposable
         await using var instance = (ProcessInstance)await runtime.StartAsync(Services.Request(service, _log), CancellationToken.None);
         var child = Services.IntAfter(await _log.WaitForLineAsync("child="), "child");
 
-        var killed = ProcessRuntime.KillOrphans(StateDirectory);
+        var killed = await ProcessRuntime.KillOrphansAsync(StateDirectory);
 
-        Assert.Equal(1, killed);
+        // The shell and its child.
+        Assert.Equal(2, killed);
         Assert.False(File.Exists(PidFilePath));
         Assert.Equal(128 + UnixProcess.SigKill, await instance.Exited.WaitAsync(Wait.Long));
         await Wait.UntilAsync(() => !Proc.IsAlive(child), $"the child {child} is gone");
     }
 
     [Fact]
-    public void Spares_a_process_whose_start_time_does_not_match_the_record()
+    public async Task Spares_a_process_whose_start_time_does_not_match_the_record()
     {
         // The recorded pid now belongs to another process (pid reuse): it must survive, and the stale record goes.
         using var stranger = Process.Start(new ProcessStartInfo("/bin/sleep", "300") { UseShellExecute = false })!;
@@ -59,7 +60,7 @@ public sealed class KillOrphansTests : IDisposable
             Directory.CreateDirectory(Path.GetDirectoryName(PidFilePath)!);
             File.WriteAllText(PidFilePath, $"{stranger.Id} {startTime + 1}\n");
 
-            var killed = ProcessRuntime.KillOrphans(StateDirectory);
+            var killed = await ProcessRuntime.KillOrphansAsync(StateDirectory);
 
             Assert.Equal(0, killed);
             Assert.False(File.Exists(PidFilePath));
@@ -72,20 +73,20 @@ public sealed class KillOrphansTests : IDisposable
     }
 
     [Fact]
-    public void Removes_records_of_groups_that_are_gone_and_unreadable_records()
+    public async Task Removes_records_of_groups_that_are_gone_and_unreadable_records()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(PidFilePath)!);
         // Pids are far below int.MaxValue (pid_max is at most 2^22), so this group cannot exist.
         File.WriteAllText(PidFilePath, $"{int.MaxValue - 1} 12345\n");
         File.WriteAllText(_dir.Combine(".meshdev", "pids", "broken.pid"), "not a pid file");
 
-        Assert.Equal(0, ProcessRuntime.KillOrphans(StateDirectory));
+        Assert.Equal(0, await ProcessRuntime.KillOrphansAsync(StateDirectory));
         Assert.Empty(Directory.GetFiles(_dir.Combine(".meshdev", "pids")));
     }
 
     [Fact]
-    public void Nothing_recorded_kills_nothing()
+    public async Task Nothing_recorded_kills_nothing()
     {
-        Assert.Equal(0, ProcessRuntime.KillOrphans(StateDirectory));
+        Assert.Equal(0, await ProcessRuntime.KillOrphansAsync(StateDirectory));
     }
 }
