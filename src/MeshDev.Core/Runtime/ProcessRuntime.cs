@@ -17,6 +17,8 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
     // and execs in place, so the service keeps the pid we were given and pgid == sid == pid.
     private static readonly Lazy<string?> Setsid = new(() => new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists));
 
+    private static readonly Lazy<string?> MergeOutputShell = new(() => File.Exists("/bin/sh") ? "/bin/sh" : null);
+
     private readonly string? _stateDirectory;
     private readonly TimeProvider _time;
     private readonly ProjectBuilder _builder;
@@ -136,7 +138,22 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
     {
         var service = request.Service;
         var setsid = Setsid.Value;
-        var start = new ProcessStartInfo(setsid ?? command)
+
+        // stdout and stderr share one pipe (as `2>&1` does): two pipes read by two readers lose the order in which the
+        // service wrote to them. The shell execs in place, so the service keeps the pid it is started with.
+        var launcher = new List<string>();
+        if (MergeOutputShell.Value is { } shell)
+        {
+            launcher.AddRange([shell, "-c", "exec \"$@\" 2>&1", "meshdev-service"]);
+        }
+
+        if (setsid is not null)
+        {
+            launcher.Add(setsid);
+        }
+
+        launcher.Add(command);
+        var start = new ProcessStartInfo(launcher[0])
         {
             WorkingDirectory = service.WorkingDir,
             UseShellExecute = false,
@@ -146,12 +163,7 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        if (setsid is not null)
-        {
-            start.ArgumentList.Add(command);
-        }
-
-        foreach (var argument in arguments)
+        foreach (var argument in launcher.Skip(1).Concat(arguments))
         {
             start.ArgumentList.Add(argument);
         }
@@ -198,6 +210,10 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
         }
 
         environment["PORT"] = request.Port.ToString(CultureInfo.InvariantCulture);
+
+        // Python buffers stdout when it is a pipe: a crash's error (stderr) would come before the lines printed just
+        // before it, which arrive only at exit. Unbuffered, the log shows them as written; set it to 0 to opt out.
+        environment.TryAdd("PYTHONUNBUFFERED", "1");
         return environment;
     }
 
