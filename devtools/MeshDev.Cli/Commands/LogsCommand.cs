@@ -87,6 +87,24 @@ public static class LogsCommand
 
     private static Action<LogEntry> Printer(string service, bool timestamps, bool json)
     {
+        var print = LinePrinter(service, timestamps, json);
+
+        // The mesh's notes about the log (lines rotated away) go to stderr: stdout stays the service's output.
+        return entry =>
+        {
+            if (entry.Notice)
+            {
+                Console.Error.WriteLine(entry.Text);
+            }
+            else
+            {
+                print(entry);
+            }
+        };
+    }
+
+    private static Action<LogEntry> LinePrinter(string service, bool timestamps, bool json)
+    {
         if (json)
         {
             return entry => JsonOutput.PrintLine(new { time = entry.Time is { } t ? LogFile.FormatTime(t) : null, service, line = entry.Text });

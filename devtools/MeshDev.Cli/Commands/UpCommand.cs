@@ -32,15 +32,15 @@ public static class UpCommand
 
             return parse.GetValue(detach) && !parse.GetValue(daemonChild)
                 ? await DetachAsync(manifest, parse.GetValue(adopt), ct)
-                : await RunForegroundAsync(manifest, parse.GetValue(adopt));
+                : await RunForegroundAsync(manifest, parse.GetValue(adopt), echoServiceOutput: !parse.GetValue(daemonChild));
         });
         return command;
     }
 
-    private static async Task<int> RunForegroundAsync(MeshManifest manifest, bool adoptNamespaces)
+    private static async Task<int> RunForegroundAsync(MeshManifest manifest, bool adoptNamespaces, bool echoServiceOutput)
     {
         var output = new ForegroundOutput(manifest.Services.Select(s => s.Name));
-        using var progress = new LaunchProgress(output, TimeProvider.System, live: output.IsTerminal);
+        using var progress = new LaunchProgress(output, TimeProvider.System, live: output.IsTerminal, echoServiceOutput);
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.TrySetResult(); });

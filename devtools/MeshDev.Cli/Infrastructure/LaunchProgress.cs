@@ -1,5 +1,6 @@
 using System.Globalization;
 using MeshDev.Activation;
+using MeshDev.Runtime;
 
 namespace MeshDev.Cli.Infrastructure;
 
@@ -19,15 +20,21 @@ public sealed class LaunchProgress : IDisposable
     private readonly ForegroundOutput _output;
     private readonly TimeProvider _time;
     private readonly bool _live;
+    private readonly bool _echoServiceOutput;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Launch> _starting = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _lastOutput = new(StringComparer.Ordinal);
     private readonly ITimer _timer;
 
     /// <param name="live">Redraw a status line (a terminal) rather than print progress lines.</param>
-    public LaunchProgress(ForegroundOutput output, TimeProvider time, bool live)
+    /// <param name="echoServiceOutput">
+    /// Print the services' lines (<c>name |</c>); a detached daemon does not: they are in the services' own (rotated) logs,
+    /// and a copy in daemon.log would grow without bound.
+    /// </param>
+    public LaunchProgress(ForegroundOutput output, TimeProvider time, bool live, bool echoServiceOutput = true)
     {
         _output = output;
+        _echoServiceOutput = echoServiceOutput;
         _time = time;
         _live = live;
         var interval = live ? LiveInterval : PlainInterval;
@@ -45,13 +52,16 @@ public sealed class LaunchProgress : IDisposable
                     launch.Note = line[MeshNote.Length..];
                 }
             }
-            else if (!string.IsNullOrWhiteSpace(line))
+            else if (!string.IsNullOrWhiteSpace(line) && !line.StartsWith(ServiceLog.LaunchMarkerPrefix, StringComparison.Ordinal))
             {
                 _lastOutput[service] = line;
             }
         }
 
-        _output.ServiceLine(service, line);
+        if (_echoServiceOutput)
+        {
+            _output.ServiceLine(service, line);
+        }
     }
 
     public void OnStateChange(ServiceStateChange change)

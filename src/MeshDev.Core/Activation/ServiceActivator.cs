@@ -324,7 +324,7 @@ public sealed class ServiceActivator : IAsyncDisposable
             var attempts = Service.Port is null && Service.ListensOnHost ? AutoPortAttempts : 1;
             for (var attempt = 1; ; attempt++)
             {
-                Interlocked.Increment(ref _launches);
+                Log.MarkLaunch(Interlocked.Increment(ref _launches));
                 try
                 {
                     instance = await runtime.StartAsync(NewLaunchRequest(port), cancellationToken).ConfigureAwait(false);

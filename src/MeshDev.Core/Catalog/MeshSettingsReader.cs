@@ -1,12 +1,15 @@
 using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
 
 namespace MeshDev.Catalog;
 
 /// <summary>Reads the <c>mesh:</c> section; absent or empty means all defaults.</summary>
-internal static class MeshSettingsReader
+internal static partial class MeshSettingsReader
 {
-    private static readonly ImmutableArray<string> Keys = ["http", "xds", "portRange"];
+    private static readonly ImmutableArray<string> Keys = ["http", "xds", "portRange", "logs"];
+    private static readonly ImmutableArray<string> LogsKeys = ["maxSize", "keep"];
 
     public static MeshSettings Read(ManifestSection topLevel)
     {
@@ -27,9 +30,87 @@ internal static class MeshSettingsReader
             settings = settings with { PortRangeStart = start, PortRangeEnd = end };
         }
 
+        if (ReadLogs(mesh) is { } logs)
+        {
+            settings = settings with { Logs = logs };
+        }
+
         CheckSharedAndXdsPorts(mesh, settings);
         return settings;
     }
+
+    /// <summary><c>logs: { maxSize: 10MB, keep: 3 }</c>; a key left out keeps its default.</summary>
+    private static LogRotation? ReadLogs(ManifestSection mesh)
+    {
+        if (mesh.Mapping("logs", "a mapping like { maxSize: 10MB, keep: 3 }") is not { } mapping)
+        {
+            return null;
+        }
+
+        var logs = new ManifestSection(mapping, "in mesh.logs", "in mesh.logs", LogsKeys, mesh.Diagnostics);
+        var rotation = LogRotation.Default;
+        const string SizeExpected = "a size like 10MB (B, KB, MB or GB; 1 KB = 1024 bytes)";
+        if (logs.Scalar("maxSize", SizeExpected) is { Value: { } sizeText } size)
+        {
+            if (!TryParseSize(sizeText, out var bytes))
+            {
+                logs.Report(size, $"{logs.Describe("maxSize")} must be {SizeExpected}");
+            }
+            else if (bytes < LogRotation.MinSize)
+            {
+                logs.Report(size, $"{logs.Describe("maxSize")} must be at least 1KB (got {sizeText})");
+            }
+            else
+            {
+                rotation = rotation with { MaxSize = bytes };
+            }
+        }
+
+        var keepExpected = $"a number of files from 1 to {LogRotation.MaxKeep} (the current one included)";
+        if (logs.Scalar("keep", keepExpected) is { Value: { } keepText } keep)
+        {
+            if (int.TryParse(keepText, NumberStyles.None, CultureInfo.InvariantCulture, out var files) && files is >= 1 and <= LogRotation.MaxKeep)
+            {
+                rotation = rotation with { Keep = files };
+            }
+            else
+            {
+                logs.Report(keep, $"{logs.Describe("keep")} must be {keepExpected}");
+            }
+        }
+
+        return rotation;
+    }
+
+    private static bool TryParseSize(string text, out long bytes)
+    {
+        bytes = 0;
+        var match = SizePattern().Match(text);
+        if (!match.Success || !decimal.TryParse(match.Groups["number"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+        {
+            return false;
+        }
+
+        var unit = char.ToUpperInvariant(match.Groups["unit"].Value.FirstOrDefault('B')) switch
+        {
+            'K' => 1L << 10,
+            'M' => 1L << 20,
+            'G' => 1L << 30,
+            _ => 1L,
+        };
+
+        // Beyond a terabyte per file is a typo, and keeps the product of size and files far from overflowing.
+        if (number * unit > 1L << 40)
+        {
+            return false;
+        }
+
+        bytes = (long)(number * unit);
+        return true;
+    }
+
+    [GeneratedRegex(@"^(?<number>[0-9]+(\.[0-9]+)?) ?(?<unit>B|[KMG](i?B)?)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SizePattern();
 
     private static YamlMappingNode? ReadMapping(ManifestSection topLevel)
     {

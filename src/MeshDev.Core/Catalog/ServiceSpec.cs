@@ -239,6 +239,9 @@ public sealed record MeshSettings
 
     /// <summary>The ADS (xDS) server's port, for Envoy sidecars and proxyless gRPC clients.</summary>
     public int XdsPort { get; init; } = DefaultXdsPort;
+
+    /// <summary>How much of each service's output is kept on disk (<c>logs:</c>).</summary>
+    public LogRotation Logs { get; init; } = LogRotation.Default;
 }
 
 /// <summary>A loaded, validated manifest.</summary>

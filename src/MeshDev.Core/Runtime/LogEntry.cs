@@ -2,7 +2,11 @@ namespace MeshDev.Runtime;
 
 /// <summary>One line of a service's output and when the mesh read it.</summary>
 /// <param name="Time">Null for lines of log files written before the mesh kept timestamps.</param>
-public sealed record LogEntry(DateTimeOffset? Time, string Text);
+/// <param name="Notice">
+/// Not a line of the service but the mesh's note about the log itself (older lines rotated away); readers show it
+/// apart from the output (on stderr).
+/// </param>
+public sealed record LogEntry(DateTimeOffset? Time, string Text, bool Notice = false);
 
 /// <summary>Which lines of a log to show, as in <c>docker logs --since --tail -f</c>.</summary>
 /// <param name="Since">Only lines written at or after this time.</param>

@@ -36,7 +36,7 @@ internal sealed class ProcessInstance : IServiceInstance
         ProcessId = process.Id;
         Endpoint = endpoint;
 
-        var drained = OutputPump.Start(process, log.Write);
+        var drained = OutputPump.Start(process, log);
         if (pidFile is not null && UnixProcess.TryGetStartTime(ProcessId) is long startTime)
         {
             try

@@ -276,11 +276,15 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
         var instanceId = $"{_meshId}.{StateFiles.SafeName(service.Name)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
         var cgroup = EnsureMeshCgroup()?.TryCreateChild(instanceId);
 
-        // The launcher chain, each exec'ing the next in place (one pid throughout): [sh: join the cgroup] [setsid] command.
+        // The launcher chain, each exec'ing the next in place (one pid throughout): [sh] [setsid] command. The shell
+        // joins the instance's cgroup when there is one, and gives stdout and stderr one pipe (as `2>&1` does): two
+        // pipes read by two readers lose the order in which the service wrote to them.
         var launcher = new List<string>();
-        if (cgroup is not null)
+        if (Shell.Value is { } shell)
         {
-            launcher.AddRange([Shell.Value!, "-c", JoinCgroupScript, cgroup.ProcessesFile]);
+            launcher.AddRange(cgroup is not null
+                ? [shell, "-c", JoinCgroupScript + " 2>&1", cgroup.ProcessesFile]
+                : [shell, "-c", "exec \"$@\" 2>&1", "meshdev-service"]);
         }
 
         if (setsid is not null)
@@ -351,6 +355,10 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
         }
 
         environment["PORT"] = request.Port.ToString(CultureInfo.InvariantCulture);
+
+        // Python buffers stdout when it is a pipe: a crash's error (stderr) would come before the lines printed just
+        // before it, which arrive only at exit. Unbuffered, the log shows them as written; set it to 0 to opt out.
+        environment.TryAdd("PYTHONUNBUFFERED", "1");
         return environment;
     }
 

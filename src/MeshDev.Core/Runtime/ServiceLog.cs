@@ -1,65 +1,102 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using MeshDev.Catalog;
 
 namespace MeshDev.Runtime;
 
 /// <summary>
 /// The output of one service: appended to a log file under the state directory with a timestamp per line (see
-/// <see cref="LogFile"/>), kept in a small ring for error messages, raised as <see cref="LineWritten"/> for the
-/// foreground <c>name |</c> output, and fanned out to readers that follow it (<c>meshdev logs -f</c>).
+/// <see cref="LogFile"/>), rotated by size (see <see cref="LogRotation"/>), kept in a small bounded ring for error
+/// messages, raised as <see cref="LineWritten"/> for the foreground <c>name |</c> output, and fanned out to readers that
+/// follow it (<c>meshdev logs -f</c>). Every consumer sees the lines in one order: the order of the file.
 /// </summary>
 public sealed class ServiceLog : IDisposable
 {
+    /// <summary>The start of the line that marks each launch in the log: <c>── launch #3 at 10:42:01 ──</c>.</summary>
+    public const string LaunchMarkerPrefix = "── launch #";
+
     // A follower too slow to keep up loses its oldest unread lines rather than slowing the service's output down.
     private const int FollowerCapacity = 4096;
 
+    // The ring serves error messages (the last 20 lines); a few long lines must not make it hold megabytes.
+    private const int TailCharCapacity = 256 * 1024;
+
     private readonly Lock _gate = new();
-    private readonly LogEntry[] _ring;
+    private readonly Queue<LogEntry> _ring = new();
+    private readonly int _tailCapacity;
     private readonly TimeProvider _time;
     private readonly List<Channel<LogEntry>> _followers = [];
-    private int _next;
-    private int _count;
-    private readonly StreamWriter? _file;
+    private readonly RotatingLogWriter? _file;
+    private long _ringChars;
 
-    public ServiceLog(string service, string? filePath, TimeProvider? time = null, int tailCapacity = 200)
+    /// <param name="filePath">The log file (rotated files next to it); null keeps the recent lines in memory only.</param>
+    /// <param name="tailCapacity">How many recent lines the ring keeps (fewer when they are long).</param>
+    /// <param name="rotation">When to rotate the file; <see cref="LogRotation.Default"/> when null.</param>
+    public ServiceLog(string service, string? filePath, TimeProvider? time = null, int tailCapacity = 200, LogRotation? rotation = null)
     {
         Service = service;
         FilePath = filePath;
         _time = time ?? TimeProvider.System;
-        _ring = new LogEntry[tailCapacity];
+        _tailCapacity = tailCapacity;
         if (filePath is not null)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(filePath)!);
-            _file = new StreamWriter(new FileStream(filePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete)) { AutoFlush = true };
+            _file = new RotatingLogWriter(filePath, rotation ?? LogRotation.Default);
         }
     }
 
     public string Service { get; }
     public string? FilePath { get; }
 
-    /// <summary>Raised for every line (service, text without timestamp), outside the lock.</summary>
+    /// <summary>Raised for every line (service, text without timestamp), in the order of the file.</summary>
     public event Action<string, string>? LineWritten;
 
-    public void Write(string line)
-    {
-        var entry = new LogEntry(_time.GetUtcNow(), line);
-        lock (_gate)
-        {
-            _ring[_next] = entry;
-            _next = (_next + 1) % _ring.Length;
-            if (_count < _ring.Length)
-            {
-                _count++;
-            }
+    public void Write(string line) => Write([line]);
 
-            _file?.WriteLine(LogFile.Format(entry));
-            foreach (var follower in _followers)
-            {
-                follower.Writer.TryWrite(entry);
-            }
+    /// <summary>
+    /// Appends <paramref name="lines"/> as one batch: one time (when they were read), one write to the file, and no
+    /// other writer's line in between.
+    /// </summary>
+    public void Write(IReadOnlyList<string> lines)
+    {
+        if (lines.Count == 0)
+        {
+            return;
         }
 
-        LineWritten?.Invoke(Service, line);
+        lock (_gate)
+        {
+            // The time is taken under the lock too, so the file's times never go backwards.
+            var now = _time.GetUtcNow();
+            try
+            {
+                foreach (var line in lines)
+                {
+                    var entry = new LogEntry(now, line);
+                    AddToRingLocked(entry);
+                    _file?.Append(entry);
+                    foreach (var follower in _followers)
+                    {
+                        follower.Writer.TryWrite(entry);
+                    }
+
+                    // Raised under the lock: the foreground output shows the lines in the file's order, whichever
+                    // writer (the service's output, the mesh's notes, an old instance's last words) got there first.
+                    LineWritten?.Invoke(Service, line);
+                }
+            }
+            finally
+            {
+                _file?.Flush();
+            }
+        }
+    }
+
+    /// <summary>Marks the start of launch number <paramref name="number"/> (as <c>status</c> counts them), at the local time.</summary>
+    public void MarkLaunch(int number)
+    {
+        var local = TimeZoneInfo.ConvertTime(_time.GetUtcNow(), _time.LocalTimeZone);
+        Write(string.Create(CultureInfo.InvariantCulture, $"{LaunchMarkerPrefix}{number} at {local:HH:mm:ss} ──"));
     }
 
     /// <summary>The last <paramref name="lines"/> lines, oldest first.</summary>
@@ -72,7 +109,7 @@ public sealed class ServiceLog : IDisposable
     }
 
     /// <summary>
-    /// The lines <paramref name="query"/> selects: from the file (the ring when there is none), then, with
+    /// The lines <paramref name="query"/> selects: from the files (the ring when there are none), then, with
     /// <see cref="LogQuery.Follow"/>, every new line until <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
     public async IAsyncEnumerable<LogEntry> ReadAsync(LogQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -80,11 +117,18 @@ public sealed class ServiceLog : IDisposable
         Channel<LogEntry>? live = null;
         long written;
         LogEntry[] ring;
+        LogSnapshot? files = null;
         lock (_gate)
         {
-            // Under the lock: every line is either before this point in the file or in the live feed, never both.
-            written = _file?.BaseStream.Position ?? 0;
-            ring = RingLocked(_count);
+            // Under the lock: every line is either before this point in the files or in the live feed, never both; and
+            // the files are opened before a rotation can rename them (open handles follow the renames).
+            written = _file?.Length ?? 0;
+            if (_file is not null && File.Exists(FilePath))
+            {
+                files = LogFileSet.Open(FilePath!);
+            }
+
+            ring = RingLocked(_ring.Count);
             if (query.Follow)
             {
                 live = Channel.CreateBounded<LogEntry>(new BoundedChannelOptions(FollowerCapacity)
@@ -99,8 +143,8 @@ public sealed class ServiceLog : IDisposable
         try
         {
             // The ring stands in for a file someone deleted (the writer keeps appending to the unlinked one).
-            var past = FilePath is not null && _file is not null && File.Exists(FilePath)
-                ? LogFile.ReadAsync(FilePath, query with { Follow = false }, written, cancellationToken)
+            var past = files is not null
+                ? LogFile.ReadAsync(files, query with { Follow = false }, written, cancellationToken)
                 : ring.Where(query.Includes).TakeLast(query.Tail ?? int.MaxValue).ToAsyncEnumerable();
             await foreach (var entry in past.ConfigureAwait(false))
             {
@@ -122,6 +166,7 @@ public sealed class ServiceLog : IDisposable
         }
         finally
         {
+            files?.Dispose();
             if (live is not null)
             {
                 lock (_gate)
@@ -132,17 +177,17 @@ public sealed class ServiceLog : IDisposable
         }
     }
 
-    private LogEntry[] RingLocked(int lines)
+    private void AddToRingLocked(LogEntry entry)
     {
-        var n = Math.Min(lines, _count);
-        var result = new LogEntry[n];
-        for (var i = 0; i < n; i++)
+        _ring.Enqueue(entry);
+        _ringChars += entry.Text.Length;
+        while (_ring.Count > _tailCapacity || (_ringChars > TailCharCapacity && _ring.Count > 1))
         {
-            result[i] = _ring[(_next - n + i + _ring.Length) % _ring.Length];
+            _ringChars -= _ring.Dequeue().Text.Length;
         }
-
-        return result;
     }
+
+    private LogEntry[] RingLocked(int lines) => [.. _ring.Skip(Math.Max(0, _ring.Count - lines))];
 
     public void Dispose()
     {

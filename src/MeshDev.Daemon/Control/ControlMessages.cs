@@ -100,7 +100,7 @@ public static class ControlMessages
 
     public static V1.LogLine ToMessage(string service, LogEntry entry)
     {
-        var message = new V1.LogLine { Service = service, Text = entry.Text };
+        var message = new V1.LogLine { Service = service, Text = entry.Text, Notice = entry.Notice };
         if (entry.Time is { } time)
         {
             message.Time = Timestamp.FromDateTimeOffset(time);
@@ -109,7 +109,7 @@ public static class ControlMessages
         return message;
     }
 
-    public static LogEntry FromMessage(V1.LogLine message) => new(message.Time?.ToDateTimeOffset(), message.Text);
+    public static LogEntry FromMessage(V1.LogLine message) => new(message.Time?.ToDateTimeOffset(), message.Text, message.Notice);
 
     public static V1.LaunchFailure ToMessage(Activation.LaunchFailure failure)
     {

@@ -98,7 +98,7 @@ public sealed class MeshHost : IAsyncDisposable
 
         var logs = manifest.Services.ToDictionary(s => s.Name, s =>
         {
-            var log = new ServiceLog(s.Name, state.ServiceLog(s.Name), options.Time);
+            var log = new ServiceLog(s.Name, state.ServiceLog(s.Name), options.Time, rotation: manifest.Mesh.Logs);
             if (options.OnServiceOutput is { } output)
             {
                 log.LineWritten += output;

@@ -52,6 +52,24 @@ public sealed class LaunchProgressTests
     }
 
     [Fact]
+    public void A_detached_daemon_prints_no_service_lines_and_a_launch_marker_is_not_a_services_last_words()
+    {
+        var output = new ForegroundOutput(["orders"], _written, terminal: false);
+        using var progress = new LaunchProgress(output, _time, live: false, echoServiceOutput: false);
+
+        progress.OnStateChange(Change("orders", ServiceState.Stopped, ServiceState.Starting, "launching"));
+        progress.OnServiceLine("orders", "── launch #1 at 12:00:00 ──");
+        progress.OnStateChange(Change("orders", ServiceState.Starting, ServiceState.Failed, "exited with code 3 before it was ready; next try in 1 s"));
+
+        Assert.Equal(
+        [
+            "meshdev | orders: starting: launching",
+            "meshdev | orders: FAILED: exited with code 3 before it was ready; next try in 1 s",
+            "meshdev | orders did not start: exited with code 3 before it was ready; it printed nothing; everything: meshdev logs orders",
+        ], Lines());
+    }
+
+    [Fact]
     public void On_a_terminal_the_starting_services_are_a_status_line_kept_under_the_output()
     {
         var output = new ForegroundOutput(["orders", "db"], _written, terminal: true);
