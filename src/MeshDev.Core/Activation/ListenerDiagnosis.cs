@@ -6,13 +6,20 @@ using MeshDev.Runtime;
 
 namespace MeshDev.Activation;
 
+/// <summary>What a process tree listens on and the CPU time each of its processes has used, at one look.</summary>
+/// <param name="Listening">The listening sockets its processes hold.</param>
+/// <param name="CpuTicks">Per process of the tree, its CPU time so far in clock ticks.</param>
+internal sealed record ProcessTreeLook(IReadOnlyList<IPEndPoint> Listening, IReadOnlyDictionary<int, long> CpuTicks);
+
 /// <summary>
 /// Notices a launched service that serves somewhere other than where the mesh told it to (a port of its own, ignoring
 /// <c>PORT</c>), so the launch fails at once with the fix instead of after the whole start timeout. Once the instance
 /// has not been ready for <see cref="Grace"/>, and then every <see cref="Interval"/>, it looks at what the instance's
-/// process tree listens on (<c>/proc/net/tcp{,6}</c> sockets whose inodes its processes' descriptors hold). Only a
-/// listener that answers like the service counts (the readiness probe; for a <c>tcp</c> probe, an answer in the
-/// service's protocol), so a debugger's or metrics port opened before a slow service binds its own is not mistaken for it.
+/// process tree listens on (<c>/proc/net/tcp{,6}</c> sockets whose inodes its processes' descriptors hold). It speaks
+/// only when the tree has settled since the previous look (the same processes, almost no CPU used: a service waiting
+/// for connections, not one still building or starting, like <c>dotnet watch</c> whose browser-refresh server listens
+/// before the app is even built), and only of listeners that answer like the service (the readiness probe; for a
+/// <c>tcp</c> probe, an answer in the service's protocol), so a debugger's port that does not is not mistaken for it.
 /// </summary>
 internal sealed class ListenerDiagnosis
 {
@@ -22,19 +29,24 @@ internal sealed class ListenerDiagnosis
     /// <summary>How often they are looked at again after that (a slow service may bind its port late).</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
+    /// <summary>The most CPU a settled tree may use between two looks, as a share of one core: answering the looks' own requests.</summary>
+    private const double SettledCpuShare = 0.1;
+
     private readonly ServiceSpec _service;
     private readonly IServiceInstance _instance;
     private readonly TimeProvider _time;
-    private readonly Func<int, IReadOnlyList<IPEndPoint>> _listeningOf;
+    private readonly Func<int, ProcessTreeLook> _look;
     private long _nextLook;
+    private ProcessTreeLook? _previous;
+    private long _previousAt;
 
-    /// <param name="listeningOf">What a process tree (by its top pid) listens on; <see cref="ListeningEndPoints"/> unless a test says otherwise.</param>
-    public ListenerDiagnosis(ServiceSpec service, IServiceInstance instance, TimeProvider time, Func<int, IReadOnlyList<IPEndPoint>>? listeningOf = null)
+    /// <param name="look">Looks at a process tree (by its top pid); <see cref="LookAt"/> unless a test says otherwise.</param>
+    public ListenerDiagnosis(ServiceSpec service, IServiceInstance instance, TimeProvider time, Func<int, ProcessTreeLook>? look = null)
     {
         _service = service;
         _instance = instance;
         _time = time;
-        _listeningOf = listeningOf ?? ListeningEndPoints;
+        _look = look ?? LookAt;
         _nextLook = time.GetTimestamp() + ToTimestamp(Grace);
     }
 
@@ -50,10 +62,15 @@ internal sealed class ListenerDiagnosis
             return null;
         }
 
-        _nextLook = _time.GetTimestamp() + ToTimestamp(Interval);
+        var now = _time.GetTimestamp();
+        _nextLook = now + ToTimestamp(Interval);
+        var look = _look(pid);
+        var previous = _previous;
+        var sincePrevious = _time.GetElapsedTime(_previousAt, now);
+        (_previous, _previousAt) = (look, now);
         var expected = _instance.Endpoint;
-        var listening = _listeningOf(pid);
-        if (listening.Count == 0 || listening.Any(l => Reaches(l, expected)))
+        var listening = look.Listening;
+        if (listening.Count == 0 || listening.Any(l => Reaches(l, expected)) || previous is null || !Settled(previous, look, sincePrevious))
         {
             return null;
         }
@@ -87,8 +104,11 @@ internal sealed class ListenerDiagnosis
         return $"{service} listens on {Join(elsewhere)}, not on PORT={expected.Port.ToString(CultureInfo.InvariantCulture)}: use ${{PORT}} in args or {fix}";
     }
 
-    /// <summary>The listening sockets of the process <paramref name="root"/> and all its descendants; empty where /proc cannot tell (not Linux, another user's).</summary>
-    internal static IReadOnlyList<IPEndPoint> ListeningEndPoints(int root)
+    /// <summary>
+    /// The listening sockets of the process <paramref name="root"/> and all its descendants, and their CPU time; no
+    /// sockets where /proc cannot tell (not Linux, another user's processes).
+    /// </summary>
+    internal static ProcessTreeLook LookAt(int root)
     {
         var listeners = new Dictionary<ulong, IPEndPoint>();
         foreach (var socket in ProcNetTcp.Read())
@@ -100,13 +120,19 @@ internal sealed class ListenerDiagnosis
         }
 
         var found = new List<IPEndPoint>();
-        if (listeners.Count == 0)
-        {
-            return found;
-        }
-
+        var cpu = new Dictionary<int, long>();
         foreach (var pid in ProcProcesses.Descendants([root], ProcProcesses.Parents()))
         {
+            if (ProcProcesses.CpuTicks(pid) is { } ticks)
+            {
+                cpu[pid] = ticks;
+            }
+
+            if (listeners.Count == 0)
+            {
+                continue;
+            }
+
             foreach (var inode in ProcProcesses.SocketInodes(pid))
             {
                 if (listeners.Remove(inode, out var endPoint))
@@ -116,7 +142,19 @@ internal sealed class ListenerDiagnosis
             }
         }
 
-        return found;
+        return new ProcessTreeLook(found, cpu);
+    }
+
+    /// <summary>True when the tree has the same processes as at the previous look and they used at most <see cref="SettledCpuShare"/> of a core since.</summary>
+    private static bool Settled(ProcessTreeLook previous, ProcessTreeLook now, TimeSpan elapsed)
+    {
+        if (previous.CpuTicks.Count != now.CpuTicks.Count || previous.CpuTicks.Keys.Any(pid => !now.CpuTicks.ContainsKey(pid)))
+        {
+            return false;
+        }
+
+        var used = now.CpuTicks.Sum(p => p.Value - previous.CpuTicks[p.Key]);
+        return used <= elapsed.TotalSeconds * ProcProcesses.ClockTicksPerSecond * SettledCpuShare;
     }
 
     /// <summary>True when a connect to <paramref name="expected"/> reaches the listener: same port, and its address or a wildcard.</summary>

@@ -60,6 +60,12 @@ internal static class PortHolder
             }
         }
 
+        // Gone while it was asked (stopped meanwhile): nothing to judge; the next try launches the service on the free port.
+        if (Ports.CanBind(port))
+        {
+            return new PortHolderVerdict($"the program on port {Text(port)} stopped listening while the mesh checked whether it is the service; the next request launches the service", null);
+        }
+
         return Judge(service, port, Holders(port));
     }
 

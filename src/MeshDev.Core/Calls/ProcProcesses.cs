@@ -89,6 +89,34 @@ internal static partial class ProcProcesses
     /// <summary>The state letter of <c>/proc/PID/stat</c> (R, S, D, T stopped by a signal, t stopped by a debugger, Z…); null when it is gone.</summary>
     public static char? State(int pid) => TryReadStatStart(pid, out var state, out _) ? state : null;
 
+    /// <summary>
+    /// The CPU time <paramref name="pid"/> has used so far, user and system (fields 14 and 15 of <c>/proc/PID/stat</c>), in
+    /// clock ticks (<see cref="ClockTicksPerSecond"/>); null when it is gone.
+    /// </summary>
+    public static long? CpuTicks(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        // After comm (which may hold spaces and parentheses), the first field is field 3, so fields 14 and 15 are [11] and [12].
+        var fields = stat[(stat.LastIndexOf(')') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length > 12
+            && long.TryParse(fields[11], NumberStyles.None, CultureInfo.InvariantCulture, out var user)
+            && long.TryParse(fields[12], NumberStyles.None, CultureInfo.InvariantCulture, out var system)
+                ? user + system
+                : null;
+    }
+
+    /// <summary>The unit of <see cref="CpuTicks"/>: USER_HZ, which the kernel fixes at 100 for /proc on every architecture .NET runs on.</summary>
+    public const int ClockTicksPerSecond = 100;
+
     /// <summary>The pid of the process tracing <paramref name="pid"/> (a ptrace debugger: gdb, lldb, delve), 0 when none; null when unknown.</summary>
     public static int? TracerPid(int pid)
     {

@@ -75,33 +75,59 @@ public sealed class ListenerDiagnosisTests : ActivatorTestBase
     [Fact]
     public async Task A_service_that_also_listens_on_PORT_is_not_blamed()
     {
+        // The probe on PORT fails for another reason (a wrong health path); the tree serves on PORT and a port of its own.
         var process = await Own(PythonListener.HttpAsync());
-        var portListener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        portListener.Start();
-        try
-        {
-            // What the tree listens on, as /proc would show it: its own port and PORT (the probe fails for another reason).
-            var expected = ((IPEndPoint)portListener.LocalEndpoint).Port;
-            var instance = new FakeInstance(new ServiceEndpoint("127.0.0.1", expected)) { ProcessId = process.Pid };
-            var diagnosis = new ListenerDiagnosis(DefaultSpec, instance, _time, _ => [new IPEndPoint(IPAddress.Loopback, process.Port), new IPEndPoint(IPAddress.Any, expected)]);
-            _time.Advance(ListenerDiagnosis.Grace);
+        var expected = Ports.GetFreePort();
+        var instance = new FakeInstance(new ServiceEndpoint("127.0.0.1", expected)) { ProcessId = process.Pid };
+        var settled = new ProcessTreeLook([new IPEndPoint(IPAddress.Loopback, process.Port), new IPEndPoint(IPAddress.Any, expected)], new Dictionary<int, long> { [process.Pid] = 7 });
+        var diagnosis = new ListenerDiagnosis(DefaultSpec, instance, _time, _ => settled);
 
-            Assert.Null(await diagnosis.CheckAsync(CancellationToken.None));
-        }
-        finally
-        {
-            portListener.Dispose();
-        }
+        _time.Advance(ListenerDiagnosis.Grace);
+        Assert.Null(await diagnosis.CheckAsync(CancellationToken.None));
+        _time.Advance(ListenerDiagnosis.Interval);
+        Assert.Null(await diagnosis.CheckAsync(CancellationToken.None));
     }
 
     [Fact]
-    public async Task Nothing_is_said_before_the_grace()
+    public async Task A_tree_that_is_still_busy_or_still_changing_is_not_judged_until_it_settles()
+    {
+        // dotnet watch: its browser-refresh server answers HTTP while the app is still being built and started.
+        var process = await Own(PythonListener.HttpAsync());
+        var listening = new IPEndPoint[] { new(IPAddress.Loopback, process.Port) };
+        var looks = new Queue<ProcessTreeLook>(
+        [
+            new(listening, new Dictionary<int, long> { [1000] = 0 }),
+            new(listening, new Dictionary<int, long> { [1000] = 90 }),             // 90 ticks in 1 s: a core's 90 %
+            new(listening, new Dictionary<int, long> { [1000] = 95, [1001] = 0 }), // a new process (the built app)
+            new(listening, new Dictionary<int, long> { [1000] = 96, [1001] = 2 }), // the same processes, idle
+        ]);
+        var instance = new FakeInstance(new ServiceEndpoint("127.0.0.1", Ports.GetFreePort())) { ProcessId = process.Pid };
+        var diagnosis = new ListenerDiagnosis(DefaultSpec, instance, _time, _ => looks.Dequeue());
+        _time.Advance(ListenerDiagnosis.Grace);
+
+        var said = new List<string?>();
+        while (looks.Count > 0)
+        {
+            said.Add(await diagnosis.CheckAsync(CancellationToken.None));
+            _time.Advance(ListenerDiagnosis.Interval);
+        }
+
+        Assert.Equal([null, null, null], said.Take(3));
+        Assert.StartsWith($"orders listens on 127.0.0.1:{process.Port}, not on PORT=", said[3]);
+    }
+
+    [Fact]
+    public async Task Nothing_is_said_before_the_grace_nor_before_a_second_look_finds_the_tree_settled()
     {
         var process = await Own(PythonListener.HttpAsync());
         var instance = new FakeInstance(new ServiceEndpoint("127.0.0.1", Ports.GetFreePort())) { ProcessId = process.Pid };
-        var diagnosis = new ListenerDiagnosis(DefaultSpec, instance, _time, ListenerDiagnosis.ListeningEndPoints);
+        var diagnosis = new ListenerDiagnosis(DefaultSpec, instance, _time);
 
         _time.Advance(ListenerDiagnosis.Grace - TimeSpan.FromMilliseconds(1));
+        Assert.Null(await diagnosis.CheckAsync(CancellationToken.None));
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Null(await diagnosis.CheckAsync(CancellationToken.None));
+        _time.Advance(ListenerDiagnosis.Interval - TimeSpan.FromMilliseconds(1));
         Assert.Null(await diagnosis.CheckAsync(CancellationToken.None));
 
         _time.Advance(TimeSpan.FromMilliseconds(1));
