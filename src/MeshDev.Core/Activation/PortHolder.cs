@@ -44,9 +44,9 @@ internal static class PortHolder
         {
             try
             {
-                while (true)
+                for (var attempt = 0; ; attempt++)
                 {
-                    if (await ProtocolAnswer.AnswersAsync(service, new IPEndPoint(IPAddress.Loopback, port), linked.Token).ConfigureAwait(false))
+                    if (await ProtocolAnswer.AnswersAsync(service, new IPEndPoint(IPAddress.Loopback, port), linked.Token, otherVersion: attempt % 2 == 1).ConfigureAwait(false))
                     {
                         return new PortHolderVerdict(null, null);
                     }

@@ -28,7 +28,9 @@ internal static class ProtocolAnswer
     /// refuses, closes without a word or says something else. A <c>protocol: tcp</c> service's bytes cannot be judged, so
     /// accepting is enough. Waits as long as <paramref name="cancellationToken"/> allows (the caller's grace), then throws.
     /// </summary>
-    public static async Task<bool> AnswersAsync(ServiceSpec service, IPEndPoint endpoint, CancellationToken cancellationToken)
+    /// <param name="otherVersion">Speak the other HTTP version this time: a server that closes without a word on the
+    /// first may speak only the other (an HTTP/2-only gRPC server with <c>ready: tcp</c>), so callers that ask again alternate.</param>
+    public static async Task<bool> AnswersAsync(ServiceSpec service, IPEndPoint endpoint, CancellationToken cancellationToken, bool otherVersion = false)
     {
         using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -41,7 +43,7 @@ internal static class ProtocolAnswer
 
             // A gRPC service may speak HTTP/2 only, so it gets what its clients send; anything else gets HTTP/1.1, which
             // every HTTP server of the mesh's (HTTP/1.1 + h2c) speaks.
-            var hello = service.Ready.Kind == ReadyKind.Grpc ? Http2Hello : Http1Request(service.Ready.HttpPath, endpoint);
+            var hello = (service.Ready.Kind == ReadyKind.Grpc) != otherVersion ? Http2Hello : Http1Request(service.Ready.HttpPath, endpoint);
             await socket.SendAsync(hello, cancellationToken).ConfigureAwait(false);
             var answer = new byte[FrameHeaderLength];
             var read = 0;

@@ -1,6 +1,8 @@
+using System.Net;
 using System.Runtime.Versioning;
 using MeshDev.Activation;
 using MeshDev.Catalog;
+using MeshDev.Runtime;
 
 namespace MeshDev.Core.Tests.Activation;
 
@@ -82,6 +84,33 @@ public sealed class PortHolderTests : ActivatorTestBase
         Assert.Equal(ServiceState.External, activator.State);
         Assert.Equal(holder.Port, lease.Endpoint.Port);
         Assert.EndsWith("will not launch or stop it", (await ChangeTo(ServiceState.External)).Detail);
+    }
+
+    [Fact]
+    public async Task An_HTTP2_only_holder_that_closes_on_HTTP1_answers_the_preface()
+    {
+        // Like a gRPC server that speaks only HTTP/2: an HTTP/1.1 request gets the connection closed without a word.
+        const string Http2Only = """
+            import socket, sys
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(('127.0.0.1', int(sys.argv[1])))
+            s.listen(16)
+            print('listening', flush=True)
+            while True:
+                c, _ = s.accept()
+                if c.recv(64).startswith(b'PRI * HTTP/2.0'):
+                    c.sendall(bytes([0, 0, 0, 4, 0, 0, 0, 0, 0]))
+                c.close()
+            """;
+        var holder = await Hold(PythonListener.ScriptAsync("h2only.py", Http2Only));
+        var endpoint = new IPEndPoint(IPAddress.Loopback, holder.Port);
+        using var limit = new CancellationTokenSource(Wait);
+
+        // The adoption check alternates between the two on its attempts within the grace.
+        Assert.False(await ProtocolAnswer.AnswersAsync(DefaultSpec, endpoint, limit.Token));
+        Assert.True(await ProtocolAnswer.AnswersAsync(DefaultSpec, endpoint, limit.Token, otherVersion: true));
+        Assert.True(await ProtocolAnswer.AnswersAsync(DefaultSpec with { Ready = new ReadyProbeSpec(ReadyKind.Grpc) }, endpoint, limit.Token));
     }
 
     [Fact]

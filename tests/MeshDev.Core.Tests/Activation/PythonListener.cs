@@ -67,6 +67,9 @@ internal sealed class PythonListener : IAsyncDisposable
     public static Task<PythonListener> HttpAsync(double delaySeconds = 0, int status = 200) =>
         StartAsync("answering.py", HttpScript, [delaySeconds.ToString(CultureInfo.InvariantCulture), status.ToString(CultureInfo.InvariantCulture)], null);
 
+    /// <summary>Any script that takes its port as argv[1] and prints "listening" once it listens.</summary>
+    public static Task<PythonListener> ScriptAsync(string name, string script) => StartAsync(name, script, [], null);
+
     private static async Task<PythonListener> StartAsync(string name, string script, string[] arguments, IReadOnlyDictionary<string, string>? environment)
     {
         var directory = new TempDirectory();
