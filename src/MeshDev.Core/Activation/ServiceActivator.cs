@@ -304,7 +304,16 @@ public sealed class ServiceActivator : IAsyncDisposable
 
             if (Service.ListensOnHost && Service.Port is int fixedPort && await Ports.IsListeningAsync(fixedPort, cancellationToken).ConfigureAwait(false))
             {
-                BecomeExternal(new ServiceEndpoint("127.0.0.1", fixedPort), $"adopted: something already listens on 127.0.0.1:{fixedPort}, so the mesh routes to it and will not launch or stop it");
+                // A program that accepts but does not answer like the service (a netcat listener) would hold every call forever.
+                var holder = await PortHolder.JudgeAsync(Service, fixedPort, _time, cancellationToken).ConfigureAwait(false);
+                if (holder.Refusal is { } refusal)
+                {
+                    Log.Write($"meshdev: {refusal}");
+                    throw new LaunchException(refusal);
+                }
+
+                var note = holder.Note is { } why ? $"; {why}" : "";
+                BecomeExternal(new ServiceEndpoint("127.0.0.1", fixedPort), $"adopted: something already listens on 127.0.0.1:{fixedPort}, so the mesh routes to it and will not launch or stop it{note}");
                 return;
             }
 
@@ -427,6 +436,7 @@ public sealed class ServiceActivator : IAsyncDisposable
         var spawnedAt = _time.GetTimestamp();
         var probe = instance.Readiness ?? _probe;
         var interval = Max(ProbeSchedule.First, probe.MinimumInterval);
+        var listeners = new ListenerDiagnosis(Service, instance, _time);
         while (true)
         {
             if (instance.Exited.IsCompleted)
@@ -438,6 +448,13 @@ public sealed class ServiceActivator : IAsyncDisposable
             if (await probe.ProbeAsync(instance.Endpoint, cancellationToken).ConfigureAwait(false))
             {
                 return;
+            }
+
+            // A service that ignores PORT and serves elsewhere is told so now, not after the whole start timeout.
+            if (await listeners.CheckAsync(cancellationToken).ConfigureAwait(false) is { } elsewhere)
+            {
+                Log.Write($"meshdev: {elsewhere}");
+                throw new LaunchException(elsewhere);
             }
 
             if (_time.GetTimestamp() >= deadline)

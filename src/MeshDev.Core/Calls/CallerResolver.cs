@@ -60,7 +60,7 @@ public sealed class CallerResolver
             }
 
             var parents = ProcProcesses.Parents();
-            var owners = FindOwners([.. clientInodes.Where(i => i != 0)], Descendants(rootByProcess.Keys, parents));
+            var owners = ProcProcesses.FindOwners([.. clientInodes.Where(i => i != 0)], ProcProcesses.Descendants(rootByProcess.Keys, parents));
             for (var i = 0; i < connections.Count; i++)
             {
                 if (owners.TryGetValue(clientInodes[i], out var owner))
@@ -83,7 +83,7 @@ public sealed class CallerResolver
         var unknown = listening.Where(l => !_listeners.ContainsKey(l.Key)).Select(l => l.Key.Inode).ToHashSet();
         if (unknown.Count > 0)
         {
-            var owners = FindOwners(unknown, ProcProcesses.All());
+            var owners = ProcProcesses.FindOwners(unknown, ProcProcesses.All());
             foreach (var (_, key) in listening.Where(l => owners.ContainsKey(l.Key.Inode)))
             {
                 _listeners[key] = owners[key.Inode];
@@ -98,48 +98,6 @@ public sealed class CallerResolver
 
     private static IPEndPoint Normalize(IPEndPoint endPoint) =>
         endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
-
-    /// <summary>The roots and every process below them.</summary>
-    private static List<int> Descendants(IEnumerable<int> roots, Dictionary<int, int> parents)
-    {
-        var children = parents.ToLookup(p => p.Value, p => p.Key);
-        var found = new List<int>();
-        var seen = new HashSet<int>();
-        var queue = new Queue<int>(roots);
-        while (queue.TryDequeue(out var pid))
-        {
-            if (!seen.Add(pid))
-            {
-                continue;
-            }
-
-            found.Add(pid);
-            foreach (var child in children[pid])
-            {
-                queue.Enqueue(child);
-            }
-        }
-
-        return found;
-    }
-
-    /// <summary>Which of <paramref name="processes"/> holds each socket inode; stops once all are found.</summary>
-    private static Dictionary<ulong, int> FindOwners(HashSet<ulong> inodes, IEnumerable<int> processes)
-    {
-        var owners = new Dictionary<ulong, int>();
-        foreach (var pid in processes)
-        {
-            foreach (var inode in ProcProcesses.SocketInodes(pid))
-            {
-                if (inodes.Contains(inode) && owners.TryAdd(inode, pid) && owners.Count == inodes.Count)
-                {
-                    return owners;
-                }
-            }
-        }
-
-        return owners;
-    }
 
     /// <summary>The first process up the parent chain of <paramref name="pid"/> (itself included) that is a root's, or null.</summary>
     private static string? ServiceOf(int pid, Dictionary<int, string> roots, Dictionary<int, int> parents)

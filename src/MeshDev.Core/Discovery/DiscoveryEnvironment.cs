@@ -11,6 +11,9 @@ namespace MeshDev.Discovery;
 /// </summary>
 public static class DiscoveryEnvironment
 {
+    /// <summary>The variable that names the service a process was launched as (by the mesh or its IDE launch profile).</summary>
+    public const string ServiceVariable = "MESHDEV_SERVICE";
+
     /// <summary>The variables common to every service of the manifest.</summary>
     public static ImmutableDictionary<string, string> ForMesh(MeshManifest manifest)
     {
@@ -29,7 +32,7 @@ public static class DiscoveryEnvironment
     /// <summary>The variables for one launch: the mesh's, plus the service's own name and, where it opted in, HTTP_PROXY.</summary>
     public static IReadOnlyDictionary<string, string> ForLaunch(ImmutableDictionary<string, string> meshEnvironment, MeshManifest manifest, ServiceSpec service)
     {
-        var env = meshEnvironment.SetItem("MESHDEV_SERVICE", service.Name);
+        var env = meshEnvironment.SetItem(ServiceVariable, service.Name);
         if (service.HttpProxy)
         {
             var proxy = $"http://127.0.0.1:{manifest.Mesh.HttpPort}";

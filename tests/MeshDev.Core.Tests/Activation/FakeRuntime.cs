@@ -31,6 +31,9 @@ public sealed class FakeRuntime : IServiceRuntime
     /// <summary>The readiness probe each new instance brings (null: the service's own probe is used).</summary>
     public IReadinessProbe? InstanceReadiness { get; set; }
 
+    /// <summary>The process each new instance says is its top one (a real process of the test's), or null.</summary>
+    public int? InstanceProcessId { get; set; }
+
     /// <summary>Runs for each new instance before StartAsync returns it (e.g. to take its port and crash it, as a failed bind would).</summary>
     public Action<LaunchRequest, FakeInstance>? OnStarted { get; set; }
 
@@ -72,7 +75,7 @@ public sealed class FakeRuntime : IServiceRuntime
             throw error;
         }
 
-        var instance = new FakeInstance(new ServiceEndpoint("127.0.0.1", request.Port)) { Readiness = InstanceReadiness };
+        var instance = new FakeInstance(new ServiceEndpoint("127.0.0.1", request.Port)) { Readiness = InstanceReadiness, ProcessId = InstanceProcessId };
         lock (Instances)
         {
             Instances.Add(instance);
@@ -92,6 +95,8 @@ public sealed class FakeInstance(ServiceEndpoint endpoint) : IServiceInstance
     public IReadinessProbe? Readiness { get; init; }
 
     public string? Description { get; init; }
+
+    public int? ProcessId { get; init; }
 
     public Task<int?> Exited => _exited.Task;
 
