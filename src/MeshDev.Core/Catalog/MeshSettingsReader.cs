@@ -6,7 +6,10 @@ namespace MeshDev.Catalog;
 /// <summary>Reads the <c>mesh:</c> section; absent or empty means all defaults.</summary>
 internal static class MeshSettingsReader
 {
-    private static readonly ImmutableArray<string> Keys = ["http", "xds", "portRange"];
+    private static readonly ImmutableArray<string> Keys = ["http", "xds", "portRange", "maxWaitingRequests"];
+
+    /// <summary>The most requests 'maxWaitingRequests' may hold per service (in the mesh section or a service's own).</summary>
+    internal const int MaxWaitingRequestsLimit = 1_000_000;
 
     public static MeshSettings Read(ManifestSection topLevel)
     {
@@ -25,6 +28,11 @@ internal static class MeshSettingsReader
         if (ReadPortRange(mesh) is var (start, end))
         {
             settings = settings with { PortRangeStart = start, PortRangeEnd = end };
+        }
+
+        if (mesh.Integer("maxWaitingRequests", 1, MaxWaitingRequestsLimit) is { } maxWaiting)
+        {
+            settings = settings with { MaxWaitingRequests = maxWaiting };
         }
 
         CheckSharedAndXdsPorts(mesh, settings);
