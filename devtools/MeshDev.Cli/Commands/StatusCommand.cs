@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using MeshDev.Cli.Infrastructure;
 using MeshDev.Daemon.Control;
 
@@ -18,7 +19,7 @@ public static class StatusCommand
         {
             Description = "Print the status again after every event (launch, ready, failure, stop) until Ctrl+C; with --json, one object per line",
         };
-        var command = new Command("status", "Show every service: runtime, state, endpoint, launches, last error") { file, json, watch };
+        var command = new Command("status", "Show every service: runtime, state, endpoint, launches, requests in flight and the oldest one's age, last error") { file, json, watch };
         command.SetAction((parse, ct) => ControlClient.RunAsync(parse.GetValue(file)!, async client =>
         {
             var asJson = parse.GetValue(json);
@@ -76,11 +77,12 @@ public static class StatusCommand
 
     public static string Render(MeshStatus status)
     {
-        string[] header = ["NAME", "RUNTIME", "STATE", "ENDPOINT", "MESH PORT", "LAUNCHES", "LAST ERROR"];
+        string[] header = ["NAME", "RUNTIME", "STATE", "ENDPOINT", "MESH PORT", "LAUNCHES", "IN FLIGHT", "OLDEST", "LAST ERROR"];
         var rows = status.Services.Select(s => new[]
         {
-            s.Name, s.Runtime, s.State, s.Endpoint ?? "-", s.MeshPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            s.Launches.ToString(System.Globalization.CultureInfo.InvariantCulture), s.LastError ?? "-",
+            s.Name, s.Runtime, s.State, s.Endpoint ?? "-", s.MeshPort.ToString(CultureInfo.InvariantCulture),
+            s.Launches.ToString(CultureInfo.InvariantCulture), s.InFlight.ToString(CultureInfo.InvariantCulture),
+            s.OldestInFlightMs is { } oldest ? FormatAge(oldest) : "-", s.LastError ?? "-",
         }).Prepend(header).ToArray();
         var widths = Enumerable.Range(0, header.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
         var lines = rows.Select(r => string.Join("  ", r.Select((cell, i) => i == r.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
@@ -90,4 +92,16 @@ public static class StatusCommand
             .Prepend($"mesh {status.Manifest} (pid {status.Pid}, shared port 127.0.0.1:{status.HttpPort}{xds})")
             .Concat(nacks));
     }
+
+    /// <summary>An age without spaces, so the table still splits on whitespace: <c>850ms</c>, <c>12.3s</c>, <c>4m05s</c>, <c>2h03m</c>.</summary>
+    internal static string FormatAge(long milliseconds) => milliseconds switch
+    {
+        < 1_000 => Invariant($"{milliseconds}ms"),
+        // Tenths cut, not rounded: never more than the age the mesh measured.
+        < 60_000 => Invariant($"{milliseconds / 1_000}.{milliseconds / 100 % 10}s"),
+        < 3_600_000 => Invariant($"{milliseconds / 60_000}m{milliseconds / 1_000 % 60:00}s"),
+        _ => Invariant($"{milliseconds / 3_600_000}h{milliseconds / 60_000 % 60:00}m"),
+    };
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -9,15 +9,17 @@ namespace MeshDev.Activation;
 public readonly struct ActivityLease : IDisposable
 {
     private readonly ServiceActivator? _owner;
+    private readonly int _startSlot;
 
-    internal ActivityLease(ServiceActivator owner, ServiceEndpoint endpoint)
+    internal ActivityLease(ServiceActivator owner, ServiceEndpoint endpoint, int startSlot)
     {
         _owner = owner;
         Endpoint = endpoint;
+        _startSlot = startSlot;
     }
 
     /// <summary>Where to send the traffic.</summary>
     public ServiceEndpoint Endpoint { get; }
 
-    public void Dispose() => _owner?.Release();
+    public void Dispose() => _owner?.Release(_startSlot);
 }

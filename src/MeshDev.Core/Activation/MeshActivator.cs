@@ -24,7 +24,8 @@ public sealed class MeshActivator : IAsyncDisposable
                 (spec, _) => DiscoveryEnvironment.ForLaunch(meshEnvironment, manifest, spec),
                 time,
                 startDependency: StartDependencyAsync,
-                reservedPorts: fixedPorts))
+                reservedPorts: fixedPorts,
+                meshMaxWaitingRequests: manifest.Mesh.MaxWaitingRequests))
             .ToArray();
         _byName = Services.ToFrozenDictionary(a => a.Service.Name, StringComparer.OrdinalIgnoreCase);
     }
@@ -35,10 +36,11 @@ public sealed class MeshActivator : IAsyncDisposable
 
     public ServiceActivator? Find(string name) => _byName.GetValueOrDefault(name);
 
-    // A dependency is waited for like a request would wait: launched once for everyone, failing fast during its backoff.
+    // A dependency is waited for like a request would wait: launched once for everyone, failing fast during its backoff;
+    // but not turned away when many requests wait for it too, which would fail the dependent's launch.
     private async Task StartDependencyAsync(string name, CancellationToken cancellationToken)
     {
-        using var lease = await Find(name)!.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        using var lease = await Find(name)!.AcquireUnboundedAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Takes over the instances an earlier run of this mesh left running (containers outlive a killed daemon). Call before traffic.</summary>

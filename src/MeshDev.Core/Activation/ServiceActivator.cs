@@ -16,6 +16,9 @@ public sealed class ServiceActivator : IAsyncDisposable
     /// <summary>How many ports a launch of a <c>port: auto</c> service tries when each is taken before the service binds it.</summary>
     internal const int AutoPortAttempts = 3;
 
+    /// <summary>The Retry-After of a request turned away because too many already wait for the launch.</summary>
+    internal static readonly TimeSpan TooManyWaitingRetryAfter = TimeSpan.FromSeconds(1);
+
     private readonly IServiceRuntime? _runtime;
     private readonly Func<ServiceSpec, int, IReadOnlyDictionary<string, string>> _environment;
     private readonly IReadinessProbe _probe;
@@ -35,6 +38,8 @@ public sealed class ServiceActivator : IAsyncDisposable
     private int _inFlight;
     private long _requests;
     private long _lastActivity;
+    private readonly InFlightStarts _inFlightStarts;
+    private int _waiting;
 
     private ServiceState _state = ServiceState.Stopped;
     private IServiceInstance? _instance;
@@ -53,7 +58,8 @@ public sealed class ServiceActivator : IAsyncDisposable
         TimeProvider? time = null,
         IReadinessProbe? probe = null,
         Func<string, CancellationToken, Task>? startDependency = null,
-        IReadOnlySet<int>? reservedPorts = null)
+        IReadOnlySet<int>? reservedPorts = null,
+        int meshMaxWaitingRequests = MeshSettings.DefaultMaxWaitingRequests)
     {
         Service = service;
         Log = log;
@@ -64,6 +70,8 @@ public sealed class ServiceActivator : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _probe = probe ?? ReadinessProbe.For(service.Ready);
         _lastActivity = _time.GetTimestamp();
+        _inFlightStarts = new InFlightStarts(_time);
+        MaxWaitingRequests = service.MaxWaitingRequests ?? meshMaxWaitingRequests;
         _eventPump = Task.Run(DeliverEventsAsync);
     }
 
@@ -86,6 +94,18 @@ public sealed class ServiceActivator : IAsyncDisposable
     /// <summary>Requests, streams and connections open right now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>
+    /// How long the oldest request, stream or connection open right now has been open, measured from the start of the
+    /// 100 ms tick it began in (at most that much more than its true age); null when none is open.
+    /// </summary>
+    public TimeSpan? OldestInFlightAge => _inFlightStarts.OldestStart() is { } start ? _time.GetElapsedTime(start) : null;
+
+    /// <summary>Requests waiting right now for the service to become ready.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>How many requests may wait for a launch at once (the service's 'maxWaitingRequests', else the mesh's); the next gets 503 at once.</summary>
+    public int MaxWaitingRequests { get; }
+
     public LaunchFailure? LastFailure { get { lock (_gate) { return _failure; } } }
 
     /// <summary>The top process of the instance this mesh launched (or adopted) while it runs; its calls through the mesh are this service's.</summary>
@@ -93,11 +113,19 @@ public sealed class ServiceActivator : IAsyncDisposable
 
     /// <summary>
     /// Waits until the service can take traffic (launching it if needed) and returns a lease that keeps it from
-    /// idle stop until disposed. Throws <see cref="ServiceUnavailableException"/> when the launch failed.
-    /// Cancelling only abandons this caller's wait: the launch goes on for the others.
+    /// idle stop until disposed. Throws <see cref="ServiceUnavailableException"/> when the launch failed, or at once when
+    /// <see cref="MaxWaitingRequests"/> requests already wait. Cancelling only abandons this caller's wait: the launch goes
+    /// on for the others.
     /// </summary>
     public ValueTask<ActivityLease> AcquireAsync(CancellationToken cancellationToken = default) =>
-        TryAcquire(out var lease) ? new ValueTask<ActivityLease>(lease) : AcquireSlowAsync(cancellationToken);
+        TryAcquire(out var lease) ? new ValueTask<ActivityLease>(lease) : AcquireSlowAsync(bounded: true, cancellationToken);
+
+    /// <summary>
+    /// <see cref="AcquireAsync"/> for the mesh's own waits (an explicit start, a dependent's launch), which a flood of
+    /// requests must not turn into a failed launch: they wait whatever <see cref="MaxWaitingRequests"/> says.
+    /// </summary>
+    internal ValueTask<ActivityLease> AcquireUnboundedAsync(CancellationToken cancellationToken = default) =>
+        TryAcquire(out var lease) ? new ValueTask<ActivityLease>(lease) : AcquireSlowAsync(bounded: false, cancellationToken);
 
     /// <summary>The hot path: a lease when the service is ready (or external) right now, without waiting or locking.</summary>
     public bool TryAcquire(out ActivityLease lease)
@@ -120,7 +148,27 @@ public sealed class ServiceActivator : IAsyncDisposable
         return false;
     }
 
-    private async ValueTask<ActivityLease> AcquireSlowAsync(CancellationToken cancellationToken)
+    private async ValueTask<ActivityLease> AcquireSlowAsync(bool bounded, CancellationToken cancellationToken)
+    {
+        // Each held request keeps its connection, buffers and a task until the launch ends: past the bound the caller
+        // learns at once, instead of the mesh holding without limit.
+        if (Interlocked.Increment(ref _waiting) > MaxWaitingRequests && bounded)
+        {
+            Interlocked.Decrement(ref _waiting);
+            throw TooManyWaiting();
+        }
+
+        try
+        {
+            return await WaitUntilServingAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+    }
+
+    private async ValueTask<ActivityLease> WaitUntilServingAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -147,6 +195,14 @@ public sealed class ServiceActivator : IAsyncDisposable
         }
     }
 
+    private ServiceUnavailableException TooManyWaiting()
+    {
+        var now = _time.GetUtcNow();
+        var cause = $"{MaxWaitingRequests} requests already wait for '{Service.Name}' to start (maxWaitingRequests); retry shortly";
+        return new ServiceUnavailableException(
+            new LaunchFailure(Service.Name, cause, [], now, now + TooManyWaitingRetryAfter), TooManyWaitingRetryAfter, UnavailableReason.TooManyWaiting);
+    }
+
     /// <summary>Starts the service if it is not running and waits until it is ready (the <c>meshdev start</c> verb).</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -159,7 +215,7 @@ public sealed class ServiceActivator : IAsyncDisposable
             }
         }
 
-        using var lease = await AcquireAsync(cancellationToken).ConfigureAwait(false);
+        using var lease = await AcquireUnboundedAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -257,10 +313,17 @@ public sealed class ServiceActivator : IAsyncDisposable
     private ActivityLease NewLease(ServiceEndpoint endpoint)
     {
         Interlocked.Increment(ref _requests);
-        return new ActivityLease(this, endpoint);
+        return new ActivityLease(this, endpoint, _inFlightStarts.Enter());
     }
 
-    internal void Release()
+    /// <summary>Ends a lease: <paramref name="startSlot"/> is where <see cref="InFlightStarts"/> counted it.</summary>
+    internal void Release(int startSlot)
+    {
+        _inFlightStarts.Exit(startSlot);
+        Release();
+    }
+
+    private void Release()
     {
         Volatile.Write(ref _lastActivity, _time.GetTimestamp());
         Interlocked.Decrement(ref _inFlight);

@@ -120,6 +120,25 @@ internal sealed class ManifestSection
         return null;
     }
 
+    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>, or null when absent or invalid (reported).</summary>
+    public int? Integer(string key, int min, int max)
+    {
+        var expected = $"a whole number from {min} to {max}";
+        if (Scalar(key, expected) is not { } scalar)
+        {
+            return null;
+        }
+
+        if (int.TryParse(scalar.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        Report(scalar, $"{Describe(key)} must be {expected}");
+        return null;
+    }
+
     public bool? Bool(string key)
     {
         const string Expected = "true or false";

@@ -8,8 +8,11 @@ namespace MeshDev.Catalog;
 /// <summary>Reads the <c>mesh:</c> section; absent or empty means all defaults.</summary>
 internal static partial class MeshSettingsReader
 {
-    private static readonly ImmutableArray<string> Keys = ["http", "xds", "portRange", "logs"];
+    private static readonly ImmutableArray<string> Keys = ["http", "xds", "portRange", "logs", "maxWaitingRequests"];
     private static readonly ImmutableArray<string> LogsKeys = ["maxSize", "keep"];
+
+    /// <summary>The most requests 'maxWaitingRequests' may hold per service (in the mesh section or a service's own).</summary>
+    internal const int MaxWaitingRequestsLimit = 1_000_000;
 
     public static MeshSettings Read(ManifestSection topLevel)
     {
@@ -33,6 +36,11 @@ internal static partial class MeshSettingsReader
         if (ReadLogs(mesh) is { } logs)
         {
             settings = settings with { Logs = logs };
+        }
+
+        if (mesh.Integer("maxWaitingRequests", 1, MaxWaitingRequestsLimit) is { } maxWaiting)
+        {
+            settings = settings with { MaxWaitingRequests = maxWaiting };
         }
 
         CheckSharedAndXdsPorts(mesh, settings);

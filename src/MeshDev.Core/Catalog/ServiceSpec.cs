@@ -207,6 +207,18 @@ public sealed record ServiceSpec
     public ImmutableArray<string> DependsOn { get; init; } = [];
 
     /// <summary>
+    /// How long the mesh waits for the service to answer a request before it answers 504 itself, naming the service;
+    /// null (the default) waits as long as the caller does, so a developer paused at a breakpoint is never cut off.
+    /// </summary>
+    public TimeSpan? RequestTimeout { get; init; }
+
+    /// <summary>
+    /// How many requests may wait for a launch of this service at once; the next one gets 503 at once.
+    /// null = the mesh's <see cref="MeshSettings.MaxWaitingRequests"/>.
+    /// </summary>
+    public int? MaxWaitingRequests { get; init; }
+
+    /// <summary>
     /// True when <see cref="Port"/> is a port on the host's loopback. A bridged container's or a pod's <see cref="Port"/>
     /// is inside the container; the runtime makes it reachable on a free loopback port (published, or forwarded).
     /// </summary>
@@ -231,6 +243,7 @@ public sealed record MeshSettings
     public const int DefaultPortRangeStart = 15100;
     public const int DefaultPortRangeEnd = 15999;
     public const int DefaultXdsPort = 15010;
+    public const int DefaultMaxWaitingRequests = 1000;
 
     /// <summary>The shared port: routes by Host, absolute-form URI and path prefix.</summary>
     public int HttpPort { get; init; } = DefaultHttpPort;
@@ -242,6 +255,8 @@ public sealed record MeshSettings
 
     /// <summary>How much of each service's output is kept on disk (<c>logs:</c>).</summary>
     public LogRotation Logs { get; init; } = LogRotation.Default;
+    /// <summary>How many requests may wait for a launch of one service at once, for services without their own 'maxWaitingRequests'.</summary>
+    public int MaxWaitingRequests { get; init; } = DefaultMaxWaitingRequests;
 }
 
 /// <summary>A loaded, validated manifest.</summary>

@@ -17,7 +17,7 @@ internal sealed partial class ServiceSpecReader
     private static readonly ImmutableArray<string> ServiceKeys =
     [
         "runtime", "command", "args", "env", "workingDir", "project", "port", "meshPort", "protocol", "url",
-        "ready", "routes", "idleTimeout", "startTimeout", "stopGracePeriod", "httpProxy", "dependsOn",
+        "ready", "routes", "idleTimeout", "startTimeout", "stopGracePeriod", "requestTimeout", "maxWaitingRequests", "httpProxy", "dependsOn",
         "image", .. ContainerKeys, .. KubernetesKeys,
     ];
 
@@ -104,6 +104,8 @@ internal sealed partial class ServiceSpecReader
             IdleTimeout = ReadDuration("idleTimeout", Defaults.IdleTimeout, allowZero: false, allowNever: true),
             StartTimeout = ReadDuration("startTimeout", Defaults.StartTimeout, allowZero: false, allowNever: false),
             StopGracePeriod = ReadDuration("stopGracePeriod", Defaults.StopGracePeriod, allowZero: true, allowNever: false),
+            RequestTimeout = ReadRequestTimeout(protocol),
+            MaxWaitingRequests = _section.Integer("maxWaitingRequests", 1, MeshSettingsReader.MaxWaitingRequestsLimit),
             HttpProxy = _section.Bool("httpProxy") ?? false,
             DependsOn = [.. dependsOn.Select(d => d.Value)],
             Location = _diagnostics.At(_nameNode),
@@ -650,6 +652,19 @@ internal sealed partial class ServiceSpecReader
         }
 
         return TimeSpan.FromMilliseconds(milliseconds);
+    }
+
+    /// <summary>The per-request timeout; null when absent, 'never' or invalid (reported). Requests are HTTP's: a tcp service has none.</summary>
+    private TimeSpan? ReadRequestTimeout(ServiceProtocol? protocol)
+    {
+        if (protocol == ServiceProtocol.Tcp && _section.KeyNode("requestTimeout") is { } key)
+        {
+            Report(key, $"service '{_name}' has protocol tcp: the mesh pipes its connections without seeing requests, so 'requestTimeout' does not apply");
+            return null;
+        }
+
+        var timeout = ReadDuration("requestTimeout", Timeout.InfiniteTimeSpan, allowZero: false, allowNever: true);
+        return timeout == Timeout.InfiniteTimeSpan ? null : timeout;
     }
 
     /// <summary>A string field that must say something: blank counts as no value (reported).</summary>

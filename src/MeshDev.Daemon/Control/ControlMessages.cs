@@ -60,6 +60,11 @@ public static class ControlMessages
             message.Endpoint = endpoint;
         }
 
+        if (status.OldestInFlightMs is { } oldest)
+        {
+            message.OldestInFlightMs = oldest;
+        }
+
         if (status.LastError is { } error)
         {
             message.LastError = error;
@@ -78,6 +83,7 @@ public static class ControlMessages
         message.MeshPort,
         message.Launches,
         message.InFlight,
+        message.HasOldestInFlightMs ? message.OldestInFlightMs : null,
         message.Requests,
         message.HasLastError ? message.LastError : null,
         [.. message.Hosts],

@@ -1,6 +1,7 @@
 namespace MeshDev.Daemon.Control;
 
 /// <summary>One row of <c>meshdev status</c>.</summary>
+/// <param name="OldestInFlightMs">How long the oldest request in flight has been open (to 100 ms, never less than its true age); null when none is.</param>
 public sealed record ServiceStatus(
     string Name,
     string Runtime,
@@ -9,6 +10,7 @@ public sealed record ServiceStatus(
     int MeshPort,
     int Launches,
     int InFlight,
+    long? OldestInFlightMs,
     long Requests,
     string? LastError,
     IReadOnlyList<string> Hosts,

@@ -8,13 +8,16 @@ namespace MeshDev.Daemon.Dashboard;
 /// <summary>
 /// What one open dashboard is sent: a snapshot at once, then a new one after every change — service state changes
 /// (<see cref="MeshEvents"/>) and calls (<see cref="CallGraph"/>) — at most <see cref="MaxPerSecond"/> a second however
-/// busy the mesh is, and a heartbeat (null) when nothing changed for a while, so a closed page is noticed.
+/// busy the mesh is, and a heartbeat (null) when nothing changed for a while, so a closed page is noticed. While a
+/// request is in flight, a snapshot at least every <see cref="InFlightPoll"/> as well: a hung request changes nothing,
+/// yet its age grows, and that is what the page must show.
 /// </summary>
 internal static class DashboardFeed
 {
     public const int MaxPerSecond = 4;
     public static readonly TimeSpan Throttle = TimeSpan.FromSeconds(1.0 / MaxPerSecond);
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan InFlightPoll = TimeSpan.FromSeconds(1);
 
     public static async IAsyncEnumerable<DashboardSnapshot?> WatchAsync(MeshHost host, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -27,13 +30,28 @@ internal static class DashboardFeed
             WatchCallsAsync(host.CallGraph, changed.Writer, time, stop.Token));
         try
         {
-            yield return DashboardSnapshot.Of(host);
+            var snapshot = DashboardSnapshot.Of(host);
+            yield return snapshot;
             var sent = time.GetTimestamp();
+            var beat = sent;
             while (true)
             {
-                if (!await WaitAsync(changed.Reader, time, cancellationToken).ConfigureAwait(false))
+                if (!await WaitAsync(changed.Reader, time, InFlightPoll, cancellationToken).ConfigureAwait(false))
                 {
-                    yield return null;
+                    // Requests in flight when the last snapshot went out, or now (a request that began and hangs is
+                    // no event): a new snapshot shows their count and the oldest one's age, or that they ended.
+                    if (HasInFlight(snapshot) || host.Activator.Services.Any(a => a.InFlight > 0))
+                    {
+                        snapshot = DashboardSnapshot.Of(host);
+                        yield return snapshot;
+                        sent = beat = time.GetTimestamp();
+                    }
+                    else if (time.GetElapsedTime(beat) >= Heartbeat)
+                    {
+                        yield return null;
+                        beat = time.GetTimestamp();
+                    }
+
                     continue;
                 }
 
@@ -44,8 +62,9 @@ internal static class DashboardFeed
                 }
 
                 changed.Reader.TryRead(out _);
-                yield return DashboardSnapshot.Of(host);
-                sent = time.GetTimestamp();
+                snapshot = DashboardSnapshot.Of(host);
+                yield return snapshot;
+                sent = beat = time.GetTimestamp();
             }
         }
         finally
@@ -55,10 +74,12 @@ internal static class DashboardFeed
         }
     }
 
-    /// <summary>True once something changed; false after <see cref="Heartbeat"/> without a change.</summary>
-    private static async Task<bool> WaitAsync(ChannelReader<bool> changed, TimeProvider time, CancellationToken cancellationToken)
+    private static bool HasInFlight(DashboardSnapshot snapshot) => snapshot.Services.Any(s => s.InFlight > 0);
+
+    /// <summary>True once something changed; false after <paramref name="timeout"/> without a change.</summary>
+    private static async Task<bool> WaitAsync(ChannelReader<bool> changed, TimeProvider time, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var quiet = new CancellationTokenSource(Heartbeat, time);
+        using var quiet = new CancellationTokenSource(timeout, time);
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, quiet.Token);
         try
         {

@@ -74,7 +74,7 @@ internal static class DashboardPage
     <h2>Services</h2>
     <div class="panel">
       <table id="services">
-        <thead><tr><th>Service</th><th>State</th><th>Runtime</th><th>Endpoint</th><th class="num">Mesh port</th><th class="num">Launches</th><th class="num">In flight</th><th class="num">Requests</th><th>Last error</th></tr></thead>
+        <thead><tr><th>Service</th><th>State</th><th>Runtime</th><th>Endpoint</th><th class="num">Mesh port</th><th class="num">Launches</th><th class="num">In flight</th><th class="num" title="how long the oldest request in flight has been open">Oldest</th><th class="num">Requests</th><th>Last error</th></tr></thead>
         <tbody></tbody>
       </table>
     </div>
@@ -116,6 +116,15 @@ function time(iso) {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
+// As `meshdev status` shows it: 850ms, 12.3s, 4m05s, 2h03m.
+function age(ms) {
+  const pad = n => String(n).padStart(2, '0');
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60000) return `${Math.floor(ms / 1000)}.${Math.floor(ms / 100) % 10}s`;
+  if (ms < 3600000) return `${Math.floor(ms / 60000)}m${pad(Math.floor(ms / 1000) % 60)}s`;
+  return `${Math.floor(ms / 3600000)}h${pad(Math.floor(ms / 60000) % 60)}m`;
+}
+
 function renderMesh(mesh) {
   document.getElementById('mesh').textContent =
     `${mesh.manifest} · pid ${mesh.pid} · shared port 127.0.0.1:${mesh.httpPort} · xDS 127.0.0.1:${mesh.xdsPort}`;
@@ -130,6 +139,7 @@ function renderServices(services) {
     h('td', { class: 'num' }, svc.meshPort),
     h('td', { class: 'num' }, svc.launches),
     h('td', { class: 'num' }, svc.inFlight),
+    h('td', { class: 'num', 'data-oldest-ms': svc.oldestInFlightMs }, svc.oldestInFlightMs == null ? '–' : age(svc.oldestInFlightMs)),
     h('td', { class: 'num' }, svc.requests),
     h('td', { class: svc.lastError ? 'error' : '' }, svc.lastError || '–')));
   document.querySelector('#services tbody').replaceChildren(...rows);

@@ -258,6 +258,7 @@ public sealed class MeshHost : IAsyncDisposable
             a.Service.MeshPort,
             a.Launches,
             a.InFlight,
+            a.OldestInFlightAge is { } oldest ? (long)oldest.TotalMilliseconds : null,
             a.Requests,
             a.LastFailure?.Cause,
             [.. a.Service.AllHosts],

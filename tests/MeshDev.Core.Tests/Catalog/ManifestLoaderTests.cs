@@ -4,7 +4,7 @@ namespace MeshDev.Core.Tests.Catalog;
 
 public sealed class ManifestLoaderTests : IDisposable
 {
-    private const string Services = "(expected one of: runtime, command, args, env, workingDir, project, port, meshPort, protocol, url, ready, routes, idleTimeout, startTimeout, stopGracePeriod, httpProxy, dependsOn, image, network, volumes, pull, onIdle, seccomp, context, namespace, manifests, deployment, runAsNonRoot)";
+    private const string Services = "(expected one of: runtime, command, args, env, workingDir, project, port, meshPort, protocol, url, ready, routes, idleTimeout, startTimeout, stopGracePeriod, requestTimeout, maxWaitingRequests, httpProxy, dependsOn, image, network, volumes, pull, onIdle, seccomp, context, namespace, manifests, deployment, runAsNonRoot)";
     private const string DnsLabel = "must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
 
     // Holds the files a manifest may point at (workingDir, project); deleted after each test.
@@ -202,6 +202,40 @@ public sealed class ManifestLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Request_timeout_and_max_waiting_requests_are_read_with_no_timeout_and_the_mesh_bound_by_default()
+    {
+        const string Yaml = """
+            mesh:
+              maxWaitingRequests: 250
+            services:
+              orders:
+                command: ./orders
+                requestTimeout: 30s
+                maxWaitingRequests: 20
+              billing:
+                command: ./billing
+                requestTimeout: never
+              db:
+                command: ./db
+                protocol: tcp
+            """;
+
+        var manifest = ManifestLoader.Parse(Yaml, _manifestPath);
+
+        Assert.Equal(250, manifest.Mesh.MaxWaitingRequests);
+        Assert.Equal(TimeSpan.FromSeconds(30), manifest.Services[0].RequestTimeout);
+        Assert.Equal(20, manifest.Services[0].MaxWaitingRequests);
+        Assert.Null(manifest.Services[1].RequestTimeout);
+        Assert.Null(manifest.Services[1].MaxWaitingRequests);
+        Assert.Null(manifest.Services[2].RequestTimeout);
+        var defaults = ManifestLoader.Parse("services:\n  orders:\n    command: ./orders\n", _manifestPath);
+        Assert.Equal(MeshSettings.DefaultMaxWaitingRequests, defaults.Mesh.MaxWaitingRequests);
+        Assert.Equal(1000, MeshSettings.DefaultMaxWaitingRequests);
+        Assert.Null(defaults.Services[0].RequestTimeout);
+        Assert.Null(defaults.Services[0].MaxWaitingRequests);
+    }
+
+    [Fact]
     public void A_service_may_list_its_own_name_as_a_host()
     {
         var manifest = ManifestLoader.Parse("services:\n  orders:\n    command: ./orders\n    routes: { hosts: [orders, ORDERS.localhost] }\n", _manifestPath);
@@ -330,7 +364,7 @@ public sealed class ManifestLoaderTests : IDisposable
         // mesh
         {
             "mesh:\n  admin: 15020\nservices:\n  orders:\n    command: ./orders\n",
-            ["2:3: unknown key 'admin' in mesh (expected one of: http, xds, portRange, logs)"]
+            ["2:3: unknown key 'admin' in mesh (expected one of: http, xds, portRange, logs, maxWaitingRequests)"]
         },
         { "mesh: 15000\nservices:\n  orders:\n    command: ./orders\n", ["1:7: 'mesh' must be a mapping with 'http', 'xds' and/or 'portRange'"] },
         {
@@ -712,6 +746,38 @@ public sealed class ManifestLoaderTests : IDisposable
         {
             "services:\n  orders:\n    command: ./orders\n    stopGracePeriod: 5\n",
             ["4:22: 'stopGracePeriod' of service 'orders' must be a duration like 500ms, 30s, 10m or 1h"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    requestTimeout: 0s\n",
+            ["4:21: 'requestTimeout' of service 'orders' must be a duration greater than zero like 500ms, 30s, 10m or 1h, or 'never'"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    requestTimeout: 30\n",
+            ["4:21: 'requestTimeout' of service 'orders' must be a duration greater than zero like 500ms, 30s, 10m or 1h, or 'never'"]
+        },
+        {
+            "services:\n  db:\n    command: ./db\n    protocol: tcp\n    requestTimeout: 30s\n",
+            ["5:5: service 'db' has protocol tcp: the mesh pipes its connections without seeing requests, so 'requestTimeout' does not apply"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    maxWaitingRequests: 0\n",
+            ["4:25: 'maxWaitingRequests' of service 'orders' must be a whole number from 1 to 1000000"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    maxWaitingRequests: many\n",
+            ["4:25: 'maxWaitingRequests' of service 'orders' must be a whole number from 1 to 1000000"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    maxWaitingRequests: [10]\n",
+            ["4:25: 'maxWaitingRequests' of service 'orders' must be a whole number from 1 to 1000000"]
+        },
+        {
+            "mesh:\n  maxWaitingRequests: 2000000\nservices:\n  orders:\n    command: ./orders\n",
+            ["2:23: 'maxWaitingRequests' in mesh must be a whole number from 1 to 1000000"]
+        },
+        {
+            "mesh:\n  maxWaitingRequests: -5\nservices:\n  orders:\n    command: ./orders\n",
+            ["2:23: 'maxWaitingRequests' in mesh must be a whole number from 1 to 1000000"]
         },
         {
             "services:\n  orders:\n    command: ./orders\n    httpProxy: yes\n",
