@@ -48,8 +48,8 @@ public static class DownCommand
                 }
             }
 
-            // Whatever a killed daemon left behind: its cgroup, process groups recorded in .meshdev/pids, processes with
-            // the mesh's id in their environment (always searched: it finds what escaped a cgroup, or had none),
+            // Whatever a killed daemon left behind: its cgroup, processes with the mesh's id in their environment (always
+            // searched: it finds what escaped a cgroup, or had none), process groups recorded in .meshdev/pids,
             // containers with the mesh's label.
             var orphans = await ProcessRuntime.KillOrphansAsync(state.Root, cancellationToken: ct);
             var (containers, dockerProblem) = await RemoveContainersAsync(path, state, ct);

@@ -50,7 +50,7 @@ internal sealed class Cgroup
             return null;
         }
 
-        // Creating works in places where moving a process in does not; without cgroup.procs it is not a cgroup at all.
+        // A directory without cgroup.procs is not a cgroup: what looked like the hierarchy was something else.
         if (!File.Exists(System.IO.Path.Combine(path, "cgroup.procs")))
         {
             problem = $"{path} is not a cgroup";
