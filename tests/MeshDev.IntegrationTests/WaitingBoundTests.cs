@@ -29,6 +29,7 @@ public sealed class WaitingBoundTests
         var turnedAway = await Problem.GetAsync(mesh.Http, mesh.Url("files"));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, turnedAway.Status);
         Assert.Equal("2 requests already wait for 'files' to start (maxWaitingRequests); retry shortly", turnedAway.Detail);
+        Assert.Equal("Too many requests wait for service 'files' to start", turnedAway.Title);
         Assert.Equal(TimeSpan.FromSeconds(1), turnedAway.Response.Headers.RetryAfter?.Delta);
         Assert.Equal(ServiceState.Starting, files.State);
         Assert.All(held, h => Assert.False(h.IsCompleted));

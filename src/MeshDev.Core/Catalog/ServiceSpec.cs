@@ -207,8 +207,9 @@ public sealed record ServiceSpec
     public ImmutableArray<string> DependsOn { get; init; } = [];
 
     /// <summary>
-    /// How long the mesh waits for the service to answer a request before it answers 504 itself, naming the service;
-    /// null (the default) waits as long as the caller does, so a developer paused at a breakpoint is never cut off.
+    /// How long the service may send nothing during an exchange before the mesh ends it (504 naming the service when no
+    /// answer started); null (the default) waits as long as the caller does, so a developer paused at a breakpoint is
+    /// never cut off.
     /// </summary>
     public TimeSpan? RequestTimeout { get; init; }
 

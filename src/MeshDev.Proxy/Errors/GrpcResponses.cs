@@ -25,7 +25,7 @@ public static class GrpcResponses
     public static Task WriteUnavailableAsync(HttpContext context, ServiceUnavailableException error)
     {
         var failure = error.Failure;
-        var message = new StringBuilder($"service '{failure.Service}' could not be launched: {failure.Cause}");
+        var message = new StringBuilder(error.Reason == UnavailableReason.TooManyWaiting ? failure.Cause : $"service '{failure.Service}' could not be launched: {failure.Cause}");
         if (failure.LogTail.Count > 0)
         {
             message.Append("; last log lines:");

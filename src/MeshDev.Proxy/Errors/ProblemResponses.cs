@@ -21,8 +21,10 @@ public static class ProblemResponses
         var retryAfter = Math.Max(1, (int)Math.Ceiling(error.RetryAfter.TotalSeconds));
         context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         var failure = error.Failure;
-        return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "urn:meshdev:launch-failed",
-            $"Service '{failure.Service}' could not be launched", failure.Cause, writer =>
+        var (type, title) = error.Reason == UnavailableReason.TooManyWaiting
+            ? ("urn:meshdev:too-many-waiting", $"Too many requests wait for service '{failure.Service}' to start")
+            : ("urn:meshdev:launch-failed", $"Service '{failure.Service}' could not be launched");
+        return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, type, title, failure.Cause, writer =>
             {
                 writer.WriteString("service", failure.Service);
                 writer.WriteString("failedAt", failure.FailedAt);

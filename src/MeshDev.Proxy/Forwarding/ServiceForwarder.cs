@@ -123,7 +123,7 @@ public sealed class ServiceForwarder(IHttpForwarder forwarder, HttpMessageInvoke
     }
 
     /// <summary>How long the service may send nothing before the exchange ends with a 504.</summary>
-    public static TimeSpan ActivityTimeoutOf(ServiceSpec service) => DefaultActivityTimeout;
+    public static TimeSpan ActivityTimeoutOf(ServiceSpec service) => service.RequestTimeout ?? DefaultActivityTimeout;
 
     private static (ForwarderRequestConfig Http, ForwarderRequestConfig Grpc) ConfigsFor(ServiceSpec service)
     {

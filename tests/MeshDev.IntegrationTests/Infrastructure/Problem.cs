@@ -8,6 +8,8 @@ internal sealed record Problem(HttpStatusCode Status, JsonElement Body, HttpResp
 {
     public string Detail => Body.GetProperty("detail").GetString() ?? "";
 
+    public string Title => Body.GetProperty("title").GetString() ?? "";
+
     public IReadOnlyList<string> Logs => Body.TryGetProperty("logs", out var logs) ? [.. logs.EnumerateArray().Select(l => l.GetString() ?? "")] : [];
 
     public static async Task<Problem> GetAsync(HttpClient http, Uri url)
