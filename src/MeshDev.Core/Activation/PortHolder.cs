@@ -20,6 +20,9 @@ internal sealed record PortHolderVerdict(string? Refusal, string? Note);
 /// frame for gRPC; for <c>protocol: tcp</c> accepting is all that can be judged): adopted.</item>
 /// <item>It is silent, but cannot answer because it is paused: its process is stopped (state T: SIGSTOP, Ctrl+Z; t: a
 /// ptrace debugger such as gdb, lldb or delve at a breakpoint) or is being traced: adopted.</item>
+/// <item>It is silent, but busy: its process used CPU while it was asked (at least <see cref="BusyTicks"/> clock ticks
+/// within the grace), so it is working on an answer: a slow service (a cold .NET process on a loaded machine): adopted
+/// as before. A netcat listener waiting on its socket uses none.</item>
 /// <item>It is silent, but was started with the mesh's launch profile for this service (its environment has
 /// <c>MESHDEV_SERVICE</c> = the service): adopted. A .NET debugger (vsdbg, netcoredbg, Rider) pauses managed threads
 /// without the kernel seeing a stop, so this is how a .NET service paused at a breakpoint is told from a stranger.</item>
@@ -36,9 +39,14 @@ internal static class PortHolder
 
     private const int MaxCommandLine = 200;
 
+    /// <summary>CPU time (in clock ticks: 30 ms, 1 % of a core over the grace) that shows a silent holder at work.</summary>
+    internal const long BusyTicks = 3;
+
     /// <summary>Asks the holder of 127.0.0.1:<paramref name="port"/> until it answers or <see cref="Grace"/> is over, then judges it by the rule above.</summary>
     public static async Task<PortHolderVerdict> JudgeAsync(ServiceSpec service, int port, TimeProvider time, CancellationToken cancellationToken)
     {
+        // Who holds the port and how much CPU it has used so far, found while it is asked: an answer does not wait for this.
+        var before = Task.Run(() => CpuTicksOf(Holders(port)), CancellationToken.None);
         using (var grace = new CancellationTokenSource(Grace, time))
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, grace.Token))
         {
@@ -66,11 +74,16 @@ internal static class PortHolder
             return new PortHolderVerdict($"the program on port {Text(port)} stopped listening while the mesh checked whether it is the service; the next request launches the service", null);
         }
 
-        return Judge(service, port, Holders(port));
+        var holders = await before.ConfigureAwait(false);
+        var busy = holders.Where(h => ProcProcesses.CpuTicks(h.Key) is { } now && now - h.Value >= BusyTicks).Select(h => h.Key).ToHashSet();
+        return Judge(service, port, [.. holders.Keys.Order()], busy);
     }
 
-    /// <summary>The verdict on holders that did not answer within the grace (the processes holding the listening socket, lowest pid first).</summary>
-    internal static PortHolderVerdict Judge(ServiceSpec service, int port, IReadOnlyList<int> holders)
+    /// <summary>
+    /// The verdict on holders that did not answer within the grace (the processes holding the listening socket, lowest
+    /// pid first); <paramref name="busy"/> are those that used CPU meanwhile.
+    /// </summary>
+    internal static PortHolderVerdict Judge(ServiceSpec service, int port, IReadOnlyList<int> holders, IReadOnlySet<int> busy)
     {
         var silence = $"which did not answer as {ProtocolAnswer.Kind(service)} within {ServiceActivator.Format(Grace)}: stop it or change 'port:'";
         if (holders.Count == 0)
@@ -91,6 +104,11 @@ internal static class PortHolder
                 return new PortHolderVerdict(null, $"{who} is being debugged (traced by pid {Text(tracer)}), so it is taken for the service");
             }
 
+            if (busy.Contains(pid))
+            {
+                return new PortHolderVerdict(null, $"{who} did not answer within {ServiceActivator.Format(Grace)} but is busy, so it is taken for a slow service");
+            }
+
             if (ProcProcesses.EnvironmentVariable(pid, DiscoveryEnvironment.ServiceVariable) == service.Name)
             {
                 return new PortHolderVerdict(null, $"{who} was started with the mesh's launch profile for {service.Name} (it may be paused at a breakpoint), so it is taken for the service");
@@ -108,6 +126,17 @@ internal static class PortHolder
             .Select(s => s.Inode)
             .ToHashSet();
         return inodes.Count == 0 ? [] : [.. ProcProcesses.FindOwners(inodes, ProcProcesses.All()).Values.Distinct().Order()];
+    }
+
+    private static Dictionary<int, long> CpuTicksOf(IReadOnlyList<int> pids)
+    {
+        var ticks = new Dictionary<int, long>();
+        foreach (var pid in pids)
+        {
+            ticks[pid] = ProcProcesses.CpuTicks(pid) ?? 0;
+        }
+
+        return ticks;
     }
 
     private static string Describe(int pid) => ProcProcesses.CommandLine(pid) is { } command

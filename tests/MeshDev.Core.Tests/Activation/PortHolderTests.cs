@@ -127,10 +127,23 @@ public sealed class PortHolderTests : ActivatorTestBase
     [Fact]
     public void A_holder_this_user_cannot_see_is_refused_without_a_pid()
     {
-        var verdict = PortHolder.Judge(DefaultSpec with { Ready = new ReadyProbeSpec(ReadyKind.Grpc) }, 15101, []);
+        var verdict = PortHolder.Judge(DefaultSpec with { Ready = new ReadyProbeSpec(ReadyKind.Grpc) }, 15101, [], new HashSet<int>());
 
         Assert.Equal("port 15101 is held by a program whose process this user cannot see (another user's or a container's), which did not answer as a gRPC service within 3 s: stop it or change 'port:'", verdict.Refusal);
         Assert.Null(verdict.Note);
+    }
+
+    [Fact]
+    public async Task A_silent_holder_that_used_CPU_meanwhile_is_taken_for_a_slow_service()
+    {
+        // A cold service on a loaded machine: it has not answered yet, but it is working on it (a netcat listener uses no CPU).
+        var holder = await Hold(PythonListener.SilentAsync());
+
+        var verdict = PortHolder.Judge(DefaultSpec, holder.Port, [holder.Pid], new HashSet<int> { holder.Pid });
+
+        Assert.Null(verdict.Refusal);
+        Assert.Contains($"pid {holder.Pid} (", verdict.Note);
+        Assert.EndsWith("did not answer within 3 s but is busy, so it is taken for a slow service", verdict.Note);
     }
 
     private async Task<PythonListener> Hold(Task<PythonListener> starting)
