@@ -16,6 +16,8 @@ internal sealed class RotatingLogWriter : IDisposable
     private readonly LogRotation _rotation;
     private readonly char[] _time = new char[LogFile.TimeLength + 1];
     private StreamWriter _writer;
+    private DateTimeOffset? _formatted;
+    private bool _timed;
 
     public RotatingLogWriter(string path, LogRotation rotation)
     {
@@ -31,7 +33,15 @@ internal sealed class RotatingLogWriter : IDisposable
 
     public void Append(LogEntry entry)
     {
-        var timed = entry.Time is { } time && time.UtcDateTime.TryFormat(_time, out var written, LogFile.TimeFormat, System.Globalization.CultureInfo.InvariantCulture) && written == LogFile.TimeLength;
+        // A batch of lines shares one time: format it once.
+        if (entry.Time != _formatted)
+        {
+            _formatted = entry.Time;
+            _timed = entry.Time is { } time && time.UtcDateTime.TryFormat(_time, out var written, LogFile.TimeFormat, System.Globalization.CultureInfo.InvariantCulture) && written == LogFile.TimeLength;
+            _time[LogFile.TimeLength] = ' ';
+        }
+
+        var timed = _timed;
         var bytes = (timed ? LogFile.TimeLength + 1 : 0) + Utf8.GetByteCount(entry.Text) + 1;
         if (Length > 0 && Length + bytes > _rotation.MaxSize)
         {
@@ -40,7 +50,6 @@ internal sealed class RotatingLogWriter : IDisposable
 
         if (timed)
         {
-            _time[LogFile.TimeLength] = ' ';
             _writer.Write(_time);
         }
 

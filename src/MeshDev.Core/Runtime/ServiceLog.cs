@@ -68,12 +68,20 @@ public sealed class ServiceLog : IDisposable
         {
             // The time is taken under the lock too, so the file's times never go backwards.
             var now = _time.GetUtcNow();
+
+            // Lines the ring would drop again within this batch need not go in.
+            var firstForRing = Math.Max(0, lines.Count - _tailCapacity);
             try
             {
-                foreach (var line in lines)
+                for (var i = 0; i < lines.Count; i++)
                 {
+                    var line = lines[i];
                     var entry = new LogEntry(now, line);
-                    AddToRingLocked(entry);
+                    if (i >= firstForRing)
+                    {
+                        AddToRingLocked(entry);
+                    }
+
                     _file?.Append(entry);
                     foreach (var follower in _followers)
                     {
