@@ -145,6 +145,7 @@ public sealed class MeshHost : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddMeshProxy();
         builder.Services.AddMeshXds();
+        builder.Services.AddHostedService<IdleMemoryTrim>();
         MeshHost? host = null;
         builder.Services.AddControlApi(() => host ?? throw new InvalidOperationException("the mesh is not started yet"));
         builder.WebHost.ConfigureKestrel(kestrel =>
