@@ -11,7 +11,7 @@ namespace MeshDev.IntegrationTests;
 /// The daemon gives memory back once the mesh has gone quiet: the trim runs once per quiet period after activity, never
 /// while a request is in flight. The trim is a counter here, not a GC; the clock is fake, so no test waits.
 /// </summary>
-public sealed class IdleMemoryTrimTests : IAsyncDisposable
+public sealed class IdleMemoryTrimTests : IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
@@ -119,6 +119,11 @@ public sealed class IdleMemoryTrimTests : IAsyncDisposable
         AdvanceChecks(ChecksIn(TimeSpan.FromMinutes(10)));
         Assert.Equal(1, Trims);
     }
+
+    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+
+    // xUnit 2 calls IAsyncLifetime on a test class, not IAsyncDisposable.
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 
     public async ValueTask DisposeAsync()
     {

@@ -8,9 +8,9 @@ namespace MeshDev.Core.Tests.Activation;
 
 /// <summary>
 /// One activator of a service "orders" on a fake runtime, readiness probe and clock, its state changes recorded in
-/// order; disposed after each test.
+/// order; disposed after each test (xUnit 2 calls <see cref="IAsyncLifetime"/>, not IAsyncDisposable, on a test class).
 /// </summary>
-public abstract class ActivatorTestBase : IAsyncDisposable
+public abstract class ActivatorTestBase : IAsyncLifetime
 {
     protected static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
@@ -37,6 +37,10 @@ public abstract class ActivatorTestBase : IAsyncDisposable
         _activator.StateChanged += _changes.Enqueue;
         return _activator;
     }
+
+    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 
     public virtual async ValueTask DisposeAsync()
     {

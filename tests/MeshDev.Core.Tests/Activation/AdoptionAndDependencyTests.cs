@@ -7,7 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace MeshDev.Core.Tests.Activation;
 
 /// <summary>Instances taken over from an earlier run, instances that bring their own readiness check, and <c>dependsOn</c>.</summary>
-public sealed class AdoptionAndDependencyTests : IAsyncDisposable
+public sealed class AdoptionAndDependencyTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
     private readonly FakeRuntime _runtime = new();
@@ -194,6 +194,11 @@ public sealed class AdoptionAndDependencyTests : IAsyncDisposable
         Assert.Contains(changes, c => c.To == ServiceState.Stopped && c.Detail == "pod orders-5f7 was evicted: the node is low on memory; the next request relaunches it");
         Assert.Equal("pod orders-5f7 was evicted: the node is low on memory", activator.LastFailure!.Cause);
     }
+
+    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+
+    // xUnit 2 calls IAsyncLifetime on a test class, not IAsyncDisposable.
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 
     public async ValueTask DisposeAsync()
     {

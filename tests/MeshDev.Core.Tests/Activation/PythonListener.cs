@@ -44,6 +44,18 @@ internal sealed class PythonListener : IAsyncDisposable
         server.serve_forever()
         """;
 
+    /// <summary>
+    /// The interpreter itself, not a launcher in front of it (pyenv's <c>python3</c> is a shell script that may run python
+    /// as its child): the pid the test holds is then the listener's, so the test kills the listener and /proc names it.
+    /// </summary>
+    private static readonly Lazy<string> Interpreter = new(() =>
+    {
+        using var probe = Process.Start(new ProcessStartInfo("python3", ["-c", "import sys; print(sys.executable)"]) { UseShellExecute = false, RedirectStandardOutput = true })!;
+        var path = probe.StandardOutput.ReadToEnd().Trim();
+        probe.WaitForExit();
+        return File.Exists(path) ? path : "python3";
+    });
+
     private readonly Process _process;
     private readonly TempDirectory _directory;
 
@@ -74,7 +86,7 @@ internal sealed class PythonListener : IAsyncDisposable
     {
         var directory = new TempDirectory();
         var port = Ports.GetFreePort();
-        var start = new ProcessStartInfo("python3") { UseShellExecute = false, RedirectStandardOutput = true };
+        var start = new ProcessStartInfo(Interpreter.Value) { UseShellExecute = false, RedirectStandardOutput = true };
         start.ArgumentList.Add(WriteScript(directory, name, script));
         start.ArgumentList.Add(port.ToString(CultureInfo.InvariantCulture));
         foreach (var argument in arguments)
@@ -111,7 +123,7 @@ internal sealed class PythonListener : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        UnixProcess.SignalProcess(Pid, UnixProcess.SigKill);
+        _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync().WaitAsync(Wait.Long);
         _process.Dispose();
         _directory.Dispose();
