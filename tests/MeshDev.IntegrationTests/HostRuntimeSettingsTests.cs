@@ -13,7 +13,10 @@ public sealed class HostRuntimeSettingsTests
     public void Meshdev_runtimeconfig_turns_thread_pool_spin_waiting_off() =>
         AssertSpinWaitingOff(Path.ChangeExtension(TestPaths.MeshdevDll, ".runtimeconfig.json"));
 
-    /// <summary>The runtimeconfig.json sets the thread-pool spin limit to 0 (also checked on the installed .NET tool).</summary>
+    /// <summary>
+    /// The runtimeconfig.json sets the thread-pool spin limit to 0 and compiles methods with loops optimized at once
+    /// (also checked on the installed .NET tool).
+    /// </summary>
     internal static void AssertSpinWaitingOff(string runtimeConfig)
     {
         Assert.True(File.Exists(runtimeConfig), $"{runtimeConfig} is missing");
@@ -22,5 +25,8 @@ public sealed class HostRuntimeSettingsTests
         Assert.True(settings.TryGetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", out var spinLimit),
             $"{runtimeConfig} has no thread-pool spin limit; is MeshHostProcess.props imported?");
         Assert.Equal(0, spinLimit.GetInt32());
+        Assert.True(settings.TryGetProperty("System.Runtime.TieredCompilation.QuickJitForLoops", out var quickJitForLoops),
+            $"{runtimeConfig} does not compile methods with loops optimized at once; is MeshHostProcess.props imported?");
+        Assert.False(quickJitForLoops.GetBoolean());
     }
 }
