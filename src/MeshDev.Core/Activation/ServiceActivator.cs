@@ -691,7 +691,8 @@ public sealed class ServiceActivator : IAsyncDisposable
         }
     }
 
-    internal static string Format(TimeSpan t) => t.TotalMilliseconds < 1000 ? $"{t.TotalMilliseconds:0} ms" : t.TotalSeconds < 120 ? $"{t.TotalSeconds:0.#} s" : $"{t.TotalMinutes:0.#} min";
+    /// <summary>A duration as the mesh writes it in messages: 500 ms, 30 s, 2.5 min.</summary>
+    public static string Format(TimeSpan t) => t.TotalMilliseconds < 1000 ? $"{t.TotalMilliseconds:0} ms" : t.TotalSeconds < 120 ? $"{t.TotalSeconds:0.#} s" : $"{t.TotalMinutes:0.#} min";
 
     /// <summary>Stops a launched instance (not an external one) and releases timers; used at mesh shutdown.</summary>
     public async ValueTask DisposeAsync()

@@ -89,21 +89,12 @@ public static class ProblemResponses
     public static Task WriteTimeoutAsync(HttpContext context, string service, TimeSpan timeout) =>
         WriteAsync(context, StatusCodes.Status504GatewayTimeout, "urn:meshdev:request-timeout",
             $"Service '{service}' did not answer in time",
-            $"Service '{service}' sent nothing for {DurationText(timeout)} (its requestTimeout); it may be hung, stopped (SIGSTOP) or paused in a debugger.",
+            $"Service '{service}' sent nothing for {ServiceActivator.Format(timeout)} (its requestTimeout); it may be hung, stopped (SIGSTOP) or paused in a debugger.",
             writer =>
             {
                 writer.WriteString("service", service);
                 writer.WriteNumber("requestTimeoutSeconds", timeout.TotalSeconds);
             });
-
-    /// <summary>A duration as people write it: 500 ms, 30 s, 2 min, 1 h.</summary>
-    public static string DurationText(TimeSpan duration) => duration switch
-    {
-        { TotalSeconds: < 1 } => $"{duration.TotalMilliseconds:0} ms",
-        { TotalMinutes: < 1 } => $"{duration.TotalSeconds:0.#} s",
-        { TotalHours: < 1 } => $"{duration.TotalMinutes:0.#} min",
-        _ => $"{duration.TotalHours:0.#} h",
-    };
 
     private static string HostOnly(string target)
     {

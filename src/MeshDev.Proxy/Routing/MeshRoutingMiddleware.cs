@@ -162,7 +162,7 @@ public sealed partial class MeshRoutingMiddleware
                 ? GrpcResponses.WriteAsync(context, GrpcResponses.Internal, $"the request could not be read from the caller: {exception?.Message}")
                 : ProblemResponses.WriteClientErrorAsync(context, name, exception?.Message ?? "the request body could not be read"),
             ForwardingOutcome.ServiceSilent => grpc
-                ? GrpcResponses.WriteAsync(context, GrpcResponses.DeadlineExceeded, $"service '{name}' sent nothing for {ProblemResponses.DurationText(ServiceForwarder.ActivityTimeoutOf(activator.Service))} (requestTimeout)")
+                ? GrpcResponses.WriteAsync(context, GrpcResponses.DeadlineExceeded, $"service '{name}' sent nothing for {ServiceActivator.Format(ServiceForwarder.ActivityTimeoutOf(activator.Service))} (requestTimeout)")
                 : ProblemResponses.WriteTimeoutAsync(context, name, ServiceForwarder.ActivityTimeoutOf(activator.Service)),
             _ => grpc
                 ? GrpcResponses.WriteAsync(context, GrpcResponses.Unavailable, $"service '{name}' did not answer: {error} while forwarding to {lease.Endpoint}: {exception?.Message ?? "no response"}")
