@@ -11,7 +11,6 @@ namespace MeshDev.IntegrationTests.ControlApi;
 /// <summary><c>meshdev status</c>, <c>--json</c> and <c>--watch</c> through the control API of a real detached daemon.</summary>
 public sealed class CliStatusTests
 {
-    private const int SigStop = 19;
     private const int SigCont = 18;
 
     [Fact]
@@ -97,7 +96,7 @@ public sealed class CliStatusTests
         var url = $"http://127.0.0.1:{manifest.MeshPorts["front"]}";
         var pid = (await http.GetFromJsonAsync<WhoAmI>($"{url}/whoami"))!.Pid;
 
-        Assert.True(UnixProcess.SignalProcess(pid, SigStop));
+        await PausedProcess.StopAsync(pid);
         try
         {
             // The mesh sets no request timeout (none in the manifest): the call waits, and status says so.

@@ -8,7 +8,6 @@ namespace MeshDev.IntegrationTests.DashboardTests;
 /// <summary>The dashboard's services table hears of a request a hung service holds, though holding it is no event.</summary>
 public sealed class DashboardInFlightTests
 {
-    private const int SigStop = 19;
     private const int SigCont = 18;
 
     [Fact]
@@ -26,7 +25,7 @@ public sealed class DashboardInFlightTests
         Assert.Equal(0, first.GetProperty("inFlight").GetInt32());
         Assert.Equal(JsonValueKind.Null, first.GetProperty("oldestInFlightMs").ValueKind);
 
-        Assert.True(UnixProcess.SignalProcess(pid, SigStop));
+        await PausedProcess.StopAsync(pid);
         try
         {
             var held = mesh.Http.GetStringAsync($"{url}/");
@@ -62,7 +61,7 @@ public sealed class DashboardInFlightTests
         const string Oldest = "document.querySelector('#services tr[data-service=\"front\"] td[data-oldest-ms]')";
         await page.WaitUntilAsync("document.querySelector('#services tr[data-service=\"front\"][data-state=\"ready\"]')", "front ready");
 
-        Assert.True(UnixProcess.SignalProcess(pid, SigStop));
+        await PausedProcess.StopAsync(pid);
         try
         {
             var held = mesh.Http.GetStringAsync($"{url}/");
