@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text;
+using MeshDev.Catalog;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -27,10 +28,10 @@ public static class ComposeImporter
     public static ComposeImportResult Import(string composeYaml, string composePath, string? manifestDirectory = null, ComposeSources? sources = null)
     {
         sources ??= ComposeSources.System;
-        var findings = new ComposeFindings(composePath);
+        var findings = new ManifestDiagnostics(composePath);
         if (ReadRoot(composeYaml, findings) is not { } root)
         {
-            return new ComposeImportResult(null, 0, findings.ToImmutableArray());
+            return new ComposeImportResult(null, 0, Warnings(findings));
         }
 
         var composeDirectory = Path.GetDirectoryName(composePath) ?? "";
@@ -38,7 +39,7 @@ public static class ComposeImporter
         var reader = new ComposeReader(findings, new Interpolation(Variables(sources, composeDirectory, findings)));
         if (ServicesOf(root, reader) is not { } services)
         {
-            return new ComposeImportResult(null, 0, findings.ToImmutableArray());
+            return new ComposeImportResult(null, 0, Warnings(findings));
         }
 
         var entries = reader.Entries(services);
@@ -70,11 +71,15 @@ public static class ComposeImporter
         }
 
         var manifest = ManifestWriter.Write(Path.GetFileName(composePath), HostPortClashes.Resolve(imported, findings));
-        return new ComposeImportResult(manifest, imported.Count, findings.ToImmutableArray());
+        return new ComposeImportResult(manifest, imported.Count, Warnings(findings));
     }
 
+    /// <summary>What the import found, as warnings: the manifest is still written.</summary>
+    private static ImmutableArray<ComposeFinding> Warnings(ManifestDiagnostics findings) =>
+        [.. findings.Found.Select(found => new ComposeFinding(found.Location, found.Message))];
+
     /// <summary>The first document's root mapping; null when the text is not YAML or not a mapping (reported).</summary>
-    private static YamlMappingNode? ReadRoot(string yaml, ComposeFindings findings)
+    private static YamlMappingNode? ReadRoot(string yaml, ManifestDiagnostics findings)
     {
         var stream = new YamlStream();
         try
@@ -161,7 +166,7 @@ public static class ComposeImporter
             case YamlMappingNode { Children.Count: > 0 } mapping:
                 return mapping;
             case YamlMappingNode:
-            case var _ when ComposeReader.IsNull(services):
+            case var _ when ManifestNodes.IsNull(services):
                 reader.Report(servicesKey!, "'services' is empty; there is nothing to import");
                 return null;
             default:
@@ -174,7 +179,7 @@ public static class ComposeImporter
     /// The variables <c>${VAR}</c> reads: the process environment, then the <c>.env</c> file next to the compose file
     /// (compose's order: the shell wins).
     /// </summary>
-    private static Func<string, string?> Variables(ComposeSources sources, string composeDirectory, ComposeFindings findings)
+    private static Func<string, string?> Variables(ComposeSources sources, string composeDirectory, ManifestDiagnostics findings)
     {
         var dotEnvPath = Path.Join(composeDirectory, ".env");
         var dotEnv = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -185,13 +190,13 @@ public static class ComposeImporter
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            findings.Report(dotEnvPath, 1, 1, $"cannot be read: {e.Message} (ignored)");
+            findings.Report(new SourceLocation(dotEnvPath, 1, 1), $"cannot be read: {e.Message} (ignored)");
             text = null;
         }
 
         if (text is not null)
         {
-            foreach (var entry in EnvFile.Parse(text, (line, column, message) => findings.Report(dotEnvPath, line, column, message)))
+            foreach (var entry in EnvFile.Parse(text, (line, column, message) => findings.Report(new SourceLocation(dotEnvPath, line, column), message)))
             {
                 if (entry.Value is { } value)
                 {

@@ -8,23 +8,21 @@ namespace MeshDev.Authoring.Compose;
 /// with their merge keys applied. A scalar is substituted once, so a variable missing inside an anchor that several
 /// services merge is reported once, at the place it is written.
 /// </summary>
-internal sealed class ComposeReader(ComposeFindings findings, Interpolation interpolation)
+internal sealed class ComposeReader(ManifestDiagnostics findings, Interpolation interpolation)
 {
     private readonly Dictionary<YamlScalarNode, string> _texts = new(ReferenceEqualityComparer.Instance);
 
-    public ComposeFindings Findings => findings;
+    /// <summary>The import's findings: warnings about what was changed or left out, never errors.</summary>
+    public ManifestDiagnostics Findings => findings;
 
     public Interpolation Interpolation => interpolation;
 
     public void Report(YamlNode node, string message) => findings.Report(node, message);
 
-    /// <summary>True for YAML null: an empty value, <c>~</c> or <c>null</c>, written plain.</summary>
-    public static bool IsNull(YamlNode node) => ManifestNodes.IsNull(node);
-
     /// <summary>The substituted text of a scalar; null for YAML null and for anything that is not a scalar.</summary>
     public string? Text(YamlNode node)
     {
-        if (node is not YamlScalarNode scalar || IsNull(scalar))
+        if (node is not YamlScalarNode scalar || ManifestNodes.IsNull(scalar))
         {
             return null;
         }

@@ -57,7 +57,7 @@ internal static class HealthcheckMapping
             return new Ready(null, Tcp: true);
         }
 
-        return test is null || ComposeReader.IsNull(test) ? default : ReadTest(test, $"{path}.test", reader);
+        return test is null || ManifestNodes.IsNull(test) ? default : ReadTest(test, $"{path}.test", reader);
     }
 
     private static Ready ReadTest(YamlNode test, string path, ComposeReader reader)

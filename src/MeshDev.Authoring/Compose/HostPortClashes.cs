@@ -9,7 +9,7 @@ namespace MeshDev.Authoring.Compose;
 /// </summary>
 internal static class HostPortClashes
 {
-    public static IReadOnlyList<ImportedService> Resolve(IReadOnlyList<ImportedService> services, ComposeFindings findings)
+    public static IReadOnlyList<ImportedService> Resolve(IReadOnlyList<ImportedService> services, ManifestDiagnostics findings)
     {
         // The mesh listens on its shared and xDS ports and on every mesh port; a host-network service then claims its own port.
         var taken = new Dictionary<int, string>

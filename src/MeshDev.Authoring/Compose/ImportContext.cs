@@ -22,8 +22,6 @@ internal sealed class ImportContext
     /// <summary>The manifest name of each compose service.</summary>
     public required IReadOnlyDictionary<string, string> ServiceNames { get; init; }
 
-    public ComposeFindings Findings => Reader.Findings;
-
     /// <summary>A file the compose file names, as the user would write its path (relative names are from the compose file's folder).</summary>
     public string FilePath(string path)
     {

@@ -46,7 +46,7 @@ internal sealed class ServiceImporter
     {
         if (body is not YamlMappingNode mapping)
         {
-            Reader.Report(ComposeReader.IsNull(body) ? _nameNode : body, $"{_path} must be a mapping of its settings (skipped)");
+            Reader.Report(ManifestNodes.IsNull(body) ? _nameNode : body, $"{_path} must be a mapping of its settings (skipped)");
             return null;
         }
 
@@ -56,7 +56,7 @@ internal sealed class ServiceImporter
             if (MappedKeys.Contains(name))
             {
                 // An empty value ('environment:' with everything commented out) says nothing, like an absent key.
-                if (!ComposeReader.IsNull(value))
+                if (!ManifestNodes.IsNull(value))
                 {
                     _fields[name] = (key, value);
                 }
