@@ -196,7 +196,9 @@ public static class ComposeImporter
 
         if (text is not null)
         {
-            foreach (var entry in EnvFile.Parse(text, (line, column, message) => findings.Report(new SourceLocation(dotEnvPath, line, column), message)))
+            var entries = EnvFile.Parse(
+                text, (line, column, message) => findings.Report(new SourceLocation(dotEnvPath, line, column), message));
+            foreach (var entry in entries)
             {
                 if (entry.Value is { } value)
                 {

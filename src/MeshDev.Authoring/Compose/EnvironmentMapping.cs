@@ -113,10 +113,12 @@ internal sealed class EnvironmentMapping(ImportContext context, string servicePa
             return;
         }
 
-        var entries = EnvFile.Parse(text, (line, column, message) => Reader.Findings.Report(new SourceLocation(shown, line, column), message));
+        var entries = EnvFile.Parse(
+            text, (line, column, message) => Reader.Findings.Report(new SourceLocation(shown, line, column), message));
         foreach (var entry in entries)
         {
-            void Report(string message) => Reader.Findings.Report(new SourceLocation(shown, entry.Line, entry.Column), message);
+            void Report(string message) =>
+                Reader.Findings.Report(new SourceLocation(shown, entry.Line, entry.Column), message);
             var value = entry.Value is { } raw && entry.Substitutes ? Reader.Interpolation.Substitute(raw, Report) : entry.Value;
             Set(entry.Name, value, "", Report);
         }

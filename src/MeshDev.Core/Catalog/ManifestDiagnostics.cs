@@ -4,8 +4,8 @@ using YamlDotNet.RepresentationModel;
 namespace MeshDev.Catalog;
 
 /// <summary>
-/// Collects every problem found while reading one YAML file, so the user can fix them all in one go: a manifest's errors,
-/// or the warnings of a compose import (which also points into the env files the compose file names).
+/// Collects every problem found while reading one YAML file, so the user can fix them all in one go: a manifest's
+/// errors, or the warnings of a compose import (which also point into the env files the compose file names).
 /// </summary>
 internal sealed class ManifestDiagnostics(string filePath)
 {
@@ -16,8 +16,8 @@ internal sealed class ManifestDiagnostics(string filePath)
     public bool HasErrors => _found.Count > 0;
 
     /// <summary>
-    /// The problems found so far, each once, in the order a reader goes through the files: this file first, then the files
-    /// it names in the order they were met, each by line and column.
+    /// The problems found so far, each once, in the order a reader goes through the files: this file first, then the
+    /// files it names in the order they were met, each by line and column.
     /// </summary>
     public IReadOnlyList<(SourceLocation Location, string Message)> Found
     {
