@@ -228,7 +228,7 @@ public sealed class ServiceActivator : IAsyncDisposable
 
             _state = ServiceState.Starting;
             _startedAt = _time.GetTimestamp();
-            _transition = transition = Task.Run(() => LaunchAsync(adopted));
+            _transition = transition = Task.Run(() => LaunchAsync(adopted), CancellationToken.None);
             Enqueue(ServiceState.Stopped, ServiceState.Starting, $"adopting {adopted.Description ?? "an instance"}, left running by an earlier run of this mesh");
         }
 

@@ -9,7 +9,7 @@ namespace MeshDev.Core.Tests.Activation;
 /// The launch procedure without the state machine: what a launch returns, what it tells the activator while it runs,
 /// what it asks of the runtime, and what it cleans up when it fails. Fake runtime, probe and clock.
 /// </summary>
-public sealed class ServiceLauncherTests
+public sealed class ServiceLauncherTests : IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
@@ -36,10 +36,11 @@ public sealed class ServiceLauncherTests
         DependsOn = ["db"],
     };
 
-    private ServiceLog _log = new("none", null);
+    private ServiceLog? _log;
 
     private ServiceLauncher Launcher(ServiceSpec spec, IServiceRuntime? runtime, Func<string, CancellationToken, Task>? startDependency = null)
     {
+        _log?.Dispose();
         _log = new ServiceLog(spec.Name, null);
         return new(spec, runtime, _log, (_, port) => new Dictionary<string, string> { ["PORT"] = $"{port}" }, _time, _probe, startDependency);
     }
@@ -99,7 +100,7 @@ public sealed class ServiceLauncherTests
         Assert.Equal(InstanceOwnership.Launched, ready.Ownership);
         Assert.Equal(1, launcher.Launches);
         Assert.Equal([running], Told());
-        Assert.Matches(@"^── launch #1 at \d\d:\d\d:\d\d ──$", _log.Tail()[0]);
+        Assert.Matches(@"^── launch #1 at \d\d:\d\d:\d\d ──$", _log!.Tail()[0]);
     }
 
     [Fact]
@@ -149,7 +150,7 @@ public sealed class ServiceLauncherTests
         Assert.Equal(0, _probe.Probes);
         Assert.Empty(dependencies);
         Assert.Empty(Told());
-        Assert.Empty(_log.Tail());
+        Assert.Empty(_log!.Tail());
     }
 
     [Fact]
@@ -209,4 +210,6 @@ public sealed class ServiceLauncherTests
         Assert.Equal(1, left.StopCalls);
         Assert.Equal([left, null], Told());
     }
+
+    public void Dispose() => _log?.Dispose();
 }
