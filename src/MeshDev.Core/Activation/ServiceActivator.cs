@@ -54,7 +54,7 @@ public sealed class ServiceActivator : IAsyncDisposable
         Service = service;
         Log = log;
         _time = time ?? TimeProvider.System;
-        _launcher = new ServiceLauncher(service, runtime, log, environment, _time, probe, startDependency, reservedPorts);
+        _launcher = new ServiceLauncher(service, runtime, log, _time, probe ?? ReadinessProbe.For(service.Ready), environment, startDependency, reservedPorts);
         _lastActivity = _time.GetTimestamp();
         _inFlightStarts = new InFlightStarts(_time);
         MaxWaitingRequests = service.MaxWaitingRequests ?? meshMaxWaitingRequests;

@@ -21,25 +21,28 @@ internal sealed class ServiceLauncher
     private readonly TimeProvider _time;
     private readonly IReadinessProbe _probe;
     private readonly Func<string, CancellationToken, Task>? _startDependency;
-    private readonly IReadOnlySet<int>? _reservedPorts; // the manifest's fixed ports: never picked for port: auto
+    private readonly IReadOnlySet<int>? _reservedPorts;
     private int _launches;
 
+    /// <param name="service">The service to launch.</param>
+    /// <param name="runtime">The runtime of its kind; null when the mesh has none (a launch then fails saying so).</param>
+    /// <param name="log">The service's log: launch markers and the mesh's own lines about the launch go there too.</param>
+    /// <param name="time">The clock of the start timeout and the probe schedule.</param>
+    /// <param name="probe">The service's readiness probe, used unless the instance brings its own.</param>
+    /// <param name="environment">The environment of a launch on a port (discovery variables, PORT).</param>
+    /// <param name="startDependency">Acquires one of <c>dependsOn</c> until it is ready; null launches no dependency.</param>
+    /// <param name="reservedPorts">The manifest's fixed ports, never picked for <c>port: auto</c>.</param>
     public ServiceLauncher(
-        ServiceSpec service,
-        IServiceRuntime? runtime,
-        ServiceLog log,
+        ServiceSpec service, IServiceRuntime? runtime, ServiceLog log, TimeProvider time, IReadinessProbe probe,
         Func<ServiceSpec, int, IReadOnlyDictionary<string, string>> environment,
-        TimeProvider? time = null,
-        IReadinessProbe? probe = null,
-        Func<string, CancellationToken, Task>? startDependency = null,
-        IReadOnlySet<int>? reservedPorts = null)
+        Func<string, CancellationToken, Task>? startDependency = null, IReadOnlySet<int>? reservedPorts = null)
     {
         _service = service;
         _runtime = runtime;
         _log = log;
+        _time = time;
+        _probe = probe;
         _environment = environment;
-        _time = time ?? TimeProvider.System;
-        _probe = probe ?? ReadinessProbe.For(service.Ready);
         _startDependency = startDependency;
         _reservedPorts = reservedPorts;
     }

@@ -6,28 +6,35 @@ public sealed class ExternalInstance : IServiceInstance
     // Nothing tells the mesh when such an instance ends; a refused connection does (see InstanceOwnership.Listening).
     private static readonly Task<int?> Never = new TaskCompletionSource<int?>().Task;
 
-    private ExternalInstance(ServiceEndpoint endpoint, string description, InstanceOwnership ownership)
+    // Only the two kinds below: a launched instance is the runtime's own.
+    private ExternalInstance()
     {
-        Endpoint = endpoint;
-        Description = description;
-        Ownership = ownership;
     }
 
-    public ServiceEndpoint Endpoint { get; }
+    public ServiceEndpoint Endpoint { get; private init; }
 
     /// <summary>Said in the service's change to external: where it is and why the mesh does not launch it.</summary>
-    public string Description { get; }
+    public string Description { get; private init; } = "";
 
-    public InstanceOwnership Ownership { get; }
+    public InstanceOwnership Ownership { get; private init; }
 
     public Task<int?> Exited => Never;
 
     /// <summary>The fixed upstream at <paramref name="url"/>.</summary>
-    public static ExternalInstance Remote(Uri url) =>
-        new(new ServiceEndpoint(url.Host, url.Port), $"remote upstream {url.Authority}", InstanceOwnership.Remote);
+    public static ExternalInstance Remote(Uri url) => new()
+    {
+        Endpoint = new ServiceEndpoint(url.Host, url.Port),
+        Description = $"remote upstream {url.Authority}",
+        Ownership = InstanceOwnership.Remote,
+    };
 
     /// <summary>A program the mesh found listening at <paramref name="endpoint"/>; <paramref name="description"/> says so.</summary>
-    public static ExternalInstance Listening(ServiceEndpoint endpoint, string description) => new(endpoint, description, InstanceOwnership.Listening);
+    public static ExternalInstance Listening(ServiceEndpoint endpoint, string description) => new()
+    {
+        Endpoint = endpoint,
+        Description = description,
+        Ownership = InstanceOwnership.Listening,
+    };
 
     /// <summary>Does nothing: the instance is not the mesh's to stop.</summary>
     public Task StopAsync(TimeSpan gracePeriod, CancellationToken cancellationToken) => Task.CompletedTask;

@@ -42,7 +42,7 @@ public sealed class ServiceLauncherTests : IDisposable
     {
         _log?.Dispose();
         _log = new ServiceLog(spec.Name, null);
-        return new(spec, runtime, _log, (_, port) => new Dictionary<string, string> { ["PORT"] = $"{port}" }, _time, _probe, startDependency);
+        return new(spec, runtime, _log, _time, _probe, (_, port) => new Dictionary<string, string> { ["PORT"] = $"{port}" }, startDependency);
     }
 
     /// <summary>What the activator's callback does: remember the launch's current instance.</summary>
