@@ -8,26 +8,17 @@ namespace MeshDev.Daemon.Hosting;
 /// earlier run left running (containers outlive a killed daemon), so they are not launched twice; at stop, after the
 /// listeners closed and while the feeds still follow, stops every instance this mesh launched.
 /// </summary>
-public sealed class ActivatorLifetime : IHostedService
+public sealed class ActivatorLifetime(MeshActivator activator, Action<string>? onMeshMessage = null) : IHostedService
 {
-    private readonly MeshActivator _activator;
-    private readonly Action<string>? _onMeshMessage;
-
-    public ActivatorLifetime(MeshActivator activator, Action<string>? onMeshMessage = null)
-    {
-        _activator = activator;
-        _onMeshMessage = onMeshMessage;
-    }
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var adopted = await _activator.AdoptRunningAsync(cancellationToken).ConfigureAwait(false);
+        var adopted = await activator.AdoptRunningAsync(cancellationToken).ConfigureAwait(false);
         if (adopted > 0)
         {
-            _onMeshMessage?.Invoke($"adopted {adopted} service instance(s) left running by an earlier run of this mesh");
+            onMeshMessage?.Invoke($"adopted {adopted} service instance(s) left running by an earlier run of this mesh");
         }
     }
 
     // Not bounded by the host's shutdown timeout: a service left running would hold its port for the next mesh.
-    public async Task StopAsync(CancellationToken cancellationToken) => await _activator.DisposeAsync().ConfigureAwait(false);
+    public async Task StopAsync(CancellationToken cancellationToken) => await activator.DisposeAsync().ConfigureAwait(false);
 }

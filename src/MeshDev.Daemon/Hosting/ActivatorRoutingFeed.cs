@@ -11,26 +11,17 @@ namespace MeshDev.Daemon.Hosting;
 /// cluster at the instance's address while it has one (ready, external), and back at the activator (no endpoints)
 /// otherwise. The table's <see cref="RoutingTable.Changed"/> then feeds xDS.
 /// </summary>
-public sealed class ActivatorRoutingFeed : IHostedService
+public sealed class ActivatorRoutingFeed(MeshActivator activator, RoutingTable routing) : IHostedService
 {
-    private readonly MeshActivator _activator;
-    private readonly RoutingTable _routing;
-
     // One writer at a time reads an activator's endpoint and writes it: the catch-up at start and a change being
     // delivered cannot then write an older endpoint over a newer one.
     private readonly Lock _gate = new();
 
-    public ActivatorRoutingFeed(MeshActivator activator, RoutingTable routing)
-    {
-        _activator = activator;
-        _routing = routing;
-    }
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var service in _activator.Services)
+        activator.SubscribeAll(OnStateChanged);
+        foreach (var service in activator.Services)
         {
-            service.StateChanged += OnStateChanged;
             Follow(service); // a change delivered before we subscribed
         }
 
@@ -39,17 +30,13 @@ public sealed class ActivatorRoutingFeed : IHostedService
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var service in _activator.Services)
-        {
-            service.StateChanged -= OnStateChanged;
-        }
-
+        activator.UnsubscribeAll(OnStateChanged);
         return Task.CompletedTask;
     }
 
     private void OnStateChanged(ServiceStateChange change)
     {
-        if (_activator.Find(change.Service) is { } service)
+        if (activator.Find(change.Service) is { } service)
         {
             Follow(service);
         }
@@ -60,7 +47,7 @@ public sealed class ActivatorRoutingFeed : IHostedService
     {
         lock (_gate)
         {
-            _routing.SetEndpoints(service.Service.Name, service.Endpoint is { } e ? [e] : ImmutableArray<ServiceEndpoint>.Empty);
+            routing.SetEndpoints(service.Service.Name, service.Endpoint is { } e ? [e] : ImmutableArray<ServiceEndpoint>.Empty);
         }
     }
 }

@@ -8,42 +8,23 @@ namespace MeshDev.Daemon.Hosting;
 /// <see cref="MeshEvents"/> (control API, dashboard) and handed to <see cref="MeshHostOptions.OnStateChange"/> (the
 /// foreground <c>meshdev up</c> lines, tests). Started before any instance is adopted, so no change is missed.
 /// </summary>
-public sealed class MeshEventsFeed : IHostedService
+public sealed class MeshEventsFeed(MeshActivator activator, MeshEvents events, Action<ServiceStateChange>? onStateChange = null) : IHostedService
 {
-    private readonly MeshActivator _activator;
-    private readonly MeshEvents _events;
-    private readonly Action<ServiceStateChange>? _onStateChange;
-
-    public MeshEventsFeed(MeshActivator activator, MeshEvents events, Action<ServiceStateChange>? onStateChange = null)
-    {
-        _activator = activator;
-        _events = events;
-        _onStateChange = onStateChange;
-    }
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var service in _activator.Services)
-        {
-            service.StateChanged += OnStateChanged;
-        }
-
+        activator.SubscribeAll(OnStateChanged);
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var service in _activator.Services)
-        {
-            service.StateChanged -= OnStateChanged;
-        }
-
+        activator.UnsubscribeAll(OnStateChanged);
         return Task.CompletedTask;
     }
 
     private void OnStateChanged(ServiceStateChange change)
     {
-        _events.Publish(change);
-        _onStateChange?.Invoke(change);
+        events.Publish(change);
+        onStateChange?.Invoke(change);
     }
 }

@@ -17,21 +17,9 @@ namespace MeshDev.Daemon.Hosting;
 /// service (the routing table's listeners, served by the proxy), the xDS port (the ADS server) and the control port
 /// (control API and dashboard, picked by the OS).
 /// </summary>
-public sealed class MeshListeners
+public sealed class MeshListeners(MeshManifest manifest, RoutingTable routing, MeshActivator activator, CallerTracker callers)
 {
-    private readonly MeshManifest _manifest;
-    private readonly RoutingTable _routing;
-    private readonly MeshActivator _activator;
-    private readonly CallerTracker _callers;
     private ListenOptions? _control;
-
-    public MeshListeners(MeshManifest manifest, RoutingTable routing, MeshActivator activator, CallerTracker callers)
-    {
-        _manifest = manifest;
-        _routing = routing;
-        _activator = activator;
-        _callers = callers;
-    }
 
     /// <summary>The port of the control API once Kestrel has bound it (the OS picks it at start).</summary>
     public int ControlPort => _control?.IPEndPoint is { Port: > 0 } bound
@@ -54,21 +42,21 @@ public sealed class MeshListeners
         var logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<TcpServiceProxy>();
 
         // The shared port and the mesh ports: HTTP/1.1 and h2c on one port, or raw TCP piped to a protocol: tcp service.
-        foreach (var listener in _routing.Current.Listeners)
+        foreach (var listener in routing.Current.Listeners)
         {
             if (listener.Protocol == ServiceProtocol.Tcp)
             {
-                var tcp = new TcpServiceProxy(_activator.Find(listener.Service!)!, logger);
-                kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.UseCallerTracking(_callers).Run(tcp.HandleAsync));
+                var tcp = new TcpServiceProxy(activator.Find(listener.Service!)!, logger);
+                kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.UseCallerTracking(callers).Run(tcp.HandleAsync));
             }
             else
             {
-                kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.UseH2cPriorKnowledge().UseCallerTracking(_callers));
+                kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.UseH2cPriorKnowledge().UseCallerTracking(callers));
             }
         }
 
         // ADS (gRPC): h2c only, so any HTTP/2 client (Envoy, grpc-js-xds, grpc-go) connects with prior knowledge.
-        kestrel.Listen(IPAddress.Loopback, _manifest.Mesh.XdsPort, listen => listen.Protocols = HttpProtocols.Http2);
+        kestrel.Listen(IPAddress.Loopback, manifest.Mesh.XdsPort, listen => listen.Protocols = HttpProtocols.Http2);
 
         // Control API (gRPC over h2c) and browser pages (HTTP/1.1) on one port, picked by the OS; Kestrel writes the
         // bound port back into these options.
