@@ -10,10 +10,10 @@ namespace MeshDev.Daemon.Control;
 /// </summary>
 public static class ControlApi
 {
-    /// <param name="host">The mesh, once it exists: calls arrive only after it has started listening.</param>
-    public static IServiceCollection AddControlApi(this IServiceCollection services, Func<MeshHost> host)
+    /// <param name="host">The mesh whose application this is: calls arrive only after it has started listening.</param>
+    public static IServiceCollection AddControlApi(this IServiceCollection services, MeshHost host)
     {
-        services.AddSingleton(_ => host());
+        services.AddSingleton(host);
         services.AddGrpc().AddServiceOptions<ControlService>(o => o.Interceptors.Add<ControlTokenInterceptor>());
         return services;
     }

@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-using System.Net;
 using System.Security.Cryptography;
 using MeshDev.Activation;
 using MeshDev.Calls;
@@ -10,17 +8,12 @@ using MeshDev.Daemon.State;
 using MeshDev.Docker;
 using MeshDev.Kubernetes;
 using MeshDev.Proxy;
-using MeshDev.Proxy.Listeners;
 using MeshDev.Routing;
 using MeshDev.Runtime;
 using MeshDev.Xds.Hosting;
 using MeshDev.Xds.Server;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -36,22 +29,40 @@ public sealed class MeshHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly MeshHostOptions _options;
-    private readonly Dictionary<string, ServiceLog> _logs;
-    private readonly IReadOnlyList<IServiceRuntime> _ownedRuntimes;
+    private readonly IReadOnlyDictionary<string, ServiceLog> _logs;
+    private readonly IReadOnlyList<IServiceRuntime> _runtimes;
+    private readonly bool _ownsRuntimes;
+    private readonly CallerTracker _callers;
+    private readonly MeshListeners _listeners;
+    private readonly string _token = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+    private readonly DateTimeOffset _startedAt;
     private readonly TaskCompletionSource _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private CallerTracker? _callers;
     private int _disposed;
 
-    private MeshHost(WebApplication app, MeshManifest manifest, StateDirectory state, RoutingTable routing, MeshActivator activator, Dictionary<string, ServiceLog> logs, IReadOnlyList<IServiceRuntime> ownedRuntimes, MeshHostOptions options)
+    private MeshHost(
+        MeshManifest manifest,
+        StateDirectory state,
+        IReadOnlyDictionary<string, ServiceLog> logs,
+        IReadOnlyList<IServiceRuntime> runtimes,
+        bool ownsRuntimes,
+        RoutingTable routing,
+        MeshActivator activator,
+        CallerTracker callers,
+        MeshHostOptions options)
     {
-        _ownedRuntimes = ownedRuntimes;
-        _app = app;
         Manifest = manifest;
         State = state;
         Routing = routing;
         Activator = activator;
+        CallGraph = callers.Graph;
         _logs = logs;
+        _runtimes = runtimes;
+        _ownsRuntimes = ownsRuntimes;
+        _callers = callers;
         _options = options;
+        _startedAt = options.Time.GetUtcNow();
+        _listeners = new MeshListeners(manifest, routing, activator, callers);
+        _app = BuildApplication();
     }
 
     public MeshManifest Manifest { get; }
@@ -68,13 +79,14 @@ public sealed class MeshHost : IAsyncDisposable
     /// <summary>The connected xDS clients and their last NACKs.</summary>
     public XdsClients XdsClients => _app.Services.GetRequiredService<XdsClients>();
 
-    public DaemonInfo Info { get; private set; } = null!;
+    /// <summary>What <c>daemon.json</c> holds: how the CLI finds this mesh (its control port is known once it listens) and the token it sends.</summary>
+    public DaemonInfo Info => new(Environment.ProcessId, $"http://127.0.0.1:{ControlPort}", _token, Manifest.FilePath, Manifest.Mesh.HttpPort, _startedAt);
 
     /// <summary>Who called whom through the mesh, how often, and the latest requests (dashboard, <c>meshdev graph</c>).</summary>
-    public CallGraph CallGraph { get; private set; } = null!;
+    public CallGraph CallGraph { get; }
 
     /// <summary>The loopback port of the control API (and of anything else mapped onto the control port).</summary>
-    public int ControlPort { get; private set; }
+    public int ControlPort => _listeners.ControlPort;
 
     /// <summary>Completes when someone asked the mesh to stop (control API <c>shutdown</c>).</summary>
     public Task ShutdownRequested => _shutdownRequested.Task;
@@ -109,20 +121,37 @@ public sealed class MeshHost : IAsyncDisposable
         var runtimes = options.Runtimes ?? DefaultRuntimes(manifest, state, options);
         var routing = new RoutingTable(manifest);
         var activator = new MeshActivator(manifest, runtimes, s => logs[s.Name], options.Time);
-        var events = new MeshEvents(options.Time);
         var callGraph = new CallGraph(manifest.Services.Select(s => s.Name), options.Time);
         var callers = new CallerTracker(callGraph, () => CallerRoot.Of(activator));
-        foreach (var service in activator.Services)
+        var host = new MeshHost(manifest, state, logs, runtimes, ownsRuntimes: options.Runtimes is null, routing, activator, callers, options);
+        try
         {
-            // The routing table follows the activators: an instance's address while ready, the activator otherwise.
-            service.StateChanged += change =>
-            {
-                routing.SetEndpoints(service.Service.Name, service.Endpoint is { } e ? [e] : ImmutableArray<ServiceEndpoint>.Empty);
-                events.Publish(change);
-                options.OnStateChange?.Invoke(change);
-            };
+            await host._app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            await callers.DisposeAsync().ConfigureAwait(false);
+            await host._app.DisposeAsync().ConfigureAwait(false);
+            throw new MeshStartException($"could not listen on the mesh ports: {ex.Message}");
         }
 
+        host.Info.Write(state.DaemonFile);
+        options.OnMeshMessage?.Invoke($"mesh listening on 127.0.0.1:{manifest.Mesh.HttpPort} (xDS 127.0.0.1:{manifest.Mesh.XdsPort}, control {host.Info.ControlUrl})");
+
+        if (options.Prebuild)
+        {
+            _ = host.PrebuildAsync();
+        }
+
+        return host;
+    }
+
+    /// <summary>
+    /// The web application: logging, the services the proxy, xDS and control API find in the container, the hosted
+    /// services in the order they start (and, reversed, stop), the listeners, then the request pipeline.
+    /// </summary>
+    private WebApplication BuildApplication()
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
@@ -136,84 +165,37 @@ public sealed class MeshHost : IAsyncDisposable
         // YARP logs every forwarding failure with its stack trace; the mesh logs one line per failure instead,
         // rate-limited per service and cause (ForwardingErrorLog).
         builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder", LogLevel.None);
-        builder.Services.AddSingleton(manifest);
-        builder.Services.AddSingleton(routing);
-        builder.Services.AddSingleton(activator);
-        builder.Services.AddSingleton(events);
-        builder.Services.AddSingleton(options.Time);
-        // Stopping the mesh waits this long at most for open connections (streams, xDS clients) before cutting them.
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
-        builder.Services.AddMeshProxy();
-        builder.Services.AddMeshXds();
-        builder.Services.AddHostedService<IdleMemoryTrim>();
-        MeshHost? host = null;
-        builder.Services.AddControlApi(() => host ?? throw new InvalidOperationException("the mesh is not started yet"));
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.AllowAlternateSchemes = true; // see H2cPriorKnowledge
-            var logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<TcpServiceProxy>();
-            foreach (var listener in routing.Current.Listeners)
-            {
-                if (listener.Protocol == ServiceProtocol.Tcp)
-                {
-                    var tcp = new TcpServiceProxy(activator.Find(listener.Service!)!, logger);
-                    kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.UseCallerTracking(callers).Run(tcp.HandleAsync));
-                }
-                else
-                {
-                    kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.UseH2cPriorKnowledge().UseCallerTracking(callers));
-                }
-            }
 
-            // ADS (gRPC): h2c only, so any HTTP/2 client (Envoy, grpc-js-xds, grpc-go) connects with prior knowledge.
-            kestrel.Listen(IPAddress.Loopback, manifest.Mesh.XdsPort, listen => listen.Protocols = HttpProtocols.Http2);
-            // Control API (gRPC over h2c) and browser pages (HTTP/1.1) on one port, picked by the OS.
-            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseH2cPriorKnowledge());
-        });
+        var services = builder.Services;
+        services.AddSingleton(Manifest);
+        services.AddSingleton(Routing);
+        services.AddSingleton(Activator);
+        services.AddSingleton(new MeshEvents(_options.Time));
+        services.AddSingleton(_options.Time);
+        // Stopping the mesh waits this long at most for open connections (streams, xDS clients) before cutting them.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        services.AddMeshProxy();
+        services.AddControlApi(this);
+
+        // Hosted services start in this order, all before the listeners open (WebApplication starts Kestrel after
+        // them), and stop in the reverse order, after the listeners closed.
+        // 1. activators -> routing table (endpoints) and -> watchers (events, foreground lines); the routing table
+        //    then feeds xDS (XdsRoutingFeed, added by AddMeshXds).
+        services.AddHostedService(sp => new ActivatorRoutingFeed(Activator, Routing));
+        services.AddHostedService(sp => new MeshEventsFeed(Activator, sp.GetRequiredService<MeshEvents>(), _options.OnStateChange));
+        services.AddMeshXds();
+        // 2. with the feeds following: adopt what an earlier run left running; at stop, stop every launched instance.
+        services.AddHostedService(sp => new ActivatorLifetime(Activator, _options.OnMeshMessage));
+        services.AddHostedService<IdleMemoryTrim>();
+
+        builder.WebHost.ConfigureKestrel(_listeners.Configure);
 
         var app = builder.Build();
         app.UseMeshProxy();
         app.MapXdsServer();
-        host = new MeshHost(app, manifest, state, routing, activator, logs, options.Runtimes is null ? runtimes : [], options);
-        host.CallGraph = callGraph;
-        host._callers = callers;
-        app.MapControlApi(host);
-        app.MapDashboard(host);
-
-        try
-        {
-            // Before any traffic: containers a killed daemon left running are taken over, not launched twice.
-            var adopted = await activator.AdoptRunningAsync(cancellationToken).ConfigureAwait(false);
-            if (adopted > 0)
-            {
-                options.OnMeshMessage?.Invoke($"adopted {adopted} service instance(s) left running by an earlier run of this mesh");
-            }
-
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (IOException ex)
-        {
-            await callers.DisposeAsync().ConfigureAwait(false);
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw new MeshStartException($"could not listen on the mesh ports: {ex.Message}");
-        }
-
-        var controlPort = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
-            .Select(a => new Uri(a).Port)
-            .Single(p => p != manifest.Mesh.XdsPort && routing.Current.Listeners.All(l => l.Port != p));
-        host.ControlPort = controlPort;
-        host.Info = new DaemonInfo(Environment.ProcessId, $"http://127.0.0.1:{controlPort}", Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
-            manifest.FilePath, manifest.Mesh.HttpPort, options.Time.GetUtcNow());
-        host.Info.Write(state.DaemonFile);
-        options.OnMeshMessage?.Invoke($"mesh listening on 127.0.0.1:{manifest.Mesh.HttpPort} (xDS 127.0.0.1:{manifest.Mesh.XdsPort}, control {host.Info.ControlUrl})");
-
-        if (options.Prebuild)
-        {
-            _ = host.PrebuildAsync(runtimes);
-        }
-
-        return host;
+        app.MapControlApi(this);
+        app.MapDashboard(this);
+        return app;
     }
 
     /// <summary>
@@ -268,13 +250,13 @@ public sealed class MeshHost : IAsyncDisposable
         XdsClients.Connected.Count,
         [.. XdsClients.LastNacks.Select(n => $"{n.NodeId} rejected {n.Type} version {n.Version} at {n.At.ToLocalTime():HH:mm:ss}: {n.Message}")]);
 
-    private async Task PrebuildAsync(IReadOnlyList<IServiceRuntime> runtimes)
+    private async Task PrebuildAsync()
     {
         // One at a time: builds are CPU-bound and a laptop has few cores; a request for a service whose build has
         // not run yet simply joins (or starts) that service's build.
         foreach (var service in Manifest.Services.Where(s => s.Project is not null))
         {
-            var runtime = runtimes.FirstOrDefault(r => r.Kind == service.Runtime);
+            var runtime = _runtimes.FirstOrDefault(r => r.Kind == service.Runtime);
             try
             {
                 if (runtime is not null)
@@ -306,12 +288,7 @@ public sealed class MeshHost : IAsyncDisposable
     }
 
     /// <summary>Every port the mesh of <paramref name="manifest"/> listens on (besides the control API), and what it is.</summary>
-    public static IReadOnlyList<(int Port, string Description)> ListeningPorts(MeshManifest manifest) =>
-    [
-        (manifest.Mesh.HttpPort, $"shared port {manifest.Mesh.HttpPort} (mesh.http)"),
-        (manifest.Mesh.XdsPort, $"xDS port {manifest.Mesh.XdsPort} (mesh.xds)"),
-        .. manifest.Services.Select(s => (s.MeshPort, $"mesh port {s.MeshPort} of service '{s.Name}' (meshPort)")),
-    ];
+    public static IReadOnlyList<(int Port, string Description)> ListeningPorts(MeshManifest manifest) => MeshListeners.FixedPorts(manifest);
 
     /// <summary>The <see cref="ListeningPorts"/> another program holds right now, described.</summary>
     public static IReadOnlyList<string> PortsTakenByOthers(MeshManifest manifest) =>
@@ -341,13 +318,10 @@ public sealed class MeshHost : IAsyncDisposable
         }
         finally
         {
-            if (_callers is not null)
-            {
-                await _callers.DisposeAsync().ConfigureAwait(false);
-            }
-
-            await Activator.DisposeAsync().ConfigureAwait(false);
-            foreach (var runtime in _ownedRuntimes)
+            // The services were stopped by ActivatorLifetime, after the listeners closed (the host stops every hosted
+            // service even when another one's stop failed).
+            await _callers.DisposeAsync().ConfigureAwait(false);
+            foreach (var runtime in _ownsRuntimes ? _runtimes : [])
             {
                 // The Docker runtime removes every container of the mesh here, also those kept after an idle stop.
                 if (runtime is IAsyncDisposable asyncDisposable)
@@ -361,7 +335,7 @@ public sealed class MeshHost : IAsyncDisposable
             }
 
             await _app.DisposeAsync().ConfigureAwait(false);
-            if (DaemonInfo.TryRead(State.DaemonFile) is { } info && info.Pid == Environment.ProcessId && info.Token == Info?.Token)
+            if (DaemonInfo.TryRead(State.DaemonFile) is { } info && info.Pid == Environment.ProcessId && info.Token == _token)
             {
                 File.Delete(State.DaemonFile);
             }

@@ -14,13 +14,14 @@ public static class XdsHostingExtensions
 {
     /// <summary>
     /// The mesh's xDS control plane: snapshots built from the <see cref="RoutingTable"/> (expects it and the
-    /// <see cref="MeshManifest"/> in the container) and the ADS server that serves them.
+    /// <see cref="MeshManifest"/> in the container), the <see cref="XdsRoutingFeed"/> that publishes a new one on every
+    /// change (a hosted service: it starts in the order of registration) and the ADS server that serves them.
     /// </summary>
     public static IServiceCollection AddMeshXds(this IServiceCollection services)
     {
         services.AddSingleton(sp => new XdsSnapshotBuilder(sp.GetRequiredService<MeshManifest>()));
         services.AddSingleton(sp => new XdsSnapshotCache(sp.GetRequiredService<XdsSnapshotBuilder>().Build(sp.GetRequiredService<RoutingTable>().Current)));
-        services.AddSingleton<XdsRoutingFeed>();
+        services.AddHostedService<XdsRoutingFeed>();
         return services.AddXdsServer();
     }
 
@@ -33,10 +34,9 @@ public static class XdsHostingExtensions
         return services;
     }
 
-    /// <summary>Maps the ADS service and, with <see cref="AddMeshXds"/>, starts following the routing table.</summary>
+    /// <summary>Maps the ADS service.</summary>
     public static IEndpointRouteBuilder MapXdsServer(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.ServiceProvider.GetService<XdsRoutingFeed>();
         endpoints.MapGrpcService<AggregatedDiscoveryServer>();
         return endpoints;
     }

@@ -1,15 +1,16 @@
 using MeshDev.Routing;
 using MeshDev.Xds.Resources;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace MeshDev.Xds.Server;
 
 /// <summary>
-/// Follows the routing table: every <see cref="RoutingTable.Changed"/> builds a new snapshot, checks it and publishes
-/// it. Changes can be raised concurrently (one per service); an older routing version arriving late is skipped,
-/// since the newer one already holds its change.
+/// The link from the routing table to xDS: while started, every <see cref="RoutingTable.Changed"/> builds a new
+/// snapshot, checks it and publishes it to the <see cref="XdsSnapshotCache"/>. A hosted service, so it follows the
+/// table from before the listeners open until after they closed.
 /// </summary>
-public sealed class XdsRoutingFeed : IDisposable
+public sealed class XdsRoutingFeed : IHostedService
 {
     private readonly RoutingTable _table;
     private readonly XdsSnapshotBuilder _builder;
@@ -23,12 +24,23 @@ public sealed class XdsRoutingFeed : IDisposable
         _builder = builder;
         _cache = cache;
         _logger = logger;
-        table.Changed += OnChanged;
-        OnChanged(table.Current); // a change raised before we subscribed
     }
 
-    public void Dispose() => _table.Changed -= OnChanged;
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _table.Changed += OnChanged;
+        OnChanged(_table.Current); // a change raised before we subscribed
+        return Task.CompletedTask;
+    }
 
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _table.Changed -= OnChanged;
+        return Task.CompletedTask;
+    }
+
+    // Changes can be raised concurrently (one per service); an older routing version arriving late is skipped, since
+    // the newer one already holds its change.
     private void OnChanged(RoutingSnapshot routing)
     {
         lock (_gate)
