@@ -1,6 +1,6 @@
 using System.CommandLine;
+using MeshDev.Authoring.Compose;
 using MeshDev.Cli.Infrastructure;
-using MeshDev.Compose;
 
 namespace MeshDev.Cli.Commands;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text;
+using MeshDev.Authoring.Profiles;
 using MeshDev.Catalog;
 using MeshDev.Cli.Infrastructure;
-using MeshDev.Profiles;
 
 namespace MeshDev.Cli.Commands;
 
