@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Text;
 using MeshDev.Catalog;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace MeshDev.Authoring.Compose;
@@ -14,6 +13,11 @@ public static class ComposeImporter
 {
     // Keys of the compose file's top level that need no finding: the schema version compose itself ignores, and the project name.
     private static readonly ImmutableHashSet<string> QuietTopLevelKeys = ["version", "name", "services"];
+
+    // Compose reads only the first document of a file, so a second one is a warning, not an error as in a manifest.
+    private static readonly YamlFileKind ComposeFile = new(
+        "the file is empty; a compose file declares its services under 'services'",
+        "only the first YAML document is imported (this one is ignored)");
 
     private static readonly ImmutableDictionary<string, string> IgnoredBecause = new Dictionary<string, string>
     {
@@ -81,59 +85,16 @@ public static class ComposeImporter
     /// <summary>The first document's root mapping; null when the text is not YAML or not a mapping (reported).</summary>
     private static YamlMappingNode? ReadRoot(string yaml, ManifestDiagnostics findings)
     {
-        var stream = new YamlStream();
-        try
+        switch (ManifestYaml.Load(yaml, findings, ComposeFile))
         {
-            stream.Load(new StringReader(yaml));
+            case null:
+                return null;
+            case YamlMappingNode root:
+                return root;
+            case var node:
+                findings.Report(node, "not a compose file: the top level must be a mapping with 'services'");
+                return null;
         }
-        catch (YamlException e)
-        {
-            findings.Report(e.Start, $"not valid YAML: {e.Message}");
-            return null;
-        }
-        catch (InvalidOperationException)
-        {
-            // YamlDotNet's scanner gives up this way on some unclosed flow collections, without a position.
-            findings.Report(LastParsedMark(yaml), "not valid YAML: the text after this point cannot be parsed (an unclosed '[' or '{'?)");
-            return null;
-        }
-
-        if (stream.Documents.Count == 0)
-        {
-            findings.Report(new Mark(0, 1, 1), "the file is empty; a compose file declares its services under 'services'");
-            return null;
-        }
-
-        if (stream.Documents.Count > 1)
-        {
-            findings.Report(stream.Documents[1].RootNode, "only the first YAML document is imported (this one is ignored)");
-        }
-
-        if (stream.Documents[0].RootNode is YamlMappingNode root)
-        {
-            return root;
-        }
-
-        findings.Report(stream.Documents[0].RootNode, "not a compose file: the top level must be a mapping with 'services'");
-        return null;
-    }
-
-    private static Mark LastParsedMark(string yaml)
-    {
-        var parser = new Parser(new StringReader(yaml));
-        var mark = new Mark(0, 1, 1);
-        try
-        {
-            while (parser.MoveNext())
-            {
-                mark = parser.Current!.End;
-            }
-        }
-        catch (Exception e) when (e is YamlException or InvalidOperationException)
-        {
-        }
-
-        return mark;
     }
 
     /// <summary>The <c>services</c> mapping; null when it is missing, empty or not a mapping (reported). Reports the other top-level keys.</summary>

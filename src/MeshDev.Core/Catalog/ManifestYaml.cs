@@ -4,14 +4,17 @@ using YamlDotNet.RepresentationModel;
 namespace MeshDev.Catalog;
 
 /// <summary>
-/// Turns manifest text into the root node of its single YAML document, or reports why it cannot, as sentences located at
-/// FILE:LINE:COL. Whatever the text, this returns or reports: the parser's own failures are caught and explained here.
+/// Turns the text of a manifest or a compose file into the root node of its first YAML document, or reports why it cannot, as
+/// sentences located at FILE:LINE:COL. Whatever the text, this returns or reports: the parser's own failures are caught and
+/// explained here, and alias bombs and deep nesting are refused before they are expanded.
 /// </summary>
 internal static class ManifestYaml
 {
     /// <summary>The root node; null when the text is not one usable YAML document (reported).</summary>
-    public static YamlNode? Load(string yaml, ManifestDiagnostics diagnostics)
+    /// <param name="kind">What the file is, for what only the kind of file decides; default: a manifest.</param>
+    public static YamlNode? Load(string yaml, ManifestDiagnostics diagnostics, YamlFileKind? kind = null)
     {
+        kind ??= YamlFileKind.Manifest;
         var parser = new BoundedParser(new Parser(new StringReader(yaml)), diagnostics);
         var stream = new YamlStream();
         try
@@ -41,13 +44,13 @@ internal static class ManifestYaml
 
         if (stream.Documents.Count == 0)
         {
-            diagnostics.Report(new SourceLocation(diagnostics.FilePath, 1, 1), "the manifest is empty; declare your services under 'services'");
+            diagnostics.Report(new SourceLocation(diagnostics.FilePath, 1, 1), kind.EmptyMessage);
             return null;
         }
 
         if (stream.Documents.Count > 1)
         {
-            diagnostics.Report(stream.Documents[1].RootNode, "the manifest must be a single YAML document; remove this second one");
+            diagnostics.Report(stream.Documents[1].RootNode, kind.SecondDocumentMessage);
         }
 
         return stream.Documents[0].RootNode;

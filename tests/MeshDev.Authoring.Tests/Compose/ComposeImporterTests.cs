@@ -16,12 +16,12 @@ public sealed class ComposeImporterTests
         { "services: {}\n", "1:1: 'services' is empty; there is nothing to import" },
         { "version: '3'\nservices: [web, db]\n", "2:11: 'services' must be a mapping from service names to their settings" },
         { "services: web\n", "1:11: 'services' must be a mapping from service names to their settings" },
-        { "services:\n  web:\n    image: nginx\n  web:\n    image: caddy\n", "4:3: not valid YAML: Duplicate key web" },
-        { "services:\n  web: {image: nginx\n  db: {}\n", "2:14: not valid YAML: the text after this point cannot be parsed (an unclosed '[' or '{'?)" },
-        { "services: {web: {image: nginx}\n", "2:1: not valid YAML: While parsing a flow mapping,  did not find expected ',' or '}'." },
-        { "services:\n  web:\n    image: 'nginx\n", "3:12: not valid YAML: While scanning a quoted scalar, found unexpected end of stream." },
-        { "services:\n  web:\n    ports: [80\n  db:\n    image: postgres\n", "3:12: not valid YAML: the text after this point cannot be parsed (an unclosed '[' or '{'?)" },
-        { "services:\n  web:\n    <<: *missing\n", "1:1: not valid YAML: The anchor 'missing' does not exists" },
+        { "services:\n  web:\n    image: nginx\n  web:\n    image: caddy\n", "4:3: duplicate key 'web' (first written on line 2)" },
+        { "services:\n  web: {image: nginx\n  db: {}\n", "2:8: the '{' opened on line 2 is never closed; close it with '}' and separate its items with ','" },
+        { "services: {web: {image: nginx}\n", "1:11: the '{' opened on line 1 is never closed; close it with '}' and separate its items with ','" },
+        { "services:\n  web:\n    image: 'nginx\n", "3:12: the ' that starts this value is never closed; end the value with ' on the same line" },
+        { "services:\n  web:\n    ports: [80\n  db:\n    image: postgres\n", "3:12: the '[' opened on line 3 is never closed; close it with ']' and separate its items with ','" },
+        { "services:\n  web:\n    <<: *missing\n", "3:9: alias '*missing' names no anchor written before it; put '&missing' on an earlier value, or quote the text if '*' is meant literally" },
     };
 
     [Theory]
@@ -300,5 +300,48 @@ public sealed class ComposeImporterTests
 
         Assert.Equal(["6:1: only the first YAML document is imported (this one is ignored)"], Findings(result));
         Assert.Equal(1, result.ServiceCount);
+    }
+
+    [Fact]
+    public void A_billion_laughs_alias_bomb_is_refused_at_the_alias_not_expanded()
+    {
+        var lines = new List<string> { "x-lol:", "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]" };
+        for (var level = 1; level <= 9; level++)
+        {
+            lines.Add($"  a{level}: &a{level} [{string.Join(", ", Enumerable.Repeat($"*a{level - 1}", 10))}]");
+        }
+
+        lines.AddRange(["services:", "  web:", "    image: nginx", "    command: *a9"]);
+
+        var result = Import(string.Join("\n", lines));
+
+        // a0..a4 hold 123,455 values; the eighth *a4 (111,111 each) in a5's list, on line 7, crosses 1,000,000.
+        Assert.Null(result.Manifest);
+        Assert.Equal(0, result.ServiceCount);
+        Assert.Equal(
+            ["7:47: alias '*a4' expands the manifest to more than 1,000,000 values (an alias bomb); write shared values once and use fewer levels of aliases inside aliases"],
+            Findings(result));
+    }
+
+    [Fact]
+    public void Values_nested_deeper_than_the_limit_are_refused_at_the_first_level_too_deep()
+    {
+        var result = Import("services:\n  web: " + new string('[', 100_000) + "\n");
+
+        // The root and 'services' are two levels; the 63rd '[', at column 8 + 62, is the 65th.
+        Assert.Null(result.Manifest);
+        Assert.Equal(0, result.ServiceCount);
+        Assert.Equal(
+            ["2:70: values are nested more than 64 levels deep here; close the '[' or '{' left open before it, or flatten the value"],
+            Findings(result));
+    }
+
+    [Fact]
+    public void Every_duplicate_key_is_reported_at_once()
+    {
+        var result = Import("services:\n  web:\n    image: nginx\n    image: caddy\n  db:\n    image: postgres\n  db:\n    image: mysql\n");
+
+        Assert.Null(result.Manifest);
+        Assert.Equal(["4:5: duplicate key 'image' (first written on line 3)", "7:3: duplicate key 'db' (first written on line 5)"], Findings(result));
     }
 }
