@@ -16,6 +16,7 @@ public static class ComposeImporter
 
     // Compose reads only the first document of a file, so a second one is a warning, not an error as in a manifest.
     private static readonly YamlFileKind ComposeFile = new(
+        "compose file",
         "the file is empty; a compose file declares its services under 'services'",
         "only the first YAML document is imported (this one is ignored)");
 

@@ -11,7 +11,7 @@ namespace MeshDev.Catalog;
 /// (a "billion laughs" bomb: the model shares aliased nodes, but merge keys and equality on keys walk them expanded).
 /// Duplicate keys are handed to <see cref="DuplicateKeyFinder"/> on the way.
 /// </summary>
-internal sealed class BoundedParser(IParser inner, ManifestDiagnostics diagnostics) : IParser
+internal sealed class BoundedParser(IParser inner, ManifestDiagnostics diagnostics, string fileName = "manifest") : IParser
 {
     /// <summary>How deep values may nest, aliases expanded; a manifest needs six levels.</summary>
     public const int MaxDepth = 64;
@@ -128,7 +128,7 @@ internal sealed class BoundedParser(IParser inner, ManifestDiagnostics diagnosti
         if (_expandedValues + size > MaxExpandedValues)
         {
             // Refused before anything walks it: the model would share the node, but merges and key equality would expand it.
-            Refuse(alias.Start, $"alias '*{name}' expands the manifest to more than {Limit} values (an alias bomb); write shared values once and use fewer levels of aliases inside aliases");
+            Refuse(alias.Start, $"alias '*{name}' expands the {fileName} to more than {Limit} values (an alias bomb); write shared values once and use fewer levels of aliases inside aliases");
         }
 
         Add(anchor: null, size, height);
@@ -140,7 +140,7 @@ internal sealed class BoundedParser(IParser inner, ManifestDiagnostics diagnosti
         _expandedValues += size;
         if (_expandedValues > MaxExpandedValues)
         {
-            Refuse(inner.Current?.Start ?? LastMark, $"the manifest holds more than {Limit} values; split it into smaller manifests");
+            Refuse(inner.Current?.Start ?? LastMark, $"the {fileName} holds more than {Limit} values; split it into smaller {fileName}s");
         }
 
         if (anchor is not null)

@@ -15,7 +15,7 @@ internal static class ManifestYaml
     public static YamlNode? Load(string yaml, ManifestDiagnostics diagnostics, YamlFileKind? kind = null)
     {
         kind ??= YamlFileKind.Manifest;
-        var parser = new BoundedParser(new Parser(new StringReader(yaml)), diagnostics);
+        var parser = new BoundedParser(new Parser(new StringReader(yaml)), diagnostics, kind.Name);
         var stream = new YamlStream();
         try
         {

@@ -319,7 +319,7 @@ public sealed class ComposeImporterTests
         Assert.Null(result.Manifest);
         Assert.Equal(0, result.ServiceCount);
         Assert.Equal(
-            ["7:47: alias '*a4' expands the manifest to more than 1,000,000 values (an alias bomb); write shared values once and use fewer levels of aliases inside aliases"],
+            ["7:47: alias '*a4' expands the compose file to more than 1,000,000 values (an alias bomb); write shared values once and use fewer levels of aliases inside aliases"],
             Findings(result));
     }
 
