@@ -37,7 +37,7 @@ public sealed class ToolPackagingTests
     {
         // …/tests/MeshDev.IntegrationTests/bin/<Config>/net10.0/ → the repository root is five levels up.
         var root = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        return Path.Combine(root, "devtools", "MeshDev.Cli", "MeshDev.Cli.csproj");
+        return Path.Combine(root, "src", "MeshDev.Cli", "MeshDev.Cli.csproj");
     }
 
     private static async Task RunDotnetAsync(params string[] args)
