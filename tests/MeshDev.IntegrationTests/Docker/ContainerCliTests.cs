@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Docker.DotNet.Models;
 using MeshDev.Docker;
-using MeshDev.Docker.Tests.Images;
+using MeshDev.Tests.Shared.Docker;
 using MeshDev.IntegrationTests.Infrastructure;
 using MeshDev.Runtime;
 

@@ -1,6 +1,6 @@
 using Docker.DotNet;
 
-namespace MeshDev.Docker.Tests.Images;
+namespace MeshDev.Tests.Shared.Docker;
 
 /// <summary>
 /// <c>meshdev-test/busybox:{hash}</c>: Debian's static busybox (package busybox-static) imported as a rootfs, since no

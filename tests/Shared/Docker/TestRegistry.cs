@@ -1,20 +1,14 @@
 using System.Formats.Tar;
 using System.IO.Compression;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Docker.DotNet;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
-namespace MeshDev.Docker.Tests.Images;
+namespace MeshDev.Tests.Shared.Docker;
 
 /// <summary>
 /// A stand-in for a container registry: no real registry can be pulled, installed or reached from these machines. An
@@ -119,16 +113,10 @@ public sealed class TestRegistry : IAsyncDisposable
         var saved = await ReadSavedImageAsync(docker, sourceImage, cancellationToken);
         var (manifest, blobs, layerDigests) = BuildImage(saved, sourceImage);
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var server = builder.Build();
+        var server = LoopbackKestrel.CreateBuilder().Build();
         var registry = new TestRegistry(server, manifest, blobs, layerDigests);
         server.Run(registry.HandleAsync);
-        await server.StartAsync(cancellationToken);
-
-        var address = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        registry.Port = new Uri(address).Port;
+        registry.Port = await LoopbackKestrel.StartAsync(server, cancellationToken);
         return registry;
     }
 

@@ -1,4 +1,4 @@
-namespace MeshDev.Docker.Tests.Images;
+namespace MeshDev.Tests.Shared.Docker;
 
 /// <summary>Where the repository's files are, found from the test assembly's output directory.</summary>
 internal static class RepositoryPaths

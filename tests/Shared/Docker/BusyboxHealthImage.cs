@@ -1,6 +1,6 @@
 using Docker.DotNet;
 
-namespace MeshDev.Docker.Tests.Images;
+namespace MeshDev.Tests.Shared.Docker;
 
 /// <summary>
 /// <c>meshdev-test/busybox-health:{hash}</c>: the busybox image with a Docker HEALTHCHECK, built by the engine's build API.
