@@ -1,11 +1,12 @@
 using System.Text.Json;
 using Docker.DotNet.Models;
 using MeshDev.Docker;
-using MeshDev.Tests.Shared.Docker;
+using MeshDev.IntegrationTests.Docker;
 using MeshDev.IntegrationTests.Infrastructure;
 using MeshDev.Runtime;
+using MeshDev.Tests.Shared.Docker;
 
-namespace MeshDev.IntegrationTests.Docker;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary>
 /// The <c>meshdev</c> CLI with containers: a daemon killed with SIGKILL leaves its containers running; the next <c>up</c>

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests.ControlApi;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary><c>meshdev start SVC</c> / <c>stop SVC</c>: each waits, then prints the state it left the service in.</summary>
 public sealed class CliServiceVerbsTests

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary>
 /// The process that hosts the mesh (<c>meshdev up</c>, also as the detached daemon) runs with the settings of

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary>
 /// <c>meshdev profiles</c> as a developer runs it, on a small project with a hand-edited launchSettings.json: the first

@@ -6,7 +6,7 @@ using MeshDev.Daemon.Control;
 using MeshDev.IntegrationTests.Infrastructure;
 using MeshDev.Runtime;
 
-namespace MeshDev.IntegrationTests.ControlApi;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary><c>meshdev status</c>, <c>--json</c> and <c>--watch</c> through the control API of a real detached daemon.</summary>
 public sealed class CliStatusTests

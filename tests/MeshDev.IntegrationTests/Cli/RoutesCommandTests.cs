@@ -1,7 +1,7 @@
 using System.Text.Json;
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests.XdsTests;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary><c>meshdev routes</c> end to end: the real CLI against a real detached daemon and real services.</summary>
 public sealed class RoutesCommandTests

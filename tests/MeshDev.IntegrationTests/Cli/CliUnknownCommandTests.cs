@@ -1,6 +1,6 @@
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary>A mistyped verb gets one sentence on stderr, exit 2: the nearest verb when one is close, else the list of verbs.</summary>
 public sealed class CliUnknownCommandTests

@@ -1,6 +1,6 @@
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests.ControlApi;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary>
 /// Service logs end to end (the CLI, its detached daemon, real Python services): a 200 MB writer leaves no more than

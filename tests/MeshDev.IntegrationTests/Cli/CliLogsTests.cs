@@ -1,7 +1,7 @@
 using System.Text.Json;
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests.ControlApi;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary>
 /// <c>meshdev logs</c>: through the daemon while a mesh runs (<c>--since</c>, <c>--tail</c>, <c>--timestamps</c>,

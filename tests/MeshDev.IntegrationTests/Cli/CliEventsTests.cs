@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests.ControlApi;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary><c>meshdev events [--json]</c>: the recent events, then new ones as they happen, until the mesh stops.</summary>
 public sealed class CliEventsTests

@@ -1,6 +1,6 @@
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary><c>meshdev validate</c> as a developer runs it: a real process, exit codes and messages an editor can jump to.</summary>
 public sealed class CliValidateTests

@@ -1,6 +1,6 @@
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary><c>meshdev import compose</c> as a developer runs it: a real process, the manifest on stdout or in a file, findings on stderr.</summary>
 public sealed class CliImportTests

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary><c>meshdev</c> packs as a .NET tool, installs with <c>dotnet tool install</c>, and runs a mesh from there.</summary>
 public sealed class ToolPackagingTests

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests.ControlApi;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary>
 /// <c>meshdev completion bash|zsh|pwsh</c> prints a script that asks meshdev itself (the <c>[suggest]</c> directive);

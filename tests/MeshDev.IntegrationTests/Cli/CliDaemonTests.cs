@@ -1,7 +1,7 @@
 using System.Text.Json;
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary>
 /// <c>meshdev up --detach</c> / <c>status</c> / <c>down</c> end to end: the CLI, its detached daemon and the services

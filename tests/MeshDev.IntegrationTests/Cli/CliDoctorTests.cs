@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary><c>meshdev doctor</c>: one line per check, one sentence saying what to fix, exit code 1 only for what the mesh needs.</summary>
 public sealed class CliDoctorTests

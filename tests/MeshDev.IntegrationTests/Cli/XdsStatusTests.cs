@@ -5,7 +5,7 @@ using Grpc.Net.Client;
 using MeshDev.Cli.Commands;
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests.Xds;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary>A rejected xDS update (NACK) is shown by <c>meshdev status</c>, with the client and its reason.</summary>
 public sealed class XdsStatusTests

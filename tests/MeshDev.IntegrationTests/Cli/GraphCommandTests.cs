@@ -1,8 +1,9 @@
 using System.Text.Json;
 using MeshDev.Calls;
+using MeshDev.IntegrationTests.DashboardTests;
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests.DashboardTests;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary><c>meshdev graph</c>, the real CLI, against a running mesh whose graph is known exactly.</summary>
 public sealed class GraphCommandTests

@@ -1,6 +1,6 @@
 using MeshDev.IntegrationTests.Infrastructure;
 
-namespace MeshDev.IntegrationTests.DashboardTests;
+namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary><c>meshdev dashboard</c>, the real CLI: the URL on stdout, and a browser only where there is a display.</summary>
 public sealed class DashboardCommandTests
