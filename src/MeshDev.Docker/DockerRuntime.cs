@@ -148,7 +148,7 @@ public sealed class DockerRuntime : IServiceRuntime, IAsyncDisposable
         return null;
     }
 
-    private async Task<IServiceInstance> RunAsync(DockerClient client, string id, int hostPort, ContainerSpec container, IReadOnlyList<string>? execProbe, string how, ServiceLog log, CancellationToken cancellationToken)
+    private static async Task<IServiceInstance> RunAsync(DockerClient client, string id, int hostPort, ContainerSpec container, IReadOnlyList<string>? execProbe, string how, ServiceLog log, CancellationToken cancellationToken)
     {
         try
         {

@@ -320,7 +320,7 @@ internal sealed class PodInstance : IServiceInstance
                     await ReleaseAsync().ConfigureAwait(false);
                     await ScaleDownQuietlyAsync().ConfigureAwait(false);
                     _exited.TrySetResult(null);
-                });
+                }, CancellationToken.None); // the stop is shared: a caller that gives up waiting must not cancel it
             }
 
             end = _end;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json;
 using MeshDev.Catalog;
 using MeshDev.Cli.Infrastructure;
 using MeshDev.Daemon.Hosting;
@@ -30,7 +29,7 @@ public static class DoctorCommand
             var checks = await RunAsync(Path.GetFullPath(parse.GetValue(file)!), ct);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(checks, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+                JsonOutput.Print(checks);
             }
             else
             {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using MeshDev.Calls;
 using MeshDev.Cli.Infrastructure;
 using MeshDev.Daemon.State;
@@ -40,9 +39,14 @@ public static class GraphCommand
                 return CommonOptions.Fail($"could not read the call graph from the mesh at {info.ControlUrl}: {ex.Message}");
             }
 
-            Console.Write(parse.GetValue(json)
-                ? JsonSerializer.Serialize(graph, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + Environment.NewLine
-                : Render(graph, parse.GetValue(format)!));
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Print(graph);
+            }
+            else
+            {
+                Console.Write(Render(graph, parse.GetValue(format)!));
+            }
             return ExitCodes.Ok;
         });
         return command;

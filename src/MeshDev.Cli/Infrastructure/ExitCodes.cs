@@ -1,6 +1,6 @@
 namespace MeshDev.Cli.Infrastructure;
 
-/// <summary>The exit codes of <c>meshdev</c>, documented in the README.</summary>
+/// <summary>The exit codes of <c>meshdev</c>, documented in docs/cli.md.</summary>
 public static class ExitCodes
 {
     public const int Ok = 0;

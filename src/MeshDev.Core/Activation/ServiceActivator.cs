@@ -247,7 +247,8 @@ public sealed class ServiceActivator : IAsyncDisposable
 
             _state = ServiceState.Starting;
             _startedAt = _time.GetTimestamp();
-            _transition = transition = Task.Run(() => LaunchAsync(adopted));
+            // Not the caller's token: the launch is shared by every caller and outlives the one that began it.
+            _transition = transition = Task.Run(() => LaunchAsync(adopted), CancellationToken.None);
             Enqueue(ServiceState.Stopped, ServiceState.Starting, $"adopting {adopted.Description ?? "an instance"}, left running by an earlier run of this mesh");
         }
 

@@ -157,7 +157,6 @@ internal sealed partial class ServiceSpecReader
                 return RuntimeKind.Process;
             case "remote":
                 return RuntimeKind.Remote;
-            // Known runtimes whose implementations are not registered yet: drop a case once its runtime ships.
             case "docker":
                 return RuntimeKind.Docker;
             case "kubernetes":

@@ -59,7 +59,7 @@ internal static class SourceFingerprint
         return directories;
     }
 
-    private static IEnumerable<string> ProjectReferences(string project)
+    private static List<string> ProjectReferences(string project)
     {
         XDocument document;
         try

@@ -122,7 +122,8 @@ public sealed partial class IdleMemoryTrim : IHostedService, IDisposable
         var before = Environment.WorkingSet;
         var started = _time.GetTimestamp();
         _trim();
-        LogTrimmed(_logger, (int)QuietPeriod.TotalSeconds, before >> 20, Environment.WorkingSet >> 20, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+        var milliseconds = (long)_time.GetElapsedTime(started).TotalMilliseconds;
+        LogTrimmed(_logger, (int)QuietPeriod.TotalSeconds, before >> 20, Environment.WorkingSet >> 20, milliseconds);
     }
 
     private static void CollectAndDecommit()

@@ -220,7 +220,7 @@ public sealed class MeshHost : IAsyncDisposable
     /// Local processes always; the Docker engine only when the manifest has containers and a cluster only when it has
     /// Kubernetes services, so a mesh without them never needs an engine or a kubeconfig.
     /// </summary>
-    private static IReadOnlyList<IServiceRuntime> DefaultRuntimes(MeshManifest manifest, StateDirectory state, MeshHostOptions options)
+    private static List<IServiceRuntime> DefaultRuntimes(MeshManifest manifest, StateDirectory state, MeshHostOptions options)
     {
         var runtimes = new List<IServiceRuntime> { new ProcessRuntime(state.Root) };
         if (manifest.Services.Any(s => s.Runtime == RuntimeKind.Docker))

@@ -69,7 +69,7 @@ internal static partial class YamlDocuments
         return result;
     }
 
-    private static JsonNode? ToScalar(YamlScalarNode scalar)
+    private static JsonValue? ToScalar(YamlScalarNode scalar)
     {
         var text = scalar.Value ?? "";
         if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any) || scalar.Tag == "tag:yaml.org,2002:str")

@@ -142,7 +142,8 @@ internal sealed class AdsStream
             if (request.ResponseNonce != subscription.SentNonce)
             {
                 // Answers a response that a newer one already replaced; the client will answer that one too.
-                XdsLog.StaleNonce(_logger, NodeId, XdsTypes.ShortName(request.TypeUrl), request.ResponseNonce, subscription.SentNonce);
+                var type = XdsTypes.ShortName(request.TypeUrl); // a constant per type, so nothing to save by skipping it
+                XdsLog.StaleNonce(_logger, NodeId, type, request.ResponseNonce, subscription.SentNonce);
                 return;
             }
 
@@ -193,7 +194,8 @@ internal sealed class AdsStream
 
         await _responses.WriteAsync(response, cancellationToken).ConfigureAwait(false);
         subscription.MarkSent(set.VersionInfo, nonce, resources);
-        XdsLog.Sent(_logger, NodeId, XdsTypes.ShortName(subscription.TypeUrl), set.VersionInfo, nonce, resources.Count);
+        var type = XdsTypes.ShortName(subscription.TypeUrl); // a constant per type, so nothing to save by skipping it
+        XdsLog.Sent(_logger, NodeId, type, set.VersionInfo, nonce, resources.Count);
     }
 
     private void UpdateView()

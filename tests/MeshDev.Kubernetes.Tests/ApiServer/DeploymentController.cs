@@ -185,7 +185,7 @@ internal sealed class DeploymentController : IAsyncDisposable
     }
 
     private static string ReplicaSetUid(V1Deployment deployment, string hash) =>
-        new Guid(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes($"{deployment.Metadata.Uid}/{hash}"))).ToString();
+        new Guid(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{deployment.Metadata.Uid}/{hash}")).AsSpan(0, 16)).ToString();
 
     private void WriteStatus(V1Deployment deployment, string replicaSet, string hash)
     {
