@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace MeshDev.Tests.Shared;
+namespace MeshDev.Testing;
 
 /// <summary>
 /// An in-process Kestrel server for tests (stand-ins, targets, the ADS server): on 127.0.0.1, on port 0 so the OS picks a

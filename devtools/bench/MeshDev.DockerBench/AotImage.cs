@@ -1,5 +1,5 @@
 using Docker.DotNet;
-using MeshDev.Tests.Shared.Docker;
+using MeshDev.Testing.Docker;
 
 namespace MeshDev.DockerBench;
 

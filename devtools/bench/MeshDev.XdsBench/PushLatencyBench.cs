@@ -7,7 +7,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using MeshDev.Routing;
 using MeshDev.Runtime;
-using MeshDev.Tests.Shared;
+using MeshDev.Testing;
 using MeshDev.Xds.Hosting;
 using MeshDev.Xds.Resources;
 using Microsoft.AspNetCore.Builder;

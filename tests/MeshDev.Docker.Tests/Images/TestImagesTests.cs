@@ -1,6 +1,6 @@
 using System.Net;
 using MeshDev.Runtime;
-using MeshDev.Tests.Shared.Docker;
+using MeshDev.Testing.Docker;
 
 namespace MeshDev.Docker.Tests.Images;
 

@@ -2,7 +2,7 @@ using System.Net;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using MeshDev.Runtime;
-using MeshDev.Tests.Shared.Docker;
+using MeshDev.Testing.Docker;
 
 namespace MeshDev.Docker.Tests.Images;
 

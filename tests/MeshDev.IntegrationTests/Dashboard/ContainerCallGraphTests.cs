@@ -1,6 +1,6 @@
 using MeshDev.Calls;
 using MeshDev.IntegrationTests.Infrastructure;
-using MeshDev.Tests.Shared.Docker;
+using MeshDev.Testing.Docker;
 
 namespace MeshDev.IntegrationTests.DashboardTests;
 

@@ -3,7 +3,7 @@ using System.Net;
 using MeshDev.Activation;
 using MeshDev.IntegrationTests.Infrastructure;
 using MeshDev.Runtime;
-using MeshDev.Tests.Shared.Docker;
+using MeshDev.Testing.Docker;
 
 namespace MeshDev.IntegrationTests.Docker;
 

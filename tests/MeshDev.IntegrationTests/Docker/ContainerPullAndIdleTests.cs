@@ -3,7 +3,7 @@ using MeshDev.Activation;
 using MeshDev.Docker;
 using MeshDev.IntegrationTests.Infrastructure;
 using MeshDev.Runtime;
-using MeshDev.Tests.Shared.Docker;
+using MeshDev.Testing.Docker;
 
 namespace MeshDev.IntegrationTests.Docker;
 

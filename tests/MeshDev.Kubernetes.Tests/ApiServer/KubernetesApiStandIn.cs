@@ -1,6 +1,6 @@
 using k8s;
 using k8s.Models;
-using MeshDev.Tests.Shared;
+using MeshDev.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using MeshDev.Runtime;
-using MeshDev.Tests.Shared;
+using MeshDev.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

@@ -8,7 +8,7 @@ using MeshDev.Kubernetes.Cluster;
 using MeshDev.Kubernetes.Objects;
 using MeshDev.Kubernetes.Tests.ApiServer;
 using MeshDev.Runtime;
-using MeshDev.Tests.Shared;
+using MeshDev.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

@@ -1,7 +1,7 @@
 using Grpc.Net.Client;
 using MeshDev.Catalog;
 using MeshDev.Routing;
-using MeshDev.Tests.Shared;
+using MeshDev.Testing;
 using MeshDev.Xds.Hosting;
 using MeshDev.Xds.Server;
 using Microsoft.AspNetCore.Builder;

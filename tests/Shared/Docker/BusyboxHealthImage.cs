@@ -1,6 +1,6 @@
 using Docker.DotNet;
 
-namespace MeshDev.Tests.Shared.Docker;
+namespace MeshDev.Testing.Docker;
 
 /// <summary>
 /// <c>meshdev-test/busybox-health:{hash}</c>: the busybox image with a Docker HEALTHCHECK, built by the engine's build API.

@@ -1,6 +1,6 @@
 using Docker.DotNet;
 
-namespace MeshDev.Tests.Shared.Docker;
+namespace MeshDev.Testing.Docker;
 
 /// <summary>
 /// <c>meshdev-test/busybox:{hash}</c>: Debian's static busybox (package busybox-static) imported as a rootfs, since no

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace MeshDev.Tests.Shared.Docker;
+namespace MeshDev.Testing.Docker;
 
 /// <summary>Runs a command line tool to completion and keeps its output (stdout and stderr interleaved) for the failure message.</summary>
 internal static class ChildProcess

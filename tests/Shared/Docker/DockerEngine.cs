@@ -1,6 +1,6 @@
 using Docker.DotNet;
 
-namespace MeshDev.Tests.Shared.Docker;
+namespace MeshDev.Testing.Docker;
 
 /// <summary>The real Docker engine the tests drive: <c>DOCKER_HOST</c>, else the local socket, at API 1.41 (Debian's docker.io).</summary>
 public static class DockerEngine

@@ -3,7 +3,7 @@ using System.Text;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 
-namespace MeshDev.Tests.Shared.Docker;
+namespace MeshDev.Testing.Docker;
 
 /// <summary>
 /// <c>meshdev-test/dotnet-aot:{hash}</c>: tests/MeshDev.ContainerService published with NativeAOT, in an image that holds

@@ -1,6 +1,6 @@
 using Docker.DotNet.Models;
 
-namespace MeshDev.Tests.Shared.Docker;
+namespace MeshDev.Testing.Docker;
 
 /// <summary>
 /// Collects the engine's JSON progress stream (pull, import, build) as it arrives. Unlike <see cref="Progress{T}"/> it

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace MeshDev.Tests.Shared.Docker;
+namespace MeshDev.Testing.Docker;
 
 /// <summary>Content-hash tags: an image's tag is a short hash of everything that defines it, so an unchanged image is found, not rebuilt.</summary>
 internal static class ImageTags

@@ -1,7 +1,7 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
 
-namespace MeshDev.Tests.Shared.Docker;
+namespace MeshDev.Testing.Docker;
 
 /// <summary>The engine calls that put a locally made image into Docker: <c>docker import</c> of a rootfs and <c>docker build</c> of a context.</summary>
 internal static class LocalImages

@@ -1,4 +1,4 @@
-namespace MeshDev.Tests.Shared.Docker;
+namespace MeshDev.Testing.Docker;
 
 /// <summary>Where the repository's files are, found from the test assembly's output directory.</summary>
 internal static class RepositoryPaths

@@ -1,6 +1,6 @@
 using System.Formats.Tar;
 
-namespace MeshDev.Tests.Shared.Docker;
+namespace MeshDev.Testing.Docker;
 
 /// <summary>
 /// A root filesystem (or build context) as an in-memory tar stream for <c>docker import</c> and the build API. Every entry

@@ -2,7 +2,7 @@ using System.Text;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 
-namespace MeshDev.Tests.Shared.Docker;
+namespace MeshDev.Testing.Docker;
 
 /// <summary>
 /// A container a test started on the real engine: host networking (dockerd runs without a bridge, so loopback is the only

@@ -3,7 +3,7 @@ using Docker.DotNet;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
-namespace MeshDev.Tests.Shared.Docker;
+namespace MeshDev.Testing.Docker;
 
 /// <summary>Tests that use the Docker engine and the test images: <c>[Collection("docker")]</c>. They run one after another.</summary>
 [CollectionDefinition("docker")]

@@ -8,7 +8,7 @@ using Docker.DotNet;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace MeshDev.Tests.Shared.Docker;
+namespace MeshDev.Testing.Docker;
 
 /// <summary>
 /// A stand-in for a container registry: no real registry can be pulled, installed or reached from these machines. An
