@@ -14,6 +14,8 @@ public sealed class MeshActivator : IAsyncDisposable
     {
         Manifest = manifest;
         var runtimeByKind = runtimes.ToDictionary(r => r.Kind);
+        // A remote upstream needs nothing installed, so its runtime is always there, whatever runtimes the host brings.
+        runtimeByKind.TryAdd(RuntimeKind.Remote, new RemoteRuntime());
         var meshEnvironment = DiscoveryEnvironment.ForMesh(manifest);
         var fixedPorts = manifest.Services.Where(s => s.Port is not null).Select(s => s.Port!.Value).ToFrozenSet();
         Services = manifest.Services

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using MeshDev.Catalog;
 using MeshDev.Runtime;
 
@@ -13,25 +12,17 @@ public sealed class ServiceActivator : IAsyncDisposable
 {
     internal const int LogTailLines = 20;
 
-    /// <summary>How many ports a launch of a <c>port: auto</c> service tries when each is taken before the service binds it.</summary>
-    internal const int AutoPortAttempts = 3;
-
     /// <summary>The Retry-After of a request turned away because too many already wait for the launch.</summary>
     internal static readonly TimeSpan TooManyWaitingRetryAfter = TimeSpan.FromSeconds(1);
 
-    private readonly IServiceRuntime? _runtime;
-    private readonly Func<ServiceSpec, int, IReadOnlyDictionary<string, string>> _environment;
-    private readonly IReadinessProbe _probe;
-    private readonly IReadOnlySet<int>? _reservedPorts; // the manifest's fixed ports: never picked for port: auto
-    private readonly Func<string, CancellationToken, Task>? _startDependency;
+    private readonly ServiceLauncher _launcher;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Lock _gate = new();
 
-    // Changes are queued under the lock, in the order they happen, and delivered by one reader: observers see them
-    // in order and never run while the lock is held.
-    private readonly Channel<ServiceStateChange> _events = Channel.CreateUnbounded<ServiceStateChange>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _eventPump;
+    // Changes are queued under the lock, in the order they happen: observers see them in order and never run while
+    // the lock is held.
+    private readonly StateChangeQueue _changes;
 
     // Read without the lock on the hot path: non-null exactly while requests may go straight through.
     private volatile ReadyEndpoint? _ready;
@@ -46,7 +37,6 @@ public sealed class ServiceActivator : IAsyncDisposable
     private Task _transition = Task.CompletedTask;
     private LaunchFailure? _failure;
     private int _consecutiveFailures;
-    private int _launches;
     private ITimer? _idleTimer;
     private long _startedAt;
 
@@ -63,16 +53,12 @@ public sealed class ServiceActivator : IAsyncDisposable
     {
         Service = service;
         Log = log;
-        _runtime = runtime;
-        _environment = environment;
-        _startDependency = startDependency;
-        _reservedPorts = reservedPorts;
         _time = time ?? TimeProvider.System;
-        _probe = probe ?? ReadinessProbe.For(service.Ready);
+        _launcher = new ServiceLauncher(service, runtime, log, _time, probe ?? ReadinessProbe.For(service.Ready), environment, startDependency, reservedPorts);
         _lastActivity = _time.GetTimestamp();
         _inFlightStarts = new InFlightStarts(_time);
         MaxWaitingRequests = service.MaxWaitingRequests ?? meshMaxWaitingRequests;
-        _eventPump = Task.Run(DeliverEventsAsync);
+        _changes = new StateChangeQueue(change => StateChanged?.Invoke(change));
     }
 
     public ServiceSpec Service { get; }
@@ -86,7 +72,7 @@ public sealed class ServiceActivator : IAsyncDisposable
     /// <summary>The address traffic goes to while ready or external.</summary>
     public ServiceEndpoint? Endpoint => _ready?.Endpoint;
 
-    public int Launches => Volatile.Read(ref _launches);
+    public int Launches => _launcher.Launches;
 
     /// <summary>Requests, streams and connections that went through the mesh to this service since the mesh started.</summary>
     public long Requests => Interlocked.Read(ref _requests);
@@ -224,12 +210,7 @@ public sealed class ServiceActivator : IAsyncDisposable
     /// </summary>
     public async Task<bool> AdoptRunningAsync(CancellationToken cancellationToken = default)
     {
-        if (_runtime is null || Service.Runtime == RuntimeKind.Remote)
-        {
-            return false;
-        }
-
-        var adopted = await _runtime.AdoptAsync(NewLaunchRequest(Service.Port ?? 0), cancellationToken).ConfigureAwait(false);
+        var adopted = await _launcher.FindLeftRunningAsync(cancellationToken).ConfigureAwait(false);
         if (adopted is null)
         {
             return false;
@@ -293,18 +274,20 @@ public sealed class ServiceActivator : IAsyncDisposable
 
     /// <summary>
     /// The proxy could not connect to the service. An adopted (external) instance that went away is forgotten, so the
-    /// next request checks its port again and launches the service if nothing listens there any more.
+    /// next request checks its port again and launches the service if nothing listens there any more
+    /// (<see cref="InstanceOwnership.Listening"/>).
     /// </summary>
     public void ReportUnreachable()
     {
         lock (_gate)
         {
-            if (_state != ServiceState.External || Service.Runtime == RuntimeKind.Remote)
+            if (_state != ServiceState.External || _instance?.Ownership != InstanceOwnership.Listening)
             {
                 return;
             }
 
             _state = ServiceState.Stopped;
+            _instance = null;
             _ready = null;
             Enqueue(ServiceState.External, ServiceState.Stopped, "the external instance stopped answering; the next request checks its port again");
         }
@@ -336,203 +319,44 @@ public sealed class ServiceActivator : IAsyncDisposable
         _state = ServiceState.Starting;
         _startedAt = _time.GetTimestamp();
         _transition = Task.Run(() => LaunchAsync(adopted: null));
-        Enqueue(from, ServiceState.Starting, _launches == 0 ? "launching" : $"launching (launch #{_launches + 1})");
+        var launches = _launcher.Launches;
+        Enqueue(from, ServiceState.Starting, launches == 0 ? "launching" : $"launching (launch #{launches + 1})");
     }
-
-    private LaunchRequest NewLaunchRequest(int port) => new(Service, port, _environment(Service, port), Log);
 
     private async Task LaunchAsync(IServiceInstance? adopted)
     {
         var cancellationToken = _lifetime.Token;
-        IServiceInstance? instance = adopted;
         try
         {
-            if (adopted is not null)
+            var instance = adopted is null
+                ? await _launcher.LaunchAsync(SetInstance, cancellationToken).ConfigureAwait(false)
+                : await _launcher.TakeOverAsync(adopted, SetInstance, cancellationToken).ConfigureAwait(false);
+            if (instance.Ownership == InstanceOwnership.Launched)
             {
-                lock (_gate)
-                {
-                    _instance = adopted;
-                }
-
-                await WaitUntilReadyAsync(adopted, cancellationToken).ConfigureAwait(false);
-                BecomeReady(adopted);
-                return;
+                BecomeReady(instance);
             }
-
-            if (Service.Runtime == RuntimeKind.Remote)
+            else
             {
-                var url = Service.Url!;
-                BecomeExternal(new ServiceEndpoint(url.Host, url.Port), $"remote upstream {url.Authority}");
-                return;
-            }
-
-            if (Service.ListensOnHost && Service.Port is int fixedPort && await Ports.IsListeningAsync(fixedPort, cancellationToken).ConfigureAwait(false))
-            {
-                // A program that accepts but does not answer like the service (a netcat listener) would hold every call forever.
-                var holder = await PortHolder.JudgeAsync(Service, fixedPort, _time, cancellationToken).ConfigureAwait(false);
-                if (holder.Refusal is { } refusal)
-                {
-                    Log.Write($"meshdev: {refusal}");
-                    throw new LaunchException(refusal);
-                }
-
-                var note = holder.Note is { } why ? $"; {why}" : "";
-                BecomeExternal(new ServiceEndpoint("127.0.0.1", fixedPort), $"adopted: something already listens on 127.0.0.1:{fixedPort}, so the mesh routes to it and will not launch or stop it{note}");
-                return;
-            }
-
-            var runtime = _runtime ?? throw new LaunchException($"no runtime '{Service.Runtime.ToString().ToLowerInvariant()}' is available");
-            await StartDependenciesAsync(cancellationToken).ConfigureAwait(false);
-            await runtime.PrepareAsync(Service, Log, cancellationToken).ConfigureAwait(false);
-
-            // A bridged container's port is inside the container: the runtime publishes it on a free host port.
-            var port = Service.Port ?? Ports.GetFreeServicePort(_reservedPorts);
-            if (Service.ListensOnHost && Service.Port is not null && !Ports.CanBind(port))
-            {
-                throw new LaunchException($"port {port} is taken by another program (it accepts no connections, so it cannot be adopted); free it or change 'port'");
-            }
-
-            // A port the mesh picked can be taken by another program before the service binds it (many processes
-            // starting at once): the launch is then tried again on a new port, while the callers keep waiting.
-            var attempts = Service.Port is null && Service.ListensOnHost ? AutoPortAttempts : 1;
-            for (var attempt = 1; ; attempt++)
-            {
-                Log.MarkLaunch(Interlocked.Increment(ref _launches));
-                try
-                {
-                    instance = await runtime.StartAsync(NewLaunchRequest(port), cancellationToken).ConfigureAwait(false);
-                    lock (_gate)
-                    {
-                        _instance = instance;
-                    }
-
-                    await WaitUntilReadyAsync(instance, cancellationToken).ConfigureAwait(false);
-                    BecomeReady(instance);
-                    return;
-                }
-                catch (Exception ex) when (attempts > 1 && !cancellationToken.IsCancellationRequested)
-                {
-                    await StopFailedAsync(instance).ConfigureAwait(false);
-                    instance = null;
-
-                    // Only with our own instance gone does a port that cannot be bound say that another program holds it;
-                    // any other failure is the service's own, reported as it is.
-                    if (Ports.CanBind(port))
-                    {
-                        throw;
-                    }
-
-                    if (attempt == attempts)
-                    {
-                        throw new LaunchException($"{CauseOf(ex)}; port {port} was taken by another program before the service listened on it ({attempts} ports tried, all taken)", ex);
-                    }
-
-                    var next = Ports.GetFreeServicePort(_reservedPorts);
-                    Log.Write($"meshdev: port {port} was taken by another program before the service listened on it, retrying on port {next}");
-                    port = next;
-                }
+                BecomeExternal(instance);
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await StopFailedAsync(instance).ConfigureAwait(false);
-            Fail(CauseOf(ex));
-        }
-        catch (OperationCanceledException)
-        {
-            await StopFailedAsync(instance).ConfigureAwait(false);
             Fail("the mesh is shutting down");
         }
+        catch (Exception ex)
+        {
+            Fail(ServiceLauncher.CauseOf(ex));
+        }
     }
 
-    private static string CauseOf(Exception ex) => ex is LaunchException or TimeoutException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
-
-    /// <summary>Stops the instance of a failed launch. Never throws: the launch's own failure is what the callers must get.</summary>
-    private async Task StopFailedAsync(IServiceInstance? instance)
+    // The launch's instance, from its spawn on: its calls while it starts are the service's (ProcessId).
+    private void SetInstance(IServiceInstance? instance)
     {
-        if (instance is null)
-        {
-            return;
-        }
-
         lock (_gate)
         {
-            if (ReferenceEquals(_instance, instance))
-            {
-                _instance = null;
-            }
+            _instance = instance;
         }
-
-        try
-        {
-            await instance.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            Log.Write($"meshdev: could not stop the failed instance: {e.Message}");
-        }
-    }
-
-    /// <summary>Launches the services this one depends on (all at once) and waits until each is ready.</summary>
-    private async Task StartDependenciesAsync(CancellationToken cancellationToken)
-    {
-        if (Service.DependsOn.IsEmpty || _startDependency is null)
-        {
-            return;
-        }
-
-        await Task.WhenAll(Service.DependsOn.Select(async name =>
-        {
-            try
-            {
-                await _startDependency(name, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ServiceUnavailableException ex)
-            {
-                throw new LaunchException($"its dependency '{name}' is unavailable: {ex.Failure.Cause}");
-            }
-        })).ConfigureAwait(false);
-    }
-
-    private async Task WaitUntilReadyAsync(IServiceInstance instance, CancellationToken cancellationToken)
-    {
-        var deadline = _time.GetTimestamp() + (long)(Service.StartTimeout.TotalSeconds * _time.TimestampFrequency);
-        var spawnedAt = _time.GetTimestamp();
-        var probe = instance.Readiness ?? _probe;
-        var interval = Max(ProbeSchedule.First, probe.MinimumInterval);
-        var listeners = new ListenerDiagnosis(Service, instance, _time);
-        while (true)
-        {
-            if (instance.Exited.IsCompleted)
-            {
-                var code = await instance.Exited.ConfigureAwait(false);
-                throw new LaunchException($"exited with code {code?.ToString() ?? "unknown"} before it was ready");
-            }
-
-            if (await probe.ProbeAsync(instance.Endpoint, cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            // A service that ignores PORT and serves elsewhere is told so now, not after the whole start timeout.
-            if (await listeners.CheckAsync(cancellationToken).ConfigureAwait(false) is { } elsewhere)
-            {
-                Log.Write($"meshdev: {elsewhere}");
-                throw new LaunchException(elsewhere);
-            }
-
-            if (_time.GetTimestamp() >= deadline)
-            {
-                throw new TimeoutException($"not ready after {Format(Service.StartTimeout)} (probe: {Service.Ready} on {instance.Endpoint}); raise 'startTimeout' if it is just slow");
-            }
-
-            // Wake early if the process dies, so a crash at start is reported at once, not at the next probe.
-            await Task.WhenAny(instance.Exited, Task.Delay(interval, _time, cancellationToken)).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            interval = Max(ProbeSchedule.Next(interval, _time.GetElapsedTime(spawnedAt)), probe.MinimumInterval);
-        }
-
-        static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
     }
 
     private void BecomeReady(IServiceInstance instance)
@@ -555,14 +379,16 @@ public sealed class ServiceActivator : IAsyncDisposable
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private void BecomeExternal(ServiceEndpoint endpoint, string detail)
+    // An instance that runs on its own is never probed, watched or stopped: no idle timer, no exit watch.
+    private void BecomeExternal(IServiceInstance instance)
     {
         lock (_gate)
         {
             _state = ServiceState.External;
             _failure = null;
-            _ready = new ReadyEndpoint(endpoint);
-            Enqueue(ServiceState.Starting, ServiceState.External, detail);
+            _instance = instance;
+            _ready = new ReadyEndpoint(instance.Endpoint);
+            Enqueue(ServiceState.Starting, ServiceState.External, instance.Description ?? $"external at {instance.Endpoint}");
         }
     }
 
@@ -674,22 +500,7 @@ public sealed class ServiceActivator : IAsyncDisposable
     private void Enqueue(ServiceState from, ServiceState to, string detail)
     {
         Debug.Assert(_gate.IsHeldByCurrentThread, "state changes are queued under the lock, so their order is the order they happened in");
-        _events.Writer.TryWrite(new ServiceStateChange(Service.Name, from, to, detail));
-    }
-
-    private async Task DeliverEventsAsync()
-    {
-        await foreach (var change in _events.Reader.ReadAllAsync().ConfigureAwait(false))
-        {
-            try
-            {
-                StateChanged?.Invoke(change);
-            }
-            catch (Exception)
-            {
-                // An observer's bug must not stop the delivery of later changes to the others.
-            }
-        }
+        _changes.Enqueue(new ServiceStateChange(Service.Name, from, to, detail));
     }
 
     /// <summary>A duration as the mesh writes it in messages: 500 ms, 30 s, 2.5 min.</summary>
@@ -712,10 +523,10 @@ public sealed class ServiceActivator : IAsyncDisposable
         {
             _idleTimer?.Dispose();
             _idleTimer = null;
-            _events.Writer.TryComplete();
+            _changes.Complete();
         }
 
-        await _eventPump.ConfigureAwait(false);
+        await _changes.Delivered.ConfigureAwait(false);
         _lifetime.Dispose();
     }
 

@@ -18,6 +18,12 @@ public interface IServiceRuntime
     /// settings (a container outlives a killed daemon), taken over instead of launching a duplicate; null when none.
     /// </summary>
     Task<IServiceInstance?> AdoptAsync(LaunchRequest request, CancellationToken cancellationToken) => Task.FromResult<IServiceInstance?>(null);
+
+    /// <summary>
+    /// The instance that already serves this service and is not the mesh's to launch or stop (a remote upstream), asked
+    /// at the start of every launch; null when the service must be launched.
+    /// </summary>
+    Task<IServiceInstance?> FindExternalAsync(ServiceSpec service, CancellationToken cancellationToken) => Task.FromResult<IServiceInstance?>(null);
 }
 
 /// <summary>What a runtime needs to launch one instance.</summary>
@@ -59,8 +65,27 @@ public interface IServiceInstance : IAsyncDisposable
     /// </summary>
     int? ProcessId => null;
 
+    /// <summary>Whether the mesh launched the instance (probed, watched, stopped) or routes to one that runs on its own.</summary>
+    InstanceOwnership Ownership => InstanceOwnership.Launched;
+
     /// <summary>Stops the instance: a polite signal, then after <paramref name="gracePeriod"/> a forced kill of everything it started.</summary>
     Task StopAsync(TimeSpan gracePeriod, CancellationToken cancellationToken);
+}
+
+/// <summary>Who runs an instance, which decides what the mesh does with it besides routing to it.</summary>
+public enum InstanceOwnership
+{
+    /// <summary>Launched by the mesh (or taken over from an earlier run of it): probed until ready, watched for crashes, stopped when idle.</summary>
+    Launched,
+
+    /// <summary>
+    /// A program that already listened on the service's port (e.g. run from the IDE): never stopped, and forgotten once
+    /// it stops answering, so the next request looks at the port again.
+    /// </summary>
+    Listening,
+
+    /// <summary>A fixed upstream elsewhere (<c>runtime: remote</c>): never stopped, and never forgotten.</summary>
+    Remote,
 }
 
 /// <summary>A launch that could not start (command not found, build failed, port taken…). The message is shown to callers.</summary>

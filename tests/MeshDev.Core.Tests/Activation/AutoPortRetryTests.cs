@@ -145,8 +145,8 @@ public sealed class AutoPortRetryTests : ActivatorTestBase
 
         var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => activator.AcquireAsync().AsTask().WaitAsync(Wait));
 
-        Assert.Equal(ServiceActivator.AutoPortAttempts, _runtime.Starts);
-        Assert.Equal(ServiceActivator.AutoPortAttempts, _runtime.Requests.Select(r => r.Port).Distinct().Count());
+        Assert.Equal(ServiceLauncher.AutoPortAttempts, _runtime.Starts);
+        Assert.Equal(ServiceLauncher.AutoPortAttempts, _runtime.Requests.Select(r => r.Port).Distinct().Count());
         var last = _runtime.Requests[^1].Port;
         Assert.Equal($"exited with code 1 before it was ready; port {last} was taken by another program before the service listened on it (3 ports tried, all taken)", error.Failure.Cause);
         Assert.Contains(error.Failure.LogTail, line => line.Contains($"retrying on port {_runtime.Requests[1].Port}", StringComparison.Ordinal));
