@@ -45,8 +45,8 @@ replicas() { "${kc[@]}" get deployment "$1" -o jsonpath='{.spec.replicas}' 2>/de
 replicas_are() { [ "$(replicas "$1")" = "$2" ]; }
 
 echo "k8s-smoke: context '$context', namespace $namespace, image $image (port $pod_port)"
-dotnet build devtools/MeshDev.Cli -nologo -v q >/dev/null || { echo "k8s-smoke: the CLI does not build"; exit 1; }
-meshdev=(dotnet "devtools/MeshDev.Cli/bin/Debug/net10.0/meshdev.dll")
+dotnet build src/MeshDev.Cli -nologo -v q >/dev/null || { echo "k8s-smoke: the CLI does not build"; exit 1; }
+meshdev=(dotnet "src/MeshDev.Cli/bin/Debug/net10.0/meshdev.dll")
 
 work=$(mktemp -d)
 manifest="$work/meshdev.yaml"

@@ -10,7 +10,7 @@
 #                              [--load-services 3] [--idle-timeout 20s] [--after-idle 90] [--interval 3]
 #                              [--cli PATH/meshdev.dll] [--env NAME=VALUE]... [--keep]
 #
-# --cli defaults to the Release build of devtools/MeshDev.Cli (built when missing). --env sets a variable for the
+# --cli defaults to the Release build of src/MeshDev.Cli (built when missing). --env sets a variable for the
 # daemon only (e.g. --env DOTNET_GCgen0size=...), to compare runtime settings with the same manifest and traffic.
 # Needs python3, curl, hey and jq. Every address is 127.0.0.1.
 set -euo pipefail
@@ -40,10 +40,10 @@ done
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 if [[ -z $cli ]]; then
-  cli=$(find "$repo/devtools/MeshDev.Cli/bin/Release" -name meshdev.dll -path '*net10.0*' 2>/dev/null | head -n1 || true)
+  cli=$(find "$repo/src/MeshDev.Cli/bin/Release" -name meshdev.dll -path '*net10.0*' 2>/dev/null | head -n1 || true)
   if [[ -z $cli ]]; then
-    dotnet build "$repo/devtools/MeshDev.Cli" -c Release -v q -nologo >&2
-    cli=$(find "$repo/devtools/MeshDev.Cli/bin/Release" -name meshdev.dll -path '*net10.0*' | head -n1)
+    dotnet build "$repo/src/MeshDev.Cli" -c Release -v q -nologo >&2
+    cli=$(find "$repo/src/MeshDev.Cli/bin/Release" -name meshdev.dll -path '*net10.0*' | head -n1)
   fi
 fi
 

@@ -23,11 +23,9 @@ while [ $# -gt 0 ]; do
         *) echo "error: unknown option '$1'; see --help." >&2; exit 2 ;;
     esac
 done
-if [ -z "$cli_project" ]; then # the CLI may move from devtools/ to src/
-    for candidate in devtools/MeshDev.Cli src/MeshDev.Cli; do
-        [ -f "$repo/$candidate/MeshDev.Cli.csproj" ] && cli_project="$repo/$candidate/MeshDev.Cli.csproj" && break
-    done
-    [ -n "$cli_project" ] || { echo "error: no MeshDev.Cli.csproj in $repo; pass --cli PATH." >&2; exit 2; }
+if [ -z "$cli_project" ]; then
+    cli_project="$repo/src/MeshDev.Cli/MeshDev.Cli.csproj"
+    [ -f "$cli_project" ] || { echo "error: no src/MeshDev.Cli/MeshDev.Cli.csproj in $repo; pass --cli PATH." >&2; exit 2; }
 fi
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -1,5 +1,5 @@
 using Docker.DotNet;
-using MeshDev.Docker.Tests.Images;
+using MeshDev.Testing.Docker;
 
 namespace MeshDev.DockerBench;
 
@@ -9,7 +9,7 @@ namespace MeshDev.DockerBench;
 /// </summary>
 internal static class AotImage
 {
-    // The test fixture's lock (tests/MeshDev.Docker.Tests/Images/TestImages.cs): a test run building the same image
+    // The test fixture's lock (tests/Shared/Docker/TestImages.cs): a test run building the same image
     // right now is waited for rather than raced.
     private static readonly string LockPath = Path.Combine(Path.GetTempPath(), "meshdev-test-images.lock");
 

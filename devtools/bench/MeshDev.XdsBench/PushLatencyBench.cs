@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Threading.Channels;
 using Envoy.Config.Core.V3;
 using Envoy.Config.Endpoint.V3;
@@ -8,15 +7,12 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using MeshDev.Routing;
 using MeshDev.Runtime;
+using MeshDev.Testing;
 using MeshDev.Xds.Hosting;
 using MeshDev.Xds.Resources;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MeshDev.XdsBench;
 
@@ -35,16 +31,13 @@ internal static class PushLatencyBench
     {
         var manifest = GeneratedManifest.Create(services);
         var routing = new RoutingTable(manifest);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        var builder = LoopbackKestrel.CreateBuilder(HttpProtocols.Http2);
         builder.Services.AddSingleton(manifest);
         builder.Services.AddSingleton(routing);
         builder.Services.AddMeshXds();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
         await using var app = builder.Build();
         app.MapXdsServer();
-        await app.StartAsync();
-        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
+        var port = await LoopbackKestrel.StartAsync(app);
 
         var target = GeneratedManifest.Name(1);
         var meshPort = manifest.Find(target)!.MeshPort;

@@ -8,7 +8,8 @@ public sealed class DockerEngineTests
     {
         var missing = new Uri($"unix://{Path.Combine(Path.GetTempPath(), $"meshdev-no-docker-{Guid.NewGuid():N}.sock")}");
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => DockerEngine.ConnectAsync(missing));
+        // Qualified: in this namespace the bare name is the runtime's MeshDev.Docker.DockerEngine, not the tests' helper.
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Testing.Docker.DockerEngine.ConnectAsync(missing));
 
         Assert.StartsWith($"Docker engine not reachable at {missing} (", error.Message);
         Assert.EndsWith("; run devtools/setup.sh, which installs docker.io and starts dockerd.", error.Message);

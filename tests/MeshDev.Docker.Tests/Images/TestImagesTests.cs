@@ -1,5 +1,6 @@
 using System.Net;
 using MeshDev.Runtime;
+using MeshDev.Testing.Docker;
 
 namespace MeshDev.Docker.Tests.Images;
 

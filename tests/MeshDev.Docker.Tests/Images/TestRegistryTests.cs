@@ -2,6 +2,7 @@ using System.Net;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using MeshDev.Runtime;
+using MeshDev.Testing.Docker;
 
 namespace MeshDev.Docker.Tests.Images;
 

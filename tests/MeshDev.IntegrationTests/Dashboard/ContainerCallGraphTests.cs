@@ -1,6 +1,6 @@
 using MeshDev.Calls;
-using MeshDev.Docker.Tests.Images;
 using MeshDev.IntegrationTests.Infrastructure;
+using MeshDev.Testing.Docker;
 
 namespace MeshDev.IntegrationTests.DashboardTests;
 

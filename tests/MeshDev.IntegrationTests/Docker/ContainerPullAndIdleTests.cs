@@ -1,9 +1,9 @@
 using Docker.DotNet.Models;
 using MeshDev.Activation;
 using MeshDev.Docker;
-using MeshDev.Docker.Tests.Images;
 using MeshDev.IntegrationTests.Infrastructure;
 using MeshDev.Runtime;
+using MeshDev.Testing.Docker;
 
 namespace MeshDev.IntegrationTests.Docker;
 

@@ -1,13 +1,8 @@
-using System.Net;
 using k8s;
 using k8s.Models;
+using MeshDev.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MeshDev.Kubernetes.Tests.ApiServer;
 
@@ -100,17 +95,12 @@ public sealed class KubernetesApiStandIn : IAsyncDisposable
         var stopping = new CancellationTokenSource();
         var api = new RestApi(store, access, defaults, kubelet, time, stopping.Token);
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var server = builder.Build();
+        var server = LoopbackKestrel.CreateBuilder().Build();
         var standIn = new KubernetesApiStandIn(server, store, access, kubelet, controller, stopping);
         server.UseWebSockets();
         server.Run(context => standIn.RecordAsync(context, api.HandleAsync));
-        await server.StartAsync(cancellationToken);
-
-        var address = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        standIn.Server = new Uri($"http://127.0.0.1:{new Uri(address).Port}/");
+        var port = await LoopbackKestrel.StartAsync(server, cancellationToken);
+        standIn.Server = new Uri($"http://127.0.0.1:{port}/");
         return standIn;
     }
 

@@ -1,13 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
 using MeshDev.Runtime;
+using MeshDev.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MeshDev.Kubernetes.Tests.ApiServer;
 
@@ -29,10 +24,7 @@ internal sealed class TargetServer : IAsyncDisposable
 
     public static async Task<TargetServer> StartAsync(string name)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackKestrel.CreateBuilder().Build();
         var target = new TargetServer(app);
         app.Run(async context =>
         {
@@ -42,9 +34,7 @@ internal sealed class TargetServer : IAsyncDisposable
             context.Response.ContentLength = body.Length;
             await context.Response.Body.WriteAsync(body);
         });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        target.Endpoint = new ServiceEndpoint("127.0.0.1", new Uri(address).Port);
+        target.Endpoint = new ServiceEndpoint("127.0.0.1", await LoopbackKestrel.StartAsync(app));
         return target;
     }
 

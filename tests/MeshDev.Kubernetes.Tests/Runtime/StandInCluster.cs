@@ -8,13 +8,9 @@ using MeshDev.Kubernetes.Cluster;
 using MeshDev.Kubernetes.Objects;
 using MeshDev.Kubernetes.Tests.ApiServer;
 using MeshDev.Runtime;
+using MeshDev.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MeshDev.Kubernetes.Tests.Runtime;
 
@@ -61,13 +57,9 @@ internal sealed class StandInCluster : IAsyncDisposable
     public static async Task<StandInCluster> StartAsync()
     {
         var apiServer = await KubernetesApiStandIn.StartAsync(userName: Owner);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackKestrel.CreateBuilder().Build();
         app.Run(context => context.Response.WriteAsync("hello from orders"));
-        await app.StartAsync();
-        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
+        var port = await LoopbackKestrel.StartAsync(app);
         var cluster = new StandInCluster(apiServer, app, System.IO.Directory.CreateTempSubdirectory("meshdev-k8s-standin-").FullName, new ServiceEndpoint("127.0.0.1", port));
         apiServer.SetImageBehaviour(AppImage, ImageBehaviour.Runs(cluster.AppEndpoint, readyAfter: TimeSpan.FromMilliseconds(100), logLines: ["listening on :8080"]));
         return cluster;

@@ -1,17 +1,13 @@
-using System.Net;
 using Grpc.Net.Client;
 using MeshDev.Catalog;
 using MeshDev.Routing;
+using MeshDev.Testing;
 using MeshDev.Xds.Hosting;
 using MeshDev.Xds.Server;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace MeshDev.Xds.Tests.Infrastructure;
 
@@ -42,19 +38,16 @@ internal sealed class AdsServer : IAsyncDisposable
     {
         var manifest = TestManifests.Parse(manifestYaml);
         var routing = new RoutingTable(manifest);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        var builder = LoopbackKestrel.CreateBuilder(HttpProtocols.Http2);
         builder.Services.AddSingleton(manifest);
         builder.Services.AddSingleton(routing);
         builder.Services.AddMeshXds();
         // As in the daemon: Kestrel waits at most this long for connections to close when the server stops. Whether
         // our streams end on stop is asserted through XdsClients, not through how long Kestrel waits for the client.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         var app = builder.Build();
         app.MapXdsServer();
-        await app.StartAsync();
-        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
+        var port = await LoopbackKestrel.StartAsync(app);
         return new AdsServer(app, routing, port);
     }
 

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using MeshDev.IntegrationTests.Infrastructure;
+
+namespace MeshDev.IntegrationTests.Cli;
+
+/// <summary>
+/// <c>meshdev up --detach</c> / <c>status</c> / <c>down</c> end to end: the CLI, its detached daemon and the services
+/// are all real processes; afterwards not one process of the test may be left.
+/// </summary>
+public sealed class CliDaemonTests
+{
+    private static ManifestBuilder Manifest(MeshdevCli cli) => new ManifestBuilder(cli.Tag)
+        .Service("front")
+        .Service("worker", flags: ["--spawn-child", "--ignore-sigterm"], extra: ["stopGracePeriod: 1s"]);
+
+    [Fact]
+    public async Task Up_detach_status_and_down_leave_no_process_behind()
+    {
+        await using var cli = new MeshdevCli();
+        var manifest = Manifest(cli);
+        manifest.WriteTo(cli.Directory);
+
+        var up = await cli.RunOkAsync("up", "--detach");
+        Assert.Contains("mesh up", up.Stdout);
+        var daemonPid = cli.DaemonPid();
+        Assert.Contains(cli.FindTaggedProcesses(), p => p.Pid == daemonPid);
+
+        var before = await cli.StatusAsync();
+        Assert.Equal(["front", "worker"], before.GetProperty("services").EnumerateArray().Select(s => s.GetProperty("name").GetString()).Order());
+        Assert.All(before.GetProperty("services").EnumerateArray(), s => Assert.Equal("stopped", s.GetProperty("state").GetString()));
+
+        // One request: front is launched for it, and front's own call launches worker.
+        using var http = TestMesh.NewHttpClient();
+        var workerUrl = $"http://127.0.0.1:{manifest.MeshPorts["worker"]}/whoami";
+        var answer = await http.GetStringAsync($"http://127.0.0.1:{manifest.MeshPorts["front"]}/call?url={Uri.EscapeDataString(workerUrl)}");
+        var worker = JsonDocument.Parse(answer).RootElement;
+        Assert.Equal("worker", worker.GetProperty("name").GetString());
+        var workerPid = worker.GetProperty("pid").GetInt32();
+        var childPid = worker.GetProperty("childPid").GetInt32();
+
+        var after = await cli.StatusAsync();
+        foreach (var name in new[] { "front", "worker" })
+        {
+            var service = MeshdevCli.ServiceIn(after, name);
+            Assert.Equal("ready", service.GetProperty("state").GetString());
+            Assert.Equal(1, service.GetProperty("launches").GetInt32());
+        }
+
+        var running = cli.FindTaggedProcesses().Select(p => p.Pid).ToArray();
+        Assert.Contains(workerPid, running);
+        Assert.Contains(childPid, running);
+
+        var second = await cli.RunAsync("up", "--detach");
+        Assert.True(second.ExitCode != 0, $"a second 'up --detach' succeeded: {second}");
+        Assert.Contains("already running", second.Stderr);
+        Assert.Equal(daemonPid, cli.DaemonPid());
+
+        var down = await cli.RunOkAsync("down");
+
+        Assert.Contains("mesh stopped", down.Stdout);
+        Assert.DoesNotContain("did not stop", down.Stderr);
+        var leftovers = await TaggedProcesses.WaitUntilNoneAsync(cli.Tag, TimeSpan.FromSeconds(15));
+        Assert.True(leftovers.Count == 0, $"left running after 'meshdev down':{Environment.NewLine}{string.Join(Environment.NewLine, leftovers)}");
+        Assert.False(File.Exists(cli.DaemonFile), "daemon.json is still there after 'meshdev down'");
+    }
+
+    [Fact]
+    public async Task Down_after_the_daemon_was_killed_stops_the_service_groups_it_left_behind()
+    {
+        await using var cli = new MeshdevCli();
+        var manifest = Manifest(cli);
+        manifest.WriteTo(cli.Directory);
+        await cli.RunOkAsync("up", "--detach");
+        using var http = TestMesh.NewHttpClient();
+        var worker = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{manifest.MeshPorts["worker"]}/whoami")).RootElement;
+        var workerPid = worker.GetProperty("pid").GetInt32();
+        var childPid = worker.GetProperty("childPid").GetInt32();
+        var daemonPid = cli.DaemonPid();
+
+        // SIGKILL: the daemon gets no chance to stop anything.
+        TaggedProcesses.Kill(daemonPid);
+        await Eventually.UntilAsync(() => !TaggedProcesses.IsRunning(daemonPid), $"the killed daemon {daemonPid} is gone");
+        Assert.True(TaggedProcesses.IsRunning(workerPid), "the worker should have outlived the killed daemon (else this test proves nothing)");
+        Assert.True(TaggedProcesses.IsRunning(childPid), "the worker's child should have outlived the killed daemon");
+
+        var down = await cli.RunOkAsync("down");
+
+        Assert.Contains("leftover process", down.Stdout);
+        Assert.DoesNotContain("did not stop", down.Stderr);
+        var leftovers = await TaggedProcesses.WaitUntilNoneAsync(cli.Tag, TimeSpan.FromSeconds(15));
+        Assert.True(leftovers.Count == 0, $"left running after 'meshdev down':{Environment.NewLine}{string.Join(Environment.NewLine, leftovers)}");
+        Assert.False(File.Exists(cli.DaemonFile), "daemon.json is still there after 'meshdev down'");
+    }
+}

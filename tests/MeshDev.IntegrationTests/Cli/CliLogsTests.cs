@@ -1,0 +1,94 @@
+using System.Text.Json;
+using MeshDev.IntegrationTests.Infrastructure;
+
+namespace MeshDev.IntegrationTests.Cli;
+
+/// <summary>
+/// <c>meshdev logs</c>: through the daemon while a mesh runs (<c>--since</c>, <c>--tail</c>, <c>--timestamps</c>,
+/// <c>--json</c>, <c>-f</c>), and from the log file when none runs. The log file keeps a UTC timestamp per line.
+/// </summary>
+public sealed class CliLogsTests
+{
+    // Lines of an earlier run, at known times, so the selections below have exact answers.
+    private static readonly string[] EarlierRun =
+    [
+        "2021-03-04T05:06:01.000000Z first line",
+        "2021-03-04T05:06:02.000000Z second line",
+        "a line from before timestamps were kept",
+        "2021-03-04T05:06:03.500000Z third line",
+    ];
+
+    [Fact]
+    public async Task Logs_selects_by_since_and_tail_prints_timestamps_or_json_and_follows_new_lines()
+    {
+        await using var cli = new MeshdevCli();
+        var manifest = new ManifestBuilder(cli.Tag).Service("front");
+        manifest.WriteTo(cli.Directory);
+        var logFile = Path.Combine(cli.StateDirectory, "logs", "front.log");
+        Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
+        await File.WriteAllLinesAsync(logFile, EarlierRun);
+        await cli.RunOkAsync("up", "--detach");
+
+        Assert.Equal(
+            "first line\nsecond line\na line from before timestamps were kept\nthird line\n",
+            (await cli.RunOkAsync("logs", "front")).Stdout);
+        // A line without its own time keeps the one of the line before it.
+        Assert.Equal(
+            """
+            2021-03-04T05:06:01.000000Z first line
+            2021-03-04T05:06:02.000000Z second line
+            2021-03-04T05:06:02.000000Z a line from before timestamps were kept
+            2021-03-04T05:06:03.500000Z third line
+
+            """,
+            (await cli.RunOkAsync("logs", "front", "--timestamps")).Stdout);
+        Assert.Equal(
+            "second line\na line from before timestamps were kept\nthird line\n",
+            (await cli.RunOkAsync("logs", "front", "--since", "2021-03-04T05:06:02Z")).Stdout);
+        Assert.Equal("third line\n", (await cli.RunOkAsync("logs", "front", "--tail", "1")).Stdout);
+        Assert.Equal("", (await cli.RunOkAsync("logs", "front", "--since", "10m")).Stdout);
+
+        var json = (await cli.RunOkAsync("logs", "front", "--json", "--tail", "2")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(2, json.Length);
+        Assert.Equal(["a line from before timestamps were kept", "third line"], json.Select(j => j.GetProperty("line").GetString()));
+        Assert.All(json, j => Assert.Equal("front", j.GetProperty("service").GetString()));
+        Assert.Equal(["2021-03-04T05:06:02.000000Z", "2021-03-04T05:06:03.500000Z"], json.Select(j => j.GetProperty("time").GetString()));
+
+        // New lines get the time the mesh read them.
+        var started = DateTimeOffset.UtcNow;
+        await cli.RunOkAsync("start", "front");
+        var recent = (await cli.RunOkAsync("logs", "front", "--since", "10m", "--timestamps")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var listening = Assert.Single(recent, l => l.Contains("listening on http://127.0.0.1:", StringComparison.Ordinal));
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z listening on ", listening);
+        Assert.InRange(DateTimeOffset.Parse(listening[..27], System.Globalization.CultureInfo.InvariantCulture), started.AddSeconds(-5), DateTimeOffset.UtcNow.AddSeconds(5));
+        Assert.DoesNotContain(recent, l => l.Contains("third line", StringComparison.Ordinal));
+
+        // -f: the past lines (once the last one is read, the daemon has this follower), then the new ones as they come.
+        await using (var follow = cli.Start("logs", "front", "-f"))
+        {
+            await follow.ReadUntilAsync(l => l.StartsWith("listening on ", StringComparison.Ordinal), "the past lines");
+            await cli.RunOkAsync("stop", "front");
+            await follow.ReadUntilAsync(l => l == "stopping", "the line front writes when it stops");
+        }
+
+        var unknown = await cli.RunAsync("logs", "nosuch");
+        Assert.True(unknown.ExitCode == 1, unknown.ToString());
+        Assert.Contains("no service 'nosuch'", unknown.Stderr);
+
+        // Without a mesh: the same selections, from the file.
+        await cli.RunOkAsync("down");
+        var file = (await cli.RunOkAsync("logs", "front", "--since", "2021-03-04T05:06:03Z", "--tail", "100", "--timestamps")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("2021-03-04T05:06:03.500000Z third line", file[0]);
+        Assert.Contains(file, l => l.EndsWith(" stopping", StringComparison.Ordinal));
+        Assert.Equal("stopping\n", (await cli.RunOkAsync("logs", "front", "--tail", "1")).Stdout);
+
+        var none = await cli.RunAsync("logs", "nosuch");
+        Assert.True(none.ExitCode == 1, none.ToString());
+        Assert.Contains("no log for service 'nosuch'", none.Stderr);
+
+        var badSince = await cli.RunAsync("logs", "front", "--since", "yesterday");
+        Assert.True(badSince.ExitCode == 1, badSince.ToString());
+        Assert.Contains("--since: 'yesterday'", badSince.Stderr);
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.RegularExpressions;
+using MeshDev.IntegrationTests.Infrastructure;
+
+namespace MeshDev.IntegrationTests.Cli;
+
+/// <summary><c>meshdev start SVC</c> / <c>stop SVC</c>: each waits, then prints the state it left the service in.</summary>
+public sealed class CliServiceVerbsTests
+{
+    [Fact]
+    public async Task Start_and_stop_print_the_resulting_state_and_a_failed_launch_its_cause_and_log_tail()
+    {
+        await using var cli = new MeshdevCli();
+        var manifest = new ManifestBuilder(cli.Tag)
+            .Service("front")
+            .Service("broken", flags: ["--exit-at-once", "3"]);
+        manifest.WriteTo(cli.Directory);
+        await cli.RunOkAsync("up", "--detach");
+        var meshPort = manifest.MeshPorts["front"];
+
+        var start = await cli.RunOkAsync("start", "front");
+        Assert.Matches(new Regex($@"^front: ready at 127\.0\.0\.1:\d+ \(mesh port {meshPort}, launches 1\)\n$"), start.Stdout);
+        Assert.Equal("ready", MeshdevCli.ServiceIn(await cli.StatusAsync(), "front").GetProperty("state").GetString());
+
+        var again = await cli.RunOkAsync("start", "front");
+        Assert.Equal(start.Stdout, again.Stdout);
+
+        var stop = await cli.RunOkAsync("stop", "front");
+        Assert.Equal($"front: stopped (mesh port {meshPort}, launches 1)\n", stop.Stdout);
+
+        var failed = await cli.RunAsync("start", "broken");
+        Assert.True(failed.ExitCode == 1, failed.ToString());
+        Assert.Equal("", failed.Stdout);
+        var stderr = failed.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("meshdev: service 'broken' could not be launched: ", stderr[0]);
+        Assert.Contains("code 3", stderr[0]);
+        Assert.Contains("broken | fatal: config missing", stderr);
+        Assert.Contains("broken | giving up", stderr);
+
+        var unknown = await cli.RunAsync("start", "nosuch");
+        Assert.True(unknown.ExitCode == 1, unknown.ToString());
+        Assert.Contains("no service 'nosuch'", unknown.Stderr);
+        Assert.Contains("known services: front, broken", unknown.Stderr);
+    }
+
+    [Fact]
+    public async Task Verbs_that_need_a_mesh_say_so_in_one_sentence_when_none_runs()
+    {
+        await using var cli = new MeshdevCli();
+        new ManifestBuilder(cli.Tag).Service("front").WriteTo(cli.Directory);
+
+        foreach (var args in new[] { ["status"], ["status", "--watch"], ["start", "front"], ["stop", "front"], ["events"], new[] { "routes" } })
+        {
+            var result = await cli.RunAsync(args);
+            Assert.True(result.ExitCode == 1, $"meshdev {string.Join(' ', args)}: {result}");
+            Assert.Equal($"meshdev: no mesh is running for {Path.Combine(cli.Directory, "meshdev.yaml")} (start one with 'meshdev up')\n", result.Stderr);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using MeshDev.IntegrationTests.Infrastructure;
+
+namespace MeshDev.IntegrationTests.Cli;
+
+/// <summary><c>meshdev</c> packs as a .NET tool, installs with <c>dotnet tool install</c>, and runs a mesh from there.</summary>
+public sealed class ToolPackagingTests
+{
+    [Fact]
+    public async Task Packed_tool_installs_and_runs_up_status_and_down()
+    {
+        await using var cli = new MeshdevCli();
+        var packages = Path.Combine(cli.Directory, "packages");
+        var tools = Path.Combine(cli.Directory, "tools");
+        await RunDotnetAsync("pack", CliProject(), "-c", Configuration(), "--no-build", "-o", packages);
+        await RunDotnetAsync("tool", "install", "--tool-path", tools, "--add-source", packages, "MeshDev.Cli", "--version", "0.1.0");
+        cli.Executable = Path.Combine(tools, "meshdev");
+        HostRuntimeSettingsTests.AssertSpinWaitingOff(Assert.Single(Directory.GetFiles(tools, "meshdev.runtimeconfig.json", SearchOption.AllDirectories)));
+
+        var manifest = new ManifestBuilder(cli.Tag).Service("orders");
+        cli.WriteManifest(manifest.ToYaml());
+        Assert.Contains("valid, 1 service", (await cli.RunOkAsync("validate")).Stdout);
+
+        await cli.RunOkAsync("up", "--detach");
+        using var http = TestMesh.NewHttpClient();
+        Assert.Equal("hello from orders", await http.GetStringAsync($"http://127.0.0.1:{manifest.MeshPorts["orders"]}/"));
+        Assert.Equal("ready", MeshdevCli.ServiceIn(await cli.StatusAsync(), "orders").GetProperty("state").GetString());
+
+        await cli.RunOkAsync("down");
+        await Eventually.UntilAsync(() => cli.FindTaggedProcesses().Count == 0, "no process of the mesh left after down");
+        Assert.False(File.Exists(cli.DaemonFile));
+    }
+
+    private static string Configuration() => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+
+    private static string CliProject()
+    {
+        // …/tests/MeshDev.IntegrationTests/bin/<Config>/net10.0/ → the repository root is five levels up.
+        var root = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        return Path.Combine(root, "src", "MeshDev.Cli", "MeshDev.Cli.csproj");
+    }
+
+    private static async Task RunDotnetAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)} exited {process.ExitCode}:{Environment.NewLine}{await stdout}{Environment.NewLine}{await stderr}");
+    }
+}

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace MeshDev.Testing.Docker;
+
+/// <summary>Runs a command line tool to completion and keeps its output (stdout and stderr interleaved) for the failure message.</summary>
+internal static class ChildProcess
+{
+    // Set by a parent `dotnet test`; inherited, they pin a nested `dotnet publish` to the parent's MSBuild.
+    private static readonly string[] InheritedMsBuildVariables = ["MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "MSBuildLoadMicrosoftTargetsReadOnly"];
+
+    /// <summary>The <c>dotnet</c> host: the one running these tests when the CLI says so, else the one on PATH.</summary>
+    public static string Dotnet =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    /// <summary>Runs <paramref name="fileName"/> with <paramref name="arguments"/>; returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            WorkingDirectory = workingDirectory,
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var variable in InheritedMsBuildVariables)
+        {
+            start.Environment.Remove(variable);
+        }
+
+        var output = new StringBuilder();
+        void Append(object sender, DataReceivedEventArgs e)
+        {
+            if (e.Data is { } line)
+            {
+                lock (output)
+                {
+                    output.AppendLine(line);
+                }
+            }
+        }
+
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += Append;
+        process.ErrorDataReceived += Append;
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        lock (output)
+        {
+            return (process.ExitCode, output.ToString());
+        }
+    }
+}
