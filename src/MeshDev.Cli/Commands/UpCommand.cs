@@ -6,6 +6,7 @@ using MeshDev.Catalog;
 using MeshDev.Cli.Infrastructure;
 using MeshDev.Daemon.Hosting;
 using MeshDev.Daemon.State;
+using MeshDev.Text;
 
 namespace MeshDev.Cli.Commands;
 
@@ -105,7 +106,7 @@ public static class UpCommand
         {
             if (DaemonInfo.TryRead(state.DaemonFile) is { } info && info.Pid == daemon.Id)
             {
-                Console.WriteLine($"mesh up for {manifest.FilePath} (pid {info.Pid}): shared port 127.0.0.1:{manifest.Mesh.HttpPort}, {manifest.Services.Length} services launched on first call");
+                Console.WriteLine($"mesh up for {manifest.FilePath} (pid {info.Pid}): shared port 127.0.0.1:{manifest.Mesh.HttpPort}, {Plural.Of(manifest.Services.Length, "service")} launched on first call");
                 Console.WriteLine($"logs: {state.DaemonLog}; see 'meshdev status', stop with 'meshdev down'");
                 return ExitCodes.Ok;
             }
