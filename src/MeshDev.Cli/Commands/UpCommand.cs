@@ -33,15 +33,15 @@ public static class UpCommand
 
             return parse.GetValue(detach) && !parse.GetValue(daemonChild)
                 ? await DetachAsync(manifest, parse.GetValue(adopt), ct)
-                : await RunForegroundAsync(manifest, parse.GetValue(adopt), echoServiceOutput: !parse.GetValue(daemonChild));
+                : await RunForegroundAsync(manifest, parse.GetValue(adopt), daemonChild: parse.GetValue(daemonChild));
         });
         return command;
     }
 
-    private static async Task<int> RunForegroundAsync(MeshManifest manifest, bool adoptNamespaces, bool echoServiceOutput)
+    private static async Task<int> RunForegroundAsync(MeshManifest manifest, bool adoptNamespaces, bool daemonChild)
     {
         var output = new ForegroundOutput(manifest.Services.Select(s => s.Name));
-        using var progress = new LaunchProgress(output, TimeProvider.System, live: output.IsTerminal, echoServiceOutput);
+        using var progress = new LaunchProgress(output, TimeProvider.System, live: output.IsTerminal, echoServiceOutput: !daemonChild);
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
@@ -78,7 +78,10 @@ public static class UpCommand
                 output.Mesh($"{service.Name}: {address}{(routes.Length > 0 ? $" ({routes})" : "")}{what}; {when}");
             }
 
-            output.Mesh("press Ctrl+C to stop the mesh and everything it launched");
+            // The detached daemon has no terminal: its log is read later, where Ctrl+C would point at nothing.
+            output.Mesh(daemonChild
+                ? "running detached: 'meshdev down' stops the mesh and everything it launched"
+                : "press Ctrl+C to stop the mesh and everything it launched");
             await Task.WhenAny(stop.Task, host.ShutdownRequested);
         }
 
