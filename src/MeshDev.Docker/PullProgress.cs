@@ -1,5 +1,6 @@
 using System.Globalization;
 using Docker.DotNet.Models;
+using MeshDev.Text;
 
 namespace MeshDev.Docker;
 
@@ -72,7 +73,7 @@ internal sealed class PullProgress(string image, Action<string> write, TimeProvi
             var reused = _layers.Values.Count(l => l.Status == "Already exists");
             var elapsed = time.GetElapsedTime(_startedAt);
             var reusedText = reused > 0 ? $", {reused} already here" : "";
-            return $"meshdev: pulled {image} in {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s ({_layers.Count} layer{(_layers.Count == 1 ? "" : "s")}{reusedText}, {Megabytes(bytes)})";
+            return $"meshdev: pulled {image} in {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s ({Plural.Of(_layers.Count, "layer")}{reusedText}, {Megabytes(bytes)})";
         }
     }
 

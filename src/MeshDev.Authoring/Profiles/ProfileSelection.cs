@@ -27,7 +27,11 @@ public sealed record ProfileSelection(ImmutableArray<ServiceSpec> Targets, Immut
         var targets = ImmutableArray.CreateBuilder<ServiceSpec>();
         var skipped = ImmutableArray.CreateBuilder<string>();
         var portsToSuggest = ImmutableDictionary.CreateBuilder<string, int>();
+
+        // Every .NET service without a port gets its port in manifest order, named or not: the port suggested for a
+        // service is the one --assign-ports writes for it, whichever services either run names.
         var suggestions = new PortSuggestions(manifest, isFree);
+        var suggested = manifest.Services.Where(s => s.Project is not null && s.Port is null).ToDictionary(s => s.Name, suggestions.For);
         var manifestName = Path.GetFileName(manifest.FilePath);
         foreach (var service in named)
         {
@@ -37,9 +41,9 @@ public sealed record ProfileSelection(ImmutableArray<ServiceSpec> Targets, Immut
             }
             else if (service.Port is null)
             {
-                var port = suggestions.For(service);
+                var port = suggested[service.Name];
                 portsToSuggest[service.Name] = port;
-                skipped.Add($"{service.Name} has no fixed port (port: auto), so the mesh could not find and adopt an instance run from the IDE; add 'port: {port}' to it in {manifestName} and run meshdev profiles again; skipped.");
+                skipped.Add($"{service.Name} has no fixed port (port: auto), so the mesh could not find and adopt an instance run from the IDE; skipped: --assign-ports writes 'port: {port}' for it into {manifestName} (or add that line yourself).");
             }
             else
             {

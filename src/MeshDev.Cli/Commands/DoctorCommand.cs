@@ -7,6 +7,7 @@ using MeshDev.Daemon.State;
 using MeshDev.Docker;
 using MeshDev.Kubernetes.Cluster;
 using MeshDev.Runtime;
+using MeshDev.Text;
 
 namespace MeshDev.Cli.Commands;
 
@@ -51,11 +52,11 @@ public static class DoctorCommand
         try
         {
             manifest = ManifestLoader.Load(manifestPath);
-            checks.Add(new Check("manifest", true, true, $"{manifestPath} is valid ({manifest.Services.Length} services)"));
+            checks.Add(new Check("manifest", true, true, $"{manifestPath} is valid ({Plural.Of(manifest.Services.Length, "service")})"));
         }
         catch (ManifestException ex)
         {
-            checks.Add(new Check("manifest", false, true, $"{manifestPath} has {ex.Errors.Count} problem(s), the first: {ex.Errors[0]}; run 'meshdev validate' to see all"));
+            checks.Add(new Check("manifest", false, true, $"{manifestPath} has {Plural.Of(ex.Errors.Count, "problem")}, the first: {ex.Errors[0]}; run 'meshdev validate' to see all"));
         }
 
         if (manifest is not null)

@@ -6,6 +6,7 @@ using MeshDev.Catalog;
 using MeshDev.Daemon.State;
 using MeshDev.Docker;
 using MeshDev.Runtime;
+using MeshDev.Text;
 
 namespace MeshDev.Cli.Commands;
 
@@ -62,12 +63,12 @@ public static class DownCommand
             var leftovers = new List<string>();
             if (orphans > 0)
             {
-                leftovers.Add($"{orphans} leftover process(es)");
+                leftovers.Add($"{Plural.Of(orphans, "leftover process")}");
             }
 
             if (containers > 0)
             {
-                leftovers.Add($"{containers} leftover container(s)");
+                leftovers.Add($"{Plural.Of(containers, "leftover container")}");
             }
 
             var also = leftovers.Count == 0 ? "" : $"; {(stoppedDaemon ? "also " : "")}removed {string.Join(" and ", leftovers)}";

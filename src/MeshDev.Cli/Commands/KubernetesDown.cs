@@ -2,6 +2,7 @@ using MeshDev.Catalog;
 using MeshDev.Daemon.State;
 using MeshDev.Kubernetes;
 using MeshDev.Runtime;
+using MeshDev.Text;
 
 namespace MeshDev.Cli.Commands;
 
@@ -39,12 +40,12 @@ internal static class KubernetesDown
         string? summary = null;
         if (purge)
         {
-            var namespaces = result.DeletedNamespaces.Count == 0 ? "" : $" and namespace(s) {string.Join(", ", result.DeletedNamespaces)}";
-            summary = $"kubernetes: deleted {result.Deleted} object(s) of this mesh{namespaces}";
+            var namespaces = result.DeletedNamespaces.Count == 0 ? "" : $" and {Plural.Noun(result.DeletedNamespaces.Count, "namespace")} {string.Join(", ", result.DeletedNamespaces)}";
+            summary = $"kubernetes: deleted {Plural.Of(result.Deleted, "object")} of this mesh{namespaces}";
         }
         else if (result.ScaledDown > 0)
         {
-            summary = $"kubernetes: scaled {result.ScaledDown} Deployment(s) of this mesh to 0 ('meshdev down --purge' deletes them)";
+            summary = $"kubernetes: scaled {Plural.Of(result.ScaledDown, "Deployment")} of this mesh to 0 ('meshdev down --purge' deletes them)";
         }
 
         return (summary, problem);

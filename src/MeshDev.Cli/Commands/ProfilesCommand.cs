@@ -71,10 +71,13 @@ public static class ProfilesCommand
             Console.Error.WriteLine($"meshdev: {sentence}");
         }
 
+        // The exact command that writes the ports the sentences above name (the same selection computes both).
+        var assignPortsCommand = AssignPortsCommand(manifestPath, names, dryRun);
         if (selection.Targets.IsEmpty)
         {
-            return CommonOptions.Fail(manifest.Services.Any(s => s.Project is not null)
-                ? "no launch profile was written; see above"
+            return CommonOptions.Fail(
+                !selection.PortsToSuggest.IsEmpty ? $"no launch profile was written; run {assignPortsCommand} to write the ports above into {manifestName} and the profiles"
+                : manifest.Services.Any(s => s.Project is not null) ? "no launch profile was written; see above"
                 : $"{manifestName} has no .NET services (with 'project:'); launch profiles are for those");
         }
 
@@ -94,8 +97,38 @@ public static class ProfilesCommand
             plan = plan with { Files = plan.Files.Insert(0, manifestFile) };
         }
 
-        return dryRun ? Preview(plan) : Write(plan, selection);
+        var exitCode = dryRun ? Preview(plan) : Write(plan, selection);
+        if (exitCode == ExitCodes.Ok && !selection.PortsToSuggest.IsEmpty)
+        {
+            var left = manifest.Services.Where(s => selection.PortsToSuggest.ContainsKey(s.Name)).Select(s => s.Name);
+            Console.Error.WriteLine($"meshdev: to give {string.Join(", ", left)} a port and a profile too, run {assignPortsCommand}");
+        }
+
+        return exitCode;
     }
+
+    /// <summary>This run's command line with <c>--assign-ports</c>, quoted for a POSIX shell.</summary>
+    private static string AssignPortsCommand(string manifestPath, string[] names, bool dryRun)
+    {
+        List<string> words = ["meshdev", "profiles", .. names];
+        if (manifestPath != CommonOptions.DefaultFile)
+        {
+            words.AddRange(["-f", manifestPath]);
+        }
+
+        words.Add("--assign-ports");
+        if (dryRun)
+        {
+            words.Add("--dry-run");
+        }
+
+        return string.Join(' ', words.Select(ShellWord));
+    }
+
+    private static string ShellWord(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=@%+,".Contains(c, StringComparison.Ordinal))
+            ? word
+            : $"'{word.Replace("'", "'\\''", StringComparison.Ordinal)}'";
 
     private static int Write(ProfilePlan plan, ProfileSelection selection)
     {

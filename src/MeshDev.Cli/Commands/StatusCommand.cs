@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using MeshDev.Cli.Infrastructure;
 using MeshDev.Daemon.Control;
+using MeshDev.Text;
 
 namespace MeshDev.Cli.Commands;
 
@@ -86,7 +87,7 @@ public static class StatusCommand
         }).Prepend(header).ToArray();
         var widths = Enumerable.Range(0, header.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
         var lines = rows.Select(r => string.Join("  ", r.Select((cell, i) => i == r.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
-        var xds = status.XdsPort == 0 ? "" : $", xDS 127.0.0.1:{status.XdsPort} with {status.XdsClients} client{(status.XdsClients == 1 ? "" : "s")}";
+        var xds = status.XdsPort == 0 ? "" : $", xDS 127.0.0.1:{status.XdsPort} with {Plural.Of(status.XdsClients, "client")}";
         var nacks = (status.XdsNacks ?? []).Select(n => $"xDS NACK: {n}");
         return string.Join(Environment.NewLine, lines
             .Prepend($"mesh {status.Manifest} (pid {status.Pid}, shared port 127.0.0.1:{status.HttpPort}{xds})")

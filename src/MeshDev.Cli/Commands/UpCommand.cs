@@ -6,6 +6,7 @@ using MeshDev.Catalog;
 using MeshDev.Cli.Infrastructure;
 using MeshDev.Daemon.Hosting;
 using MeshDev.Daemon.State;
+using MeshDev.Text;
 
 namespace MeshDev.Cli.Commands;
 
@@ -32,15 +33,15 @@ public static class UpCommand
 
             return parse.GetValue(detach) && !parse.GetValue(daemonChild)
                 ? await DetachAsync(manifest, parse.GetValue(adopt), ct)
-                : await RunForegroundAsync(manifest, parse.GetValue(adopt), echoServiceOutput: !parse.GetValue(daemonChild));
+                : await RunForegroundAsync(manifest, parse.GetValue(adopt), daemonChild: parse.GetValue(daemonChild));
         });
         return command;
     }
 
-    private static async Task<int> RunForegroundAsync(MeshManifest manifest, bool adoptNamespaces, bool echoServiceOutput)
+    private static async Task<int> RunForegroundAsync(MeshManifest manifest, bool adoptNamespaces, bool daemonChild)
     {
         var output = new ForegroundOutput(manifest.Services.Select(s => s.Name));
-        using var progress = new LaunchProgress(output, TimeProvider.System, live: output.IsTerminal, echoServiceOutput);
+        using var progress = new LaunchProgress(output, TimeProvider.System, live: output.IsTerminal, echoServiceOutput: !daemonChild);
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
@@ -77,7 +78,10 @@ public static class UpCommand
                 output.Mesh($"{service.Name}: {address}{(routes.Length > 0 ? $" ({routes})" : "")}{what}; {when}");
             }
 
-            output.Mesh("press Ctrl+C to stop the mesh and everything it launched");
+            // The detached daemon has no terminal: its log is read later, where Ctrl+C would point at nothing.
+            output.Mesh(daemonChild
+                ? "running detached: 'meshdev down' stops the mesh and everything it launched"
+                : "press Ctrl+C to stop the mesh and everything it launched");
             await Task.WhenAny(stop.Task, host.ShutdownRequested);
         }
 
@@ -105,7 +109,7 @@ public static class UpCommand
         {
             if (DaemonInfo.TryRead(state.DaemonFile) is { } info && info.Pid == daemon.Id)
             {
-                Console.WriteLine($"mesh up for {manifest.FilePath} (pid {info.Pid}): shared port 127.0.0.1:{manifest.Mesh.HttpPort}, {manifest.Services.Length} services launched on first call");
+                Console.WriteLine($"mesh up for {manifest.FilePath} (pid {info.Pid}): shared port 127.0.0.1:{manifest.Mesh.HttpPort}, {Plural.Of(manifest.Services.Length, "service")} launched on first call");
                 Console.WriteLine($"logs: {state.DaemonLog}; see 'meshdev status', stop with 'meshdev down'");
                 return ExitCodes.Ok;
             }

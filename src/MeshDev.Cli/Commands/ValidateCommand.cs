@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MeshDev.Catalog;
 using MeshDev.Cli.Infrastructure;
+using MeshDev.Text;
 
 namespace MeshDev.Cli.Commands;
 
@@ -34,7 +35,7 @@ public static class ValidateCommand
                 return ExitCodes.InvalidManifest;
             }
 
-            Console.WriteLine($"{manifest.FilePath}: valid, {manifest.Services.Length} service{(manifest.Services.Length == 1 ? "" : "s")}");
+            Console.WriteLine($"{manifest.FilePath}: valid, {Plural.Of(manifest.Services.Length, "service")}");
             foreach (var service in manifest.Services)
             {
                 Console.WriteLine($"  {service.Name,-20} {service.Runtime.ToString().ToLowerInvariant(),-8} mesh port {service.MeshPort}");

@@ -1,15 +1,19 @@
 using System.CommandLine;
 using MeshDev.Catalog;
+using MeshDev.Text;
 
 namespace MeshDev.Cli.Infrastructure;
 
 /// <summary>Options shared by several verbs, and loading the manifest with errors printed the way editors read them.</summary>
 public static class CommonOptions
 {
+    /// <summary>The manifest <c>-f</c> names when it is not given.</summary>
+    public const string DefaultFile = "meshdev.yaml";
+
     public static Option<string> File() => new("--file", "-f")
     {
-        Description = "The manifest (default: ./meshdev.yaml)",
-        DefaultValueFactory = _ => "meshdev.yaml",
+        Description = $"The manifest (default: ./{DefaultFile})",
+        DefaultValueFactory = _ => DefaultFile,
     };
 
     public static Option<bool> Json() => new("--json") { Description = "Print JSON for scripts" };
@@ -28,7 +32,7 @@ public static class CommonOptions
                 Console.Error.WriteLine(error.ToString());
             }
 
-            Console.Error.WriteLine($"{ex.Errors.Count} problem{(ex.Errors.Count == 1 ? "" : "s")} in {Path.GetFullPath(path)}; nothing was started.");
+            Console.Error.WriteLine($"{Plural.Of(ex.Errors.Count, "problem")} in {Path.GetFullPath(path)}; nothing was started.");
             return null;
         }
     }

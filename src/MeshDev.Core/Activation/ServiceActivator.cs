@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MeshDev.Catalog;
 using MeshDev.Runtime;
+using MeshDev.Text;
 
 namespace MeshDev.Activation;
 
@@ -184,7 +185,7 @@ public sealed class ServiceActivator : IAsyncDisposable
     private ServiceUnavailableException TooManyWaiting()
     {
         var now = _time.GetUtcNow();
-        var cause = $"{MaxWaitingRequests} requests already wait for '{Service.Name}' to start (maxWaitingRequests); retry shortly";
+        var cause = $"{Plural.Of(MaxWaitingRequests, "request")} already {(MaxWaitingRequests == 1 ? "waits" : "wait")} for '{Service.Name}' to start (maxWaitingRequests); retry shortly";
         return new ServiceUnavailableException(
             new LaunchFailure(Service.Name, cause, [], now, now + TooManyWaitingRetryAfter), TooManyWaitingRetryAfter, UnavailableReason.TooManyWaiting);
     }

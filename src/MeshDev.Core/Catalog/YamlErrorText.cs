@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using MeshDev.Text;
 using YamlDotNet.Core;
 
 namespace MeshDev.Catalog;
@@ -159,12 +160,12 @@ internal static partial class YamlErrorText
         var keyAt = new Mark(0, line, indent + 1);
         if (indent > aboveIndent)
         {
-            return (keyAt, $"'{key}' on line {line} is indented more than '{aboveKey}' on line {sibling}, so it reads as part of the value of '{aboveKey}'; indent it by {aboveIndent} spaces like '{aboveKey}'");
+            return (keyAt, $"'{key}' on line {line} is indented more than '{aboveKey}' on line {sibling}, so it reads as part of the value of '{aboveKey}'; indent it by {Plural.Of(aboveIndent, "space")} like '{aboveKey}'");
         }
 
         if (indent < aboveIndent)
         {
-            return (keyAt, $"'{key}' on line {line} is indented by {indent} spaces, which lines up with no key above it ('{aboveKey}' has {aboveIndent}); keys of one mapping must start in the same column");
+            return (keyAt, $"'{key}' on line {line} is indented by {Plural.Of(indent, "space")}, which lines up with no key above it ('{aboveKey}' has {aboveIndent}); keys of one mapping must start in the same column");
         }
 
         return null;

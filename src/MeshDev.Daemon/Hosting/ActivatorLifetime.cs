@@ -1,4 +1,5 @@
 using MeshDev.Activation;
+using MeshDev.Text;
 using Microsoft.Extensions.Hosting;
 
 namespace MeshDev.Daemon.Hosting;
@@ -15,7 +16,7 @@ public sealed class ActivatorLifetime(MeshActivator activator, Action<string>? o
         var adopted = await activator.AdoptRunningAsync(cancellationToken).ConfigureAwait(false);
         if (adopted > 0)
         {
-            onMeshMessage?.Invoke($"adopted {adopted} service instance(s) left running by an earlier run of this mesh");
+            onMeshMessage?.Invoke($"adopted {Plural.Of(adopted, "service instance")} left running by an earlier run of this mesh");
         }
     }
 

@@ -10,6 +10,7 @@ using MeshDev.Kubernetes;
 using MeshDev.Proxy;
 using MeshDev.Routing;
 using MeshDev.Runtime;
+using MeshDev.Text;
 using MeshDev.Xds.Hosting;
 using MeshDev.Xds.Server;
 using Microsoft.AspNetCore.Builder;
@@ -105,7 +106,7 @@ public sealed class MeshHost : IAsyncDisposable
         var orphans = await ProcessRuntime.KillOrphansAsync(state.Root, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (orphans > 0)
         {
-            options.OnMeshMessage?.Invoke($"stopped {orphans} process(es) left by a mesh that did not shut down");
+            options.OnMeshMessage?.Invoke($"stopped {Plural.Of(orphans, "process")} left by a mesh that did not shut down");
         }
 
         var logs = manifest.Services.ToDictionary(s => s.Name, s =>

@@ -56,11 +56,25 @@ public sealed class ProfileSelectionTests : IDisposable
         Assert.Empty(selection.Targets);
         Assert.Equal(
             [
-                "orders has no fixed port (port: auto), so the mesh could not find and adopt an instance run from the IDE; add 'port: 5202' to it in meshdev.yaml and run meshdev profiles again; skipped.",
-                "inventory has no fixed port (port: auto), so the mesh could not find and adopt an instance run from the IDE; add 'port: 5203' to it in meshdev.yaml and run meshdev profiles again; skipped.",
+                "orders has no fixed port (port: auto), so the mesh could not find and adopt an instance run from the IDE; skipped: --assign-ports writes 'port: 5202' for it into meshdev.yaml (or add that line yourself).",
+                "inventory has no fixed port (port: auto), so the mesh could not find and adopt an instance run from the IDE; skipped: --assign-ports writes 'port: 5203' for it into meshdev.yaml (or add that line yourself).",
             ],
             selection.Skipped.AsEnumerable());
         Assert.Equal(new Dictionary<string, int> { ["orders"] = 5202, ["inventory"] = 5203 }, selection.PortsToSuggest);
+    }
+
+    [Fact]
+    public void The_port_suggested_for_a_service_is_the_same_whichever_services_are_named()
+    {
+        // What a run without names suggests is what a run naming only inventory (with --assign-ports, say) writes.
+        var manifest = Manifest with { Services = [Web, Orders with { Port = null }, Inventory with { Port = null }] };
+
+        var all = ProfileSelection.Select(manifest, [], AllFree);
+        var one = ProfileSelection.Select(manifest, ["inventory"], AllFree);
+
+        Assert.Equal(new Dictionary<string, int> { ["orders"] = 5100, ["inventory"] = 5101 }, all.PortsToSuggest);
+        Assert.Equal(new Dictionary<string, int> { ["inventory"] = 5101 }, one.PortsToSuggest);
+        Assert.Contains("writes 'port: 5101' for it", one.Skipped.Single(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,7 +87,7 @@ public sealed class ProfileSelectionTests : IDisposable
             """{ "profiles": { "https": { "commandName": "Project", "applicationUrl": "https://localhost:7181;http://localhost:5062" } } }""");
         var manifest = Manifest with { Services = [Orders with { Project = project, Port = null }] };
 
-        Assert.Contains("add 'port: 5062'", ProfileSelection.Select(manifest, [], AllFree).Skipped.Single(), StringComparison.Ordinal);
-        Assert.Contains("add 'port: 5100'", ProfileSelection.Select(manifest, [], port => port != 5062).Skipped.Single(), StringComparison.Ordinal);
+        Assert.Contains("writes 'port: 5062'", ProfileSelection.Select(manifest, [], AllFree).Skipped.Single(), StringComparison.Ordinal);
+        Assert.Contains("writes 'port: 5100'", ProfileSelection.Select(manifest, [], port => port != 5062).Skipped.Single(), StringComparison.Ordinal);
     }
 }

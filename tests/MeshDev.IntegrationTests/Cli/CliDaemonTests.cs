@@ -65,6 +65,23 @@ public sealed class CliDaemonTests
     }
 
     [Fact]
+    public async Task The_detached_daemons_log_says_to_stop_it_with_down_not_ctrl_c()
+    {
+        await using var cli = new MeshdevCli();
+        cli.WriteManifest(new ManifestBuilder(cli.Tag).Service("orders").ToYaml());
+
+        var up = await cli.RunOkAsync("up", "--detach");
+        await cli.RunOkAsync("down");
+
+        Assert.Contains("1 service launched on first call", up.Stdout);
+        // Read after down: the daemon has written its last line ("mesh stopped") and exited, so the log is complete.
+        var log = File.ReadAllText(Path.Combine(cli.StateDirectory, "daemon.log"));
+        Assert.Contains("| running detached: 'meshdev down' stops the mesh and everything it launched", log);
+        Assert.Contains("mesh stopped", log);
+        Assert.DoesNotContain("Ctrl+C", log);
+    }
+
+    [Fact]
     public async Task Down_after_the_daemon_was_killed_stops_the_service_groups_it_left_behind()
     {
         await using var cli = new MeshdevCli();

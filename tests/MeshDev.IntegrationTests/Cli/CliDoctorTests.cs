@@ -32,7 +32,7 @@ public sealed class CliDoctorTests
 
         var result = await cli.RunOkAsync("doctor");
 
-        Assert.Contains($"ok    manifest: {Path.Combine(cli.Directory, "meshdev.yaml")} is valid (1 services)", result.Stdout);
+        Assert.Contains($"ok    manifest: {Path.Combine(cli.Directory, "meshdev.yaml")} is valid (1 service)", result.Stdout);
         Assert.Contains("ok    mesh ports: all 3 free on 127.0.0.1", result.Stdout);
         Assert.Contains($"warn  docker engine: the Docker engine is not reachable at unix://{cli.Directory}/no-docker.sock (no such socket); {cli.Directory}/no-docker.sock does not exist: start the engine (sudo systemctl start docker, or dockerd) or set DOCKER_HOST to where it listens — needed only for runtime: docker", result.Stdout);
         Assert.Contains($"warn  kube context: no kubeconfig: none of the files in KUBECONFIG ({cli.Directory}/no-kubeconfig) exists; point KUBECONFIG at your cluster's kubeconfig", result.Stdout);
@@ -78,7 +78,7 @@ public sealed class CliDoctorTests
         Assert.True(result.ExitCode == 1, result.ToString());
         var checks = JsonDocument.Parse(result.Stdout).RootElement.EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
         Assert.False(checks["manifest"].GetProperty("ok").GetBoolean());
-        Assert.Contains("has 2 problem(s), the first: ", checks["manifest"].GetProperty("message").GetString());
+        Assert.Contains("has 2 problems, the first: ", checks["manifest"].GetProperty("message").GetString());
         Assert.Contains("meshdev.yaml:2:3: service 'orders' needs 'command' or 'project'; run 'meshdev validate' to see all", checks["manifest"].GetProperty("message").GetString());
         Assert.True(checks["kube context"].GetProperty("ok").GetBoolean());
         Assert.Equal($"context 'dev-alice' of {kubeconfig}", checks["kube context"].GetProperty("message").GetString());

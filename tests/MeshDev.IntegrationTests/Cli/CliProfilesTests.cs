@@ -1,4 +1,8 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using MeshDev.Catalog;
+using MeshDev.IntegrationTests.GrpcTests.Infrastructure;
 using MeshDev.IntegrationTests.Infrastructure;
 
 namespace MeshDev.IntegrationTests.Cli;
@@ -43,8 +47,10 @@ public sealed class CliProfilesTests
                 "orders: run the service from your IDE with the 'orders (mesh)' profile; the mesh adopts it on its next call",
             ],
             Lines(first.Stdout));
-        var skipped = Assert.Single(Lines(first.Stderr));
-        Assert.Matches(@"^meshdev: web has no fixed port \(port: auto\), so the mesh could not find and adopt an instance run from the IDE; add 'port: \d+' to it in meshdev.yaml and run meshdev profiles again; skipped\.$", skipped);
+        Assert.Collection(
+            Lines(first.Stderr),
+            skipped => Assert.Matches(@"^meshdev: web has no fixed port \(port: auto\), so the mesh could not find and adopt an instance run from the IDE; skipped: --assign-ports writes 'port: \d+' for it into meshdev.yaml \(or add that line yourself\)\.$", skipped),
+            hint => Assert.Equal("meshdev: to give web a port and a profile too, run meshdev profiles --assign-ports", hint));
 
         var settings = File.ReadAllText(settingsPath);
         Assert.StartsWith(LaunchSettings[..^"    },\r\n  },\r\n}\r\n".Length], settings, StringComparison.Ordinal);
@@ -138,11 +144,59 @@ public sealed class CliProfilesTests
             ],
             Lines(result.Stdout));
         Assert.Equal("", result.Stderr);
-        var port = Assert.Single(System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(manifestPath), @"\n    port: (\d+)\n    project: Web/Web.csproj")).Groups[1].Value;
+        var port = Assert.Single(Regex.Matches(File.ReadAllText(manifestPath), @"\n    port: (\d+)\n    project: Web/Web.csproj")).Groups[1].Value;
         Assert.Equal(Manifest.Replace("  web:\n", $"  web:\n    port: {port}\n", StringComparison.Ordinal), File.ReadAllText(manifestPath));
         var url = Parse(File.ReadAllText(Path.Combine(cli.Directory, "Web", "Properties", "launchSettings.json"))).GetProperty("profiles").GetProperty("web (mesh)").GetProperty("applicationUrl").GetString();
         Assert.Equal($"http://127.0.0.1:{port}", url);
         Assert.True((await cli.RunAsync("validate")).ExitCode == 0);
+    }
+
+    [Fact]
+    public async Task On_the_shipped_sample_the_message_names_the_command_and_the_ports_it_then_writes()
+    {
+        // The sample as shipped: every service has port: auto. A copy, run from its parent folder with -f.
+        await using var cli = new MeshdevCli();
+        var sample = Path.Combine(GrpcTestPaths.RepositoryRoot, "samples", "shop");
+        var shop = Path.Combine(cli.Directory, "shop");
+        foreach (var file in Directory.GetFiles(sample, "*.csproj", SearchOption.AllDirectories).Append(Path.Combine(sample, "meshdev.yaml")))
+        {
+            var copy = Path.Combine(shop, Path.GetRelativePath(sample, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+
+        var first = await cli.RunAsync("profiles", "-f", "shop/meshdev.yaml");
+
+        Assert.True(first.ExitCode == 1, first.ToString());
+        Assert.Equal("", first.Stdout);
+        var stderr = Lines(first.Stderr);
+        var suggested = new List<(string Name, int Port)>();
+        foreach (var line in stderr[..^1])
+        {
+            var match = Regex.Match(line, @"^meshdev: (\w+) has no fixed port \(port: auto\), .*; skipped: --assign-ports writes 'port: (\d+)' for it into meshdev.yaml");
+            Assert.True(match.Success, first.ToString());
+            suggested.Add((match.Groups[1].Value, int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture)));
+        }
+
+        Assert.Equal(["frontend", "orders", "inventory", "pricing"], suggested.Select(s => s.Name));
+        Assert.Equal(
+            "meshdev: no launch profile was written; run meshdev profiles -f shop/meshdev.yaml --assign-ports to write the ports above into meshdev.yaml and the profiles",
+            stderr[^1]);
+
+        // Run exactly what it said.
+        var command = Regex.Match(stderr[^1], "run meshdev (.+ --assign-ports) to write").Groups[1].Value.Split(' ');
+        var second = await cli.RunAsync(command);
+
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Equal("", second.Stderr);
+        var manifest = ManifestLoader.Load(Path.Combine(shop, "meshdev.yaml"));
+        foreach (var (name, port) in suggested)
+        {
+            Assert.Equal(port, manifest.Find(name)!.Port);
+            var settings = Path.Combine(Path.GetDirectoryName(manifest.Find(name)!.Project!)!, "Properties", "launchSettings.json");
+            var url = Parse(File.ReadAllText(settings)).GetProperty("profiles").GetProperty($"{name} (mesh)").GetProperty("applicationUrl").GetString();
+            Assert.Equal($"http://127.0.0.1:{port}", url);
+        }
     }
 
     private static MeshdevCli Project()

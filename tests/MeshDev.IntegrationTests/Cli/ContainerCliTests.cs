@@ -56,7 +56,7 @@ public sealed class ContainerCliTests(TestImages images)
 
             var down = await cli.RunOkAsync("down");
 
-            Assert.Contains("removed 1 leftover container(s)", down.Stdout);
+            Assert.Contains("removed 1 leftover container" + Environment.NewLine, down.Stdout);
             Assert.Empty(await images.Docker.ContainersOfAsync(meshId));
             foreach (var id in foreign)
             {

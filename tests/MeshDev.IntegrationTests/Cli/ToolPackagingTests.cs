@@ -1,18 +1,20 @@
 using System.Diagnostics;
+using System.IO.Compression;
 using MeshDev.IntegrationTests.Infrastructure;
 
 namespace MeshDev.IntegrationTests.Cli;
 
-/// <summary><c>meshdev</c> packs as a .NET tool, installs with <c>dotnet tool install</c>, and runs a mesh from there.</summary>
+/// <summary><c>meshdev</c> packs as a .NET tool with its readme, installs with <c>dotnet tool install</c>, and runs a mesh from there.</summary>
 public sealed class ToolPackagingTests
 {
     [Fact]
-    public async Task Packed_tool_installs_and_runs_up_status_and_down()
+    public async Task Packed_tool_carries_its_readme_installs_and_runs_up_status_and_down()
     {
         await using var cli = new MeshdevCli();
         var packages = Path.Combine(cli.Directory, "packages");
         var tools = Path.Combine(cli.Directory, "tools");
         await RunDotnetAsync("pack", CliProject(), "-c", Configuration(), "--no-build", "-o", packages);
+        AssertReadmeIsPacked(Path.Combine(packages, "MeshDev.Cli.0.1.0.nupkg"));
         await RunDotnetAsync("tool", "install", "--tool-path", tools, "--add-source", packages, "MeshDev.Cli", "--version", "0.1.0");
         cli.Executable = Path.Combine(tools, "meshdev");
         HostRuntimeSettingsTests.AssertSpinWaitingOff(Assert.Single(Directory.GetFiles(tools, "meshdev.runtimeconfig.json", SearchOption.AllDirectories)));
@@ -29,6 +31,23 @@ public sealed class ToolPackagingTests
         await cli.RunOkAsync("down");
         await Eventually.UntilAsync(() => cli.FindTaggedProcesses().Count == 0, "no process of the mesh left after down");
         Assert.False(File.Exists(cli.DaemonFile));
+    }
+
+    private static void AssertReadmeIsPacked(string package)
+    {
+        using var zip = ZipFile.OpenRead(package);
+        var nuspec = Assert.Single(zip.Entries, e => e.FullName == "MeshDev.Cli.nuspec");
+        using (var reader = new StreamReader(nuspec.Open()))
+        {
+            Assert.Contains("<readme>README.md</readme>", reader.ReadToEnd(), StringComparison.Ordinal);
+        }
+
+        var readme = zip.GetEntry("README.md");
+        Assert.True(readme is not null, $"no README.md in {package}: {string.Join(", ", zip.Entries.Select(e => e.FullName))}");
+        using var text = new StreamReader(readme.Open());
+        var content = text.ReadToEnd();
+        Assert.StartsWith("# meshdev", content, StringComparison.Ordinal);
+        Assert.Contains("dotnet tool install --global MeshDev.Cli", content, StringComparison.Ordinal);
     }
 
     private static string Configuration() => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
