@@ -15,7 +15,7 @@ public static class EventsCommand
     {
         var file = CommonOptions.File();
         var json = CommonOptions.Json();
-        json.Description = "One JSON object per line: sequence, time, service, from, to, detail";
+        json.Description = "One JSON object per line: sequence, time, service, from, to, detail, reason (what launched the service, on a launch's events)";
         var command = new Command("events", "Follow the mesh's events: every launch, readiness, failure and stop of every service (recent ones first)") { file, json };
         command.SetAction((parse, ct) => ControlClient.RunAsync(parse.GetValue(file)!, async client =>
         {
@@ -32,6 +32,7 @@ public static class EventsCommand
                         from = e.Change.From.ToString().ToLowerInvariant(),
                         to = e.Change.To.ToString().ToLowerInvariant(),
                         detail = e.Change.Detail,
+                        reason = e.Change.Reason,
                     });
                 }
                 else
@@ -45,7 +46,7 @@ public static class EventsCommand
         return command;
     }
 
-    /// <summary><c>2026-11-27T10:00:00.123456Z  orders  stopped → starting  launching on 127.0.0.1:40449</c>.</summary>
+    /// <summary><c>2026-11-27T10:00:00.123456Z  orders  stopped → starting  launching [call from frontend]</c>.</summary>
     public static string Render(MeshEvent e) =>
-        $"{LogFile.FormatTime(e.At)}  {e.Change.Service}  {e.Change.From.ToString().ToLowerInvariant()} → {e.Change.To.ToString().ToLowerInvariant()}  {e.Change.Detail}".TrimEnd();
+        $"{LogFile.FormatTime(e.At)}  {e.Change.Service}  {e.Change.From.ToString().ToLowerInvariant()} → {e.Change.To.ToString().ToLowerInvariant()}  {e.Change.Detail}{(e.Change.Reason is { } reason ? $" [{reason.Text}]" : "")}".TrimEnd();
 }

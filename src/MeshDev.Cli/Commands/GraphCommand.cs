@@ -5,7 +5,10 @@ using MeshDev.Daemon.State;
 
 namespace MeshDev.Cli.Commands;
 
-/// <summary><c>meshdev graph [--format mermaid|dot] [--json]</c>: who called whom through the mesh, and how often.</summary>
+/// <summary>
+/// <c>meshdev graph [--format mermaid|dot] [--json] [--all]</c>: who called whom through the mesh, and how often; the
+/// services that took part (and those running), or with <c>--all</c> every service of the manifest.
+/// </summary>
 public static class GraphCommand
 {
     public const string Mermaid = "mermaid";
@@ -21,7 +24,11 @@ public static class GraphCommand
         };
         format.AcceptOnlyFromAmong(Mermaid, Dot);
         var json = CommonOptions.Json();
-        var command = new Command("graph", "Print the observed call graph (who called whom through the mesh, how often) as Mermaid or DOT") { file, format, json };
+        var all = new Option<bool>("--all")
+        {
+            Description = "Every service of the manifest as a node, also those never called and not running",
+        };
+        var command = new Command("graph", "Print the observed call graph (who called whom through the mesh, how often) as Mermaid or DOT") { file, format, json, all };
         command.SetAction(async (parse, ct) =>
         {
             if (RunningDaemon.TryFind(parse.GetValue(file)!, out var why) is not { } info)
@@ -32,7 +39,7 @@ public static class GraphCommand
             CallGraphSnapshot graph;
             try
             {
-                graph = await DashboardClient.GetGraphAsync(info, ct);
+                graph = await DashboardClient.GetGraphAsync(info, ct, parse.GetValue(all));
             }
             catch (HttpRequestException ex)
             {

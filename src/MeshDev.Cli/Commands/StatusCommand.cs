@@ -6,7 +6,10 @@ using MeshDev.Text;
 
 namespace MeshDev.Cli.Commands;
 
-/// <summary><c>meshdev status [--json] [--watch]</c>: one row per service; with <c>--watch</c>, again after every event.</summary>
+/// <summary>
+/// <c>meshdev status [--json] [--watch] [--running]</c>: one row per service (with <c>--running</c>, only those that run),
+/// saying what launched it; with <c>--watch</c>, again after every event.
+/// </summary>
 public static class StatusCommand
 {
     // Home and clear screen: a terminal shows the latest table only, like watch(1).
@@ -20,11 +23,19 @@ public static class StatusCommand
         {
             Description = "Print the status again after every event (launch, ready, failure, stop) until Ctrl+C; with --json, one object per line",
         };
-        var command = new Command("status", "Show every service: runtime, state, endpoint, launches, requests in flight and the oldest one's age, last error") { file, json, watch };
+        var running = new Option<bool>("--running")
+        {
+            Description = "Only the services that run (starting, ready, stopping, external): in a large mesh, the few that matter",
+        };
+        var command = new Command("status", "Show every service: runtime, state, endpoint, launches, requests in flight and the oldest one's age, what launched it, last error")
+        {
+            file, json, watch, running,
+        };
         command.SetAction((parse, ct) => ControlClient.RunAsync(parse.GetValue(file)!, async client =>
         {
             var asJson = parse.GetValue(json);
-            var status = await client.GetStatusAsync(ct);
+            var onlyRunning = parse.GetValue(running);
+            var status = Filter(await client.GetStatusAsync(ct), onlyRunning);
             if (!parse.GetValue(watch))
             {
                 if (asJson)
@@ -44,7 +55,7 @@ public static class StatusCommand
             // After the sequence the status includes: no change is missed between the two calls.
             await foreach (var _ in client.WatchEventsAsync(status.EventSequence, ct))
             {
-                Print(await client.GetStatusAsync(ct), asJson, terminal, first: false);
+                Print(Filter(await client.GetStatusAsync(ct), onlyRunning), asJson, terminal, first: false);
             }
 
             // The feed ends when the mesh stops.
@@ -53,6 +64,9 @@ public static class StatusCommand
         }));
         return command;
     }
+
+    private static MeshStatus Filter(MeshStatus status, bool onlyRunning) =>
+        onlyRunning ? status with { Services = [.. status.Services.Where(s => s.IsRunning)] } : status;
 
     private static void Print(MeshStatus status, bool asJson, bool terminal, bool first)
     {
@@ -78,12 +92,12 @@ public static class StatusCommand
 
     public static string Render(MeshStatus status)
     {
-        string[] header = ["NAME", "RUNTIME", "STATE", "ENDPOINT", "MESH PORT", "LAUNCHES", "IN FLIGHT", "OLDEST", "LAST ERROR"];
+        string[] header = ["NAME", "RUNTIME", "STATE", "ENDPOINT", "MESH PORT", "LAUNCHES", "IN FLIGHT", "OLDEST", "REASON", "LAST ERROR"];
         var rows = status.Services.Select(s => new[]
         {
             s.Name, s.Runtime, s.State, s.Endpoint ?? "-", s.MeshPort.ToString(CultureInfo.InvariantCulture),
             s.Launches.ToString(CultureInfo.InvariantCulture), s.InFlight.ToString(CultureInfo.InvariantCulture),
-            s.OldestInFlightMs is { } oldest ? FormatAge(oldest) : "-", s.LastError ?? "-",
+            s.OldestInFlightMs is { } oldest ? FormatAge(oldest) : "-", s.Reason?.Text ?? "-", s.LastError ?? "-",
         }).Prepend(header).ToArray();
         var widths = Enumerable.Range(0, header.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
         var lines = rows.Select(r => string.Join("  ", r.Select((cell, i) => i == r.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());

@@ -14,12 +14,12 @@ public static class DashboardClient
     /// <summary>The page's address with the token, which the page swaps for a cookie at once.</summary>
     public static string DashboardUrl(DaemonInfo info) => $"{info.ControlUrl.TrimEnd('/')}/dashboard?token={Uri.EscapeDataString(info.Token)}";
 
-    /// <summary>The observed call graph (<c>/dashboard/graph.json</c>).</summary>
-    public static async Task<CallGraphSnapshot> GetGraphAsync(DaemonInfo info, CancellationToken cancellationToken)
+    /// <summary>The observed call graph (<c>/dashboard/graph.json</c>): the services that called or were called and those running, or with <paramref name="all"/> every service.</summary>
+    public static async Task<CallGraphSnapshot> GetGraphAsync(DaemonInfo info, CancellationToken cancellationToken, bool all = false)
     {
         // Never through HTTP_PROXY: the daemon is on this machine's loopback.
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{info.ControlUrl.TrimEnd('/')}/dashboard/graph.json");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{info.ControlUrl.TrimEnd('/')}/dashboard/graph.json{(all ? "?all=true" : "")}");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", info.Token);
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)

@@ -25,7 +25,7 @@ public sealed class MeshActivator : IAsyncDisposable
                 logFor(s),
                 (spec, _) => DiscoveryEnvironment.ForLaunch(meshEnvironment, manifest, spec),
                 time,
-                startDependency: StartDependencyAsync,
+                startDependency: (dependency, ct) => StartDependencyAsync(dependency, s.Name, ct),
                 reservedPorts: fixedPorts,
                 meshMaxWaitingRequests: manifest.Mesh.MaxWaitingRequests))
             .ToArray();
@@ -40,9 +40,9 @@ public sealed class MeshActivator : IAsyncDisposable
 
     // A dependency is waited for like a request would wait: launched once for everyone, failing fast during its backoff;
     // but not turned away when many requests wait for it too, which would fail the dependent's launch.
-    private async Task StartDependencyAsync(string name, CancellationToken cancellationToken)
+    private async Task StartDependencyAsync(string name, string dependent, CancellationToken cancellationToken)
     {
-        using var lease = await Find(name)!.AcquireUnboundedAsync(cancellationToken).ConfigureAwait(false);
+        using var lease = await Find(name)!.AcquireUnboundedAsync(LaunchReason.DependsOnOf(dependent), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Takes over the instances an earlier run of this mesh left running (containers outlive a killed daemon). Call before traffic.</summary>

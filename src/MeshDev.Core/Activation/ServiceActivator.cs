@@ -41,6 +41,9 @@ public sealed class ServiceActivator : IAsyncDisposable
     private ITimer? _idleTimer;
     private long _startedAt;
 
+    // What began the current launch; kept while the service runs, so status can say why it runs.
+    private LaunchReason? _reason;
+
     public ServiceActivator(
         ServiceSpec service,
         IServiceRuntime? runtime,
@@ -95,6 +98,9 @@ public sealed class ServiceActivator : IAsyncDisposable
 
     public LaunchFailure? LastFailure { get { lock (_gate) { return _failure; } } }
 
+    /// <summary>What launched the service (or took it over); null while it is stopped.</summary>
+    public LaunchReason? Reason { get { lock (_gate) { return _state == ServiceState.Stopped ? null : _reason; } } }
+
     /// <summary>The top process of the instance this mesh launched (or adopted) while it runs; its calls through the mesh are this service's.</summary>
     public int? ProcessId { get { lock (_gate) { return _instance?.ProcessId; } } }
 
@@ -105,14 +111,21 @@ public sealed class ServiceActivator : IAsyncDisposable
     /// on for the others.
     /// </summary>
     public ValueTask<ActivityLease> AcquireAsync(CancellationToken cancellationToken = default) =>
-        TryAcquire(out var lease) ? new ValueTask<ActivityLease>(lease) : AcquireSlowAsync(bounded: true, cancellationToken);
+        AcquireAsync(LaunchReason.UnknownCall, cancellationToken);
+
+    /// <summary>
+    /// <see cref="AcquireAsync(CancellationToken)"/> that gives the <paramref name="reason"/> of the launch it may begin.
+    /// Callers on the request path try <see cref="TryAcquire"/> first and create the reason only when that fails.
+    /// </summary>
+    public ValueTask<ActivityLease> AcquireAsync(LaunchReason reason, CancellationToken cancellationToken = default) =>
+        TryAcquire(out var lease) ? new ValueTask<ActivityLease>(lease) : AcquireSlowAsync(reason, bounded: true, cancellationToken);
 
     /// <summary>
     /// <see cref="AcquireAsync"/> for the mesh's own waits (an explicit start, a dependent's launch), which a flood of
     /// requests must not turn into a failed launch: they wait whatever <see cref="MaxWaitingRequests"/> says.
     /// </summary>
-    internal ValueTask<ActivityLease> AcquireUnboundedAsync(CancellationToken cancellationToken = default) =>
-        TryAcquire(out var lease) ? new ValueTask<ActivityLease>(lease) : AcquireSlowAsync(bounded: false, cancellationToken);
+    internal ValueTask<ActivityLease> AcquireUnboundedAsync(LaunchReason reason, CancellationToken cancellationToken = default) =>
+        TryAcquire(out var lease) ? new ValueTask<ActivityLease>(lease) : AcquireSlowAsync(reason, bounded: false, cancellationToken);
 
     /// <summary>The hot path: a lease when the service is ready (or external) right now, without waiting or locking.</summary>
     public bool TryAcquire(out ActivityLease lease)
@@ -135,7 +148,7 @@ public sealed class ServiceActivator : IAsyncDisposable
         return false;
     }
 
-    private async ValueTask<ActivityLease> AcquireSlowAsync(bool bounded, CancellationToken cancellationToken)
+    private async ValueTask<ActivityLease> AcquireSlowAsync(LaunchReason reason, bool bounded, CancellationToken cancellationToken)
     {
         // Each held request keeps its connection, buffers and a task until the launch ends: past the bound the caller
         // learns at once, instead of the mesh holding without limit.
@@ -147,7 +160,7 @@ public sealed class ServiceActivator : IAsyncDisposable
 
         try
         {
-            return await WaitUntilServingAsync(cancellationToken).ConfigureAwait(false);
+            return await WaitUntilServingAsync(reason, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -155,7 +168,7 @@ public sealed class ServiceActivator : IAsyncDisposable
         }
     }
 
-    private async ValueTask<ActivityLease> WaitUntilServingAsync(CancellationToken cancellationToken)
+    private async ValueTask<ActivityLease> WaitUntilServingAsync(LaunchReason reason, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -170,7 +183,7 @@ public sealed class ServiceActivator : IAsyncDisposable
                     case ServiceState.Failed when _time.GetUtcNow() < _failure!.RetryAt:
                         throw new ServiceUnavailableException(_failure, _failure.RetryAt - _time.GetUtcNow());
                     case ServiceState.Stopped or ServiceState.Failed:
-                        BeginLaunchLocked();
+                        BeginLaunchLocked(reason);
                         break;
                 }
 
@@ -202,7 +215,7 @@ public sealed class ServiceActivator : IAsyncDisposable
             }
         }
 
-        using var lease = await AcquireUnboundedAsync(cancellationToken).ConfigureAwait(false);
+        using var lease = await AcquireUnboundedAsync(LaunchReason.Start, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -229,6 +242,7 @@ public sealed class ServiceActivator : IAsyncDisposable
 
             _state = ServiceState.Starting;
             _startedAt = _time.GetTimestamp();
+            _reason = LaunchReason.Adopted;
             // Not the caller's token: the launch is shared by every caller and outlives the one that began it.
             _transition = transition = Task.Run(() => LaunchAsync(adopted), CancellationToken.None);
             Enqueue(ServiceState.Stopped, ServiceState.Starting, $"adopting {adopted.Description ?? "an instance"}, left running by an earlier run of this mesh");
@@ -314,10 +328,11 @@ public sealed class ServiceActivator : IAsyncDisposable
         Interlocked.Decrement(ref _inFlight);
     }
 
-    private void BeginLaunchLocked()
+    private void BeginLaunchLocked(LaunchReason reason)
     {
         var from = _state;
         _state = ServiceState.Starting;
+        _reason = reason;
         _startedAt = _time.GetTimestamp();
         _transition = Task.Run(() => LaunchAsync(adopted: null));
         var launches = _launcher.Launches;
@@ -387,6 +402,14 @@ public sealed class ServiceActivator : IAsyncDisposable
         {
             _state = ServiceState.External;
             _failure = null;
+
+            // Found listening on its port: whatever call or start looked, the mesh did not launch it. A remote upstream
+            // keeps the reason that first routed to it.
+            if (instance.Ownership == InstanceOwnership.Listening)
+            {
+                _reason = LaunchReason.Adopted;
+            }
+
             _instance = instance;
             _ready = new ReadyEndpoint(instance.Endpoint);
             Enqueue(ServiceState.Starting, ServiceState.External, instance.Description ?? $"external at {instance.Endpoint}");
@@ -501,7 +524,9 @@ public sealed class ServiceActivator : IAsyncDisposable
     private void Enqueue(ServiceState from, ServiceState to, string detail)
     {
         Debug.Assert(_gate.IsHeldByCurrentThread, "state changes are queued under the lock, so their order is the order they happened in");
-        _changes.Enqueue(new ServiceStateChange(Service.Name, from, to, detail));
+        // Only a launch's own changes carry its reason: a stop is not explained by what started the service.
+        var reason = to is ServiceState.Starting or ServiceState.Ready or ServiceState.External or ServiceState.Failed ? _reason : null;
+        _changes.Enqueue(new ServiceStateChange(Service.Name, from, to, detail, reason));
     }
 
     /// <summary>A duration as the mesh writes it in messages: 500 ms, 30 s, 2.5 min.</summary>

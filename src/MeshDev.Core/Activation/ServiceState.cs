@@ -27,4 +27,5 @@ public enum ServiceState
 /// <param name="From">The state before.</param>
 /// <param name="To">The state after.</param>
 /// <param name="Detail">A short human sentence: why, where, how long.</param>
-public sealed record ServiceStateChange(string Service, ServiceState From, ServiceState To, string Detail);
+/// <param name="Reason">What launched the service, on the changes of a launch (to starting, ready, external or failed); null on the others.</param>
+public sealed record ServiceStateChange(string Service, ServiceState From, ServiceState To, string Detail, LaunchReason? Reason = null);

@@ -72,6 +72,7 @@ public static class ControlMessages
 
         message.Hosts.AddRange(status.Hosts);
         message.Paths.AddRange(status.Paths);
+        message.Reason = ToMessage(status.Reason);
         return message;
     }
 
@@ -87,7 +88,8 @@ public static class ControlMessages
         message.Requests,
         message.HasLastError ? message.LastError : null,
         [.. message.Hosts],
-        [.. message.Paths]);
+        [.. message.Paths],
+        FromMessage(message.Reason));
 
     public static V1.MeshEvent ToMessage(MeshEvent e) => new()
     {
@@ -97,12 +99,51 @@ public static class ControlMessages
         From = ToMessage(e.Change.From),
         To = ToMessage(e.Change.To),
         Detail = e.Change.Detail,
+        Reason = ToMessage(e.Change.Reason),
     };
 
     public static MeshEvent FromMessage(V1.MeshEvent message) => new(
         message.Sequence,
         message.Time.ToDateTimeOffset(),
-        new Activation.ServiceStateChange(message.Service, ToModel(message.From), ToModel(message.To), message.Detail));
+        new Activation.ServiceStateChange(message.Service, ToModel(message.From), ToModel(message.To), message.Detail, FromMessage(message.Reason)));
+
+    // A call's caller is read now: one looked up since the launch began is named.
+    private static V1.LaunchReason? ToMessage(Activation.LaunchReason? reason)
+    {
+        if (reason is null)
+        {
+            return null;
+        }
+
+        var message = new V1.LaunchReason
+        {
+            Kind = reason.Kind switch
+            {
+                Activation.LaunchReasonKind.Call => V1.LaunchReasonKind.Call,
+                Activation.LaunchReasonKind.DependsOn => V1.LaunchReasonKind.DependsOn,
+                Activation.LaunchReasonKind.Start => V1.LaunchReasonKind.Start,
+                Activation.LaunchReasonKind.Adopted => V1.LaunchReasonKind.Adopted,
+                Activation.LaunchReasonKind.Prewarm => V1.LaunchReasonKind.Prewarm,
+                _ => V1.LaunchReasonKind.Unspecified,
+            },
+        };
+        if (reason.Service is { } service)
+        {
+            message.Service = service;
+        }
+
+        return message;
+    }
+
+    private static Activation.LaunchReason? FromMessage(V1.LaunchReason? message) => message is null ? null : message.Kind switch
+    {
+        V1.LaunchReasonKind.Call => Activation.LaunchReason.Of(Activation.LaunchReasonKind.Call, message.HasService ? message.Service : null),
+        V1.LaunchReasonKind.DependsOn => Activation.LaunchReason.Of(Activation.LaunchReasonKind.DependsOn, message.Service),
+        V1.LaunchReasonKind.Start => Activation.LaunchReason.Start,
+        V1.LaunchReasonKind.Adopted => Activation.LaunchReason.Adopted,
+        V1.LaunchReasonKind.Prewarm => Activation.LaunchReason.Of(Activation.LaunchReasonKind.Prewarm, message.Service),
+        _ => null,
+    };
 
     public static V1.LogLine ToMessage(string service, LogEntry entry)
     {

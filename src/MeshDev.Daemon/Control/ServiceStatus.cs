@@ -1,7 +1,10 @@
+using MeshDev.Activation;
+
 namespace MeshDev.Daemon.Control;
 
 /// <summary>One row of <c>meshdev status</c>.</summary>
 /// <param name="OldestInFlightMs">How long the oldest request in flight has been open (to 100 ms, never less than its true age); null when none is.</param>
+/// <param name="Reason">What launched it (or that it was adopted); null while it is stopped.</param>
 public sealed record ServiceStatus(
     string Name,
     string Runtime,
@@ -14,7 +17,12 @@ public sealed record ServiceStatus(
     long Requests,
     string? LastError,
     IReadOnlyList<string> Hosts,
-    IReadOnlyList<string> Paths);
+    IReadOnlyList<string> Paths,
+    LaunchReason? Reason = null)
+{
+    /// <summary>Whether it runs (or is being started or stopped), as <c>meshdev status --running</c> lists them: not stopped, not failed.</summary>
+    public bool IsRunning => State is "starting" or "ready" or "stopping" or "external";
+}
 
 /// <summary>The whole <c>meshdev status</c> answer.</summary>
 /// <param name="XdsClients">How many xDS (ADS) streams are connected.</param>

@@ -14,7 +14,8 @@ namespace MeshDev.Daemon.Dashboard;
 /// <summary>
 /// The dashboard on the control port: <c>/dashboard</c> (one HTML page, its CSS and script inline),
 /// <c>/dashboard/events</c> (server-sent events: a <see cref="DashboardSnapshot"/> per change) and
-/// <c>/dashboard/graph.json</c> (the call graph, for <c>meshdev graph</c> and scripts). See <see cref="DashboardAuth"/>.
+/// <c>/dashboard/graph.json</c> (the call graph of the services that called or were called, and those running; every
+/// service with <c>?all=true</c>; for <c>meshdev graph</c> and scripts). See <see cref="DashboardAuth"/>.
 /// </summary>
 public static class DashboardEndpoints
 {
@@ -46,7 +47,7 @@ public static class DashboardEndpoints
         });
 
         dashboard.MapGet("", Page);
-        dashboard.MapGet("/graph.json", () => Results.Json(host.CallGraph.Snapshot(), Json));
+        dashboard.MapGet("/graph.json", (bool? all) => Results.Json(DashboardSnapshot.GraphOf(host, all == true), Json));
         dashboard.MapGet("/events", (HttpContext context) => StreamAsync(context, host));
     }
 

@@ -10,11 +10,23 @@ public sealed record DashboardSnapshot(DashboardMesh Mesh, IReadOnlyList<Service
     /// <summary>How many of the latest requests the page lists.</summary>
     public const int RecentRequests = 50;
 
-    // The services table shows what `meshdev status` shows: one mapping from the activators, in MeshHost.GetStatus.
-    public static DashboardSnapshot Of(MeshHost host) => new(
-        new DashboardMesh(host.Manifest.FilePath, host.Info.Pid, host.Manifest.Mesh.HttpPort, host.Manifest.Mesh.XdsPort, host.Info.StartedAt),
-        host.GetStatus().Services,
-        host.CallGraph.Snapshot(RecentRequests));
+    // The services table shows what `meshdev status` shows: one mapping from the activators, in MeshHost.GetStatus. The
+    // graph shows the services that called or were called, and those running; the table lists them all.
+    public static DashboardSnapshot Of(MeshHost host)
+    {
+        var services = host.GetStatus().Services;
+        return new(
+            new DashboardMesh(host.Manifest.FilePath, host.Info.Pid, host.Manifest.Mesh.HttpPort, host.Manifest.Mesh.XdsPort, host.Info.StartedAt),
+            services,
+            host.CallGraph.Snapshot(RecentRequests).OnlyCalled(services.Where(s => s.IsRunning).Select(s => s.Name)));
+    }
+
+    /// <summary>The call graph of <c>/dashboard/graph.json</c>: every service of the manifest with <paramref name="all"/>, else as the page shows it.</summary>
+    public static CallGraphSnapshot GraphOf(MeshHost host, bool all)
+    {
+        var graph = host.CallGraph.Snapshot();
+        return all ? graph : graph.OnlyCalled(host.GetStatus().Services.Where(s => s.IsRunning).Select(s => s.Name));
+    }
 }
 
 /// <summary>The mesh the dashboard belongs to.</summary>

@@ -246,7 +246,8 @@ public sealed class MeshHost : IAsyncDisposable
             a.Requests,
             a.LastFailure?.Cause,
             [.. a.Service.AllHosts],
-            [.. a.Service.Paths])).ToArray(),
+            [.. a.Service.Paths],
+            a.Reason)).ToArray(),
         Manifest.Mesh.XdsPort,
         XdsClients.Connected.Count,
         [.. XdsClients.LastNacks.Select(n => $"{n.NodeId} rejected {n.Type} version {n.Version} at {n.At.ToLocalTime():HH:mm:ss}: {n.Message}")]);

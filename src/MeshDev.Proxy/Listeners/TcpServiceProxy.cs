@@ -21,7 +21,7 @@ public sealed partial class TcpServiceProxy(ServiceActivator activator, ILogger 
         var started = caller?.BeginCall(activator.Service.Name) ?? 0;
         try
         {
-            await ServeAsync(connection).ConfigureAwait(false);
+            await ServeAsync(connection, caller).ConfigureAwait(false);
         }
         finally
         {
@@ -29,12 +29,13 @@ public sealed partial class TcpServiceProxy(ServiceActivator activator, ILogger 
         }
     }
 
-    private async Task ServeAsync(ConnectionContext connection)
+    private async Task ServeAsync(ConnectionContext connection, CallerConnection? caller)
     {
         ActivityLease lease;
         try
         {
-            lease = await activator.AcquireAsync(connection.ConnectionClosed).ConfigureAwait(false);
+            // The launch reason is made only when the service is not ready: nothing more per connection otherwise.
+            lease = activator.TryAcquire(out var ready) ? ready : await activator.AcquireAsync(LaunchReason.CallFrom(caller), connection.ConnectionClosed).ConfigureAwait(false);
         }
         catch (ServiceUnavailableException ex)
         {

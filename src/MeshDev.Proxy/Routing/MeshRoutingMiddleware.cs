@@ -77,7 +77,7 @@ public sealed partial class MeshRoutingMiddleware
         var started = caller?.BeginCall(activator.Service.Name) ?? 0;
         if (!activator.TryAcquire(out var lease))
         {
-            if (await WaitForLaunchAsync(context, activator, grpc).ConfigureAwait(false) is not { } acquired)
+            if (await WaitForLaunchAsync(context, activator, caller, grpc).ConfigureAwait(false) is not { } acquired)
             {
                 // The answer (an error) is written, or the client left (499, as nginx logs it).
                 EndCall(caller, context, activator, started, context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : null);
@@ -99,16 +99,17 @@ public sealed partial class MeshRoutingMiddleware
 
     /// <summary>
     /// The slow path: the service is launching (or failed). Returns the lease, or null once an error answer was
-    /// written. A gRPC call's own deadline (<c>grpc-timeout</c>) caps its wait.
+    /// written. A gRPC call's own deadline (<c>grpc-timeout</c>) caps its wait. A launch it begins is the call's: its
+    /// reason names the connection's caller.
     /// </summary>
-    private static async Task<ActivityLease?> WaitForLaunchAsync(HttpContext context, ServiceActivator activator, bool grpc)
+    private static async Task<ActivityLease?> WaitForLaunchAsync(HttpContext context, ServiceActivator activator, CallerConnection? caller, bool grpc)
     {
         var deadline = grpc ? GrpcResponses.ParseTimeout(context.Request.Headers["grpc-timeout"]) : null;
         using var timeout = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout?.CancelAfter(deadline!.Value);
         try
         {
-            return await activator.AcquireAsync(timeout?.Token ?? context.RequestAborted).ConfigureAwait(false);
+            return await activator.AcquireAsync(LaunchReason.CallFrom(caller), timeout?.Token ?? context.RequestAborted).ConfigureAwait(false);
         }
         catch (ServiceUnavailableException ex)
         {

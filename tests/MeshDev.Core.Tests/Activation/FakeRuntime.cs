@@ -47,6 +47,11 @@ public sealed class FakeRuntime : IServiceRuntime
         return Task.FromResult<IServiceInstance?>(adoptable);
     }
 
+    /// <summary>What <see cref="FindExternalAsync"/> finds already serving the service (a program on its port), or null.</summary>
+    public IServiceInstance? External { get; set; }
+
+    public Task<IServiceInstance?> FindExternalAsync(ServiceSpec service, CancellationToken cancellationToken) => Task.FromResult(External);
+
     public Task PrepareAsync(ServiceSpec service, ServiceLog log, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task<IServiceInstance> StartAsync(LaunchRequest request, CancellationToken cancellationToken)

@@ -42,6 +42,23 @@ public sealed class CallGraphTests
     }
 
     [Fact]
+    public void Only_the_services_on_an_edge_and_the_running_ones_are_nodes_of_the_called_graph_in_manifest_order()
+    {
+        var graph = new CallGraph(["frontend", "orders", "inventory", "billing", "never-called"], _time);
+        Call(graph.NewConnection("frontend"), "inventory");
+
+        var snapshot = graph.Snapshot();
+        var called = snapshot.OnlyCalled(running: ["billing", "frontend"]);
+
+        Assert.Equal(["frontend", "inventory", "billing"], called.Nodes);
+        Assert.Equal(snapshot.Edges, called.Edges);
+        Assert.Equal([CallGraph.External, "frontend", "orders", "inventory", "billing", "never-called"], snapshot.Nodes);
+
+        Call(graph.NewConnection(CallGraph.External), "orders");
+        Assert.Equal([CallGraph.External, "frontend", "orders", "inventory"], graph.Snapshot().OnlyCalled(running: []).Nodes);
+    }
+
+    [Fact]
     public void Calls_made_before_the_caller_is_known_are_attributed_to_it_once_it_is()
     {
         var graph = NewGraph();

@@ -28,9 +28,9 @@ public sealed class CliStatusTests
         Assert.Equal(
             $"""
             mesh {path} (pid {cli.DaemonPid()}, shared port 127.0.0.1:{manifest.SharedPort}, xDS 127.0.0.1:{manifest.XdsPort} with 0 clients)
-            NAME    RUNTIME  STATE    ENDPOINT  MESH PORT  LAUNCHES  IN FLIGHT  OLDEST  LAST ERROR
-            front   process  stopped  -         {front,-9}  0         0          -       -
-            worker  process  stopped  -         {worker,-9}  0         0          -       -
+            NAME    RUNTIME  STATE    ENDPOINT  MESH PORT  LAUNCHES  IN FLIGHT  OLDEST  REASON  LAST ERROR
+            front   process  stopped  -         {front,-9}  0         0          -       -       -
+            worker  process  stopped  -         {worker,-9}  0         0          -       -       -
 
             """.ReplaceLineEndings(),
             table);
@@ -67,8 +67,9 @@ public sealed class CliStatusTests
             // A launch through the mesh: the watcher hears of it and prints the table again.
             await http.GetStringAsync($"http://127.0.0.1:{manifest.MeshPorts["front"]}/whoami");
 
-            // Launches 1; the request may still be in flight when the table is printed (IN FLIGHT, OLDEST).
-            var lines = await watch.ReadUntilAsync(l => Regex.IsMatch(l, @"^front\s+process\s+ready\s+127\.0\.0\.1:\d+\s+\d+\s+1\s+\d+\s+\S+\s+-$"), "front ready after one launch");
+            // Launches 1; the request may still be in flight when the table is printed (IN FLIGHT, OLDEST). The test's
+            // own request launched it: a call from outside the mesh (unknown for a moment, while its connection is looked up).
+            var lines = await watch.ReadUntilAsync(l => Regex.IsMatch(l, @"^front\s+process\s+ready\s+127\.0\.0\.1:\d+\s+\d+\s+1\s+\d+\s+\S+\s+call from (external|an unknown caller)\s+-$"), "front ready after one launch");
             Assert.Contains(lines, l => l.StartsWith("NAME ", StringComparison.Ordinal));
         }
 
@@ -107,7 +108,7 @@ public sealed class CliStatusTests
             Assert.False(held.IsCompleted);
 
             var table = (await cli.RunOkAsync("status")).Stdout;
-            Assert.Matches(new Regex(@"^front\s+process\s+ready\s+127\.0\.0\.1:\d+\s+\d+\s+1\s+1\s+\d+(ms|\.\ds|m\d\ds)\s+-$", RegexOptions.Multiline), table);
+            Assert.Matches(new Regex(@"^front\s+process\s+ready\s+127\.0\.0\.1:\d+\s+\d+\s+1\s+1\s+\d+(ms|\.\ds|m\d\ds)\s+call from (external|an unknown caller)\s+-$", RegexOptions.Multiline), table);
 
             Assert.True(UnixProcess.SignalProcess(pid, SigCont));
             Assert.Equal("hello from front", await held);

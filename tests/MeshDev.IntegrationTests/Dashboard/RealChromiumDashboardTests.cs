@@ -21,8 +21,8 @@ public sealed class RealChromiumDashboardTests
         var page = await chromium.OpenAsync($"{info.ControlUrl}/dashboard?token={info.Token}");
 
         await page.WaitUntilAsync(
-            $"document.querySelectorAll('{Services}[data-state=\"stopped\"]').length === 2 && document.querySelector('#graph g[data-node=\"external\"]')",
-            "both services stopped and the external caller in the graph");
+            $"document.querySelectorAll('{Services}[data-state=\"stopped\"]').length === 2 && document.querySelectorAll('#graph g[data-node]').length === 0",
+            "both services stopped and nothing in the graph: nothing called, nothing running");
         Assert.Equal("/dashboard", (await page.EvaluateAsync("location.pathname + location.search")).GetString());
         Assert.Equal("", (await page.EvaluateAsync("document.cookie")).GetString()); // HttpOnly: no script sees it
         Assert.Equal(0, (await page.EvaluateAsync("document.querySelectorAll('#graph g.edge').length")).GetInt32());
@@ -36,8 +36,9 @@ public sealed class RealChromiumDashboardTests
             " && document.querySelector('#graph g.edge[data-from=\"web\"][data-to=\"api\"][data-count=\"1\"]')" +
             " && document.querySelector('#graph g.edge[data-from=\"external\"][data-to=\"web\"][data-count=\"1\"]')" +
             " && document.querySelector('#graph g[data-node=\"api\"]').dataset.state === 'ready'" +
-            " && document.querySelector('#requests tr[data-caller=\"web\"][data-service=\"api\"]')",
-            "web and api ready, the edges external → web and web → api, and web's call among the recent requests");
+            " && document.querySelector('#requests tr[data-caller=\"web\"][data-service=\"api\"]')" +
+            $" && document.querySelector('{Services}[data-service=\"api\"] td[data-reason]').textContent === 'call from web'",
+            "web and api ready, the edges external → web and web → api, web's call among the recent requests, api launched by web's call");
 
         var png = await page.ScreenshotAsync();
         var results = Path.Combine(AppContext.BaseDirectory, "TestResults");
