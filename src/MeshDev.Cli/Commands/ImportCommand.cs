@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MeshDev.Authoring.Compose;
 using MeshDev.Cli.Infrastructure;
+using MeshDev.Text;
 
 namespace MeshDev.Cli.Commands;
 
@@ -72,8 +73,8 @@ public static class ImportCommand
             return CommonOptions.Fail($"cannot write {outputPath}: {e.Message}");
         }
 
-        var warnings = result.Findings.Length == 0 ? "" : $"; review the {result.Findings.Length} finding{(result.Findings.Length == 1 ? "" : "s")} above";
-        Console.WriteLine($"{outputPath}: {result.ServiceCount} service{(result.ServiceCount == 1 ? "" : "s")} imported from {composePath}{warnings}");
+        var warnings = result.Findings.Length == 0 ? "" : $"; review the {Plural.Of(result.Findings.Length, "finding")} above";
+        Console.WriteLine($"{outputPath}: {Plural.Of(result.ServiceCount, "service")} imported from {composePath}{warnings}");
         return ExitCodes.Ok;
     }
 }
