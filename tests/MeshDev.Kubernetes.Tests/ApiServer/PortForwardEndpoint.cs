@@ -57,7 +57,7 @@ internal sealed class PortForwardEndpoint(ObjectStore store, Kubelet kubelet, Ti
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(requested.Count > 0 ? SubProtocol : null);
         // The pod as it is when each connection is made, not as it was when the request came.
-        await new PortForwardSession(socket, pod, ports, (p, port) => kubelet.ForwardTarget(store.Get<V1Pod>(ApiResources.Pods, @namespace, name) ?? p, port), time)
+        await new PortForwardSession(socket, pod, ports, (p, port, ct) => kubelet.ConnectAsync(store.Get<V1Pod>(ApiResources.Pods, @namespace, name) ?? p, port, ct), time)
             .RunAsync(stopping);
     }
 }
