@@ -85,6 +85,8 @@ internal sealed class ClusterMesh : IAsyncDisposable
 
     private KubernetesRuntime? _kubernetes;
 
+    public KubernetesRuntime Kubernetes => _kubernetes!;
+
     public ServiceActivator Service(string name) => Host.Activator.Find(name)!;
 
     public Uri Url(string service, string path = "/") => new($"http://127.0.0.1:{MeshPorts[service]}{path}");

@@ -1,6 +1,7 @@
-using System.Net;
 using MeshDev.Activation;
-using MeshDev.Calls;
+using MeshDev.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
 namespace MeshDev.Kubernetes.Tests.Mesh;
 
@@ -43,6 +44,88 @@ public sealed class PodsJoinTheMeshStandInTests
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)
         {
             throw new InvalidOperationException($"{e.Message}\norders log:\n{mesh.LogOf("orders")}\nusers log:\n{mesh.LogOf("users")}", e);
+        }
+    }
+
+    [Fact]
+    public async Task StandIn_a_pod_calls_a_stopped_pod_through_the_laptop_then_directly_and_the_direct_calls_still_count()
+    {
+        await using var mesh = await ClusterMesh.StartAsync(new Dictionary<string, string> { ["orders"] = "kubernetes", ["stock"] = "kubernetes" });
+        try
+        {
+            Assert.Equal("hello from orders", await GetAsync(mesh.Url("orders")));
+
+            // Cold: through the link to the laptop, which scales stock up and forwards to it.
+            Assert.Contains("hello from stock", await GetAsync(mesh.Url("orders", "/callservice/stock")), StringComparison.Ordinal);
+            Assert.Equal(1, mesh.Service("stock").Launches);
+            Assert.Equal("orders", mesh.Service("stock").Reason?.Service);
+            var throughLaptop = mesh.Service("stock").Requests;
+
+            // Warm: stock's pod address has reached orders' gateway; its calls go pod to pod and are reported.
+            await WaitUntilAsync(() => mesh.Kubernetes.DirectRoutes.ContainsKey(mesh.MeshPorts["stock"]), "stock's pod is published as a direct route");
+            for (var i = 0; i < 10; i++)
+            {
+                Assert.Contains("hello from stock", await GetAsync(mesh.Url("orders", "/callservice/stock")), StringComparison.Ordinal);
+            }
+
+            await WaitUntilAsync(() => mesh.Service("stock").Requests >= throughLaptop + 10, "the direct calls are counted");
+            var edge = mesh.Host.CallGraph.Snapshot().Edges.Single(e => e.To == "stock");
+            Assert.Equal("orders", edge.From);
+            Assert.Equal(11, edge.Count);
+            Assert.Equal(1, mesh.Service("stock").Launches);
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            throw new InvalidOperationException($"{e.Message}\norders log:\n{mesh.LogOf("orders")}\nstock log:\n{mesh.LogOf("stock")}", e);
+        }
+    }
+
+    [Fact]
+    public async Task StandIn_a_pod_calls_the_service_the_developer_runs_in_the_IDE()
+    {
+        // The developer's own run of payments (as an IDE starts it): listening on its fixed port before the mesh starts.
+        await using var ide = LoopbackKestrel.CreateBuilder().Build();
+        ide.Run(context => context.Response.WriteAsync("hello from the IDE"));
+        var idePort = await LoopbackKestrel.StartAsync(ide);
+        await using var mesh = await ClusterMesh.StartAsync(
+            new Dictionary<string, string> { ["orders"] = "kubernetes", ["payments"] = "external" },
+            new Dictionary<string, int> { ["payments"] = idePort });
+
+        Assert.Contains("hello from the IDE", await GetAsync(mesh.Url("orders", "/callservice/payments")), StringComparison.Ordinal);
+        Assert.Equal(ServiceState.External, mesh.Service("payments").State);
+        Assert.Equal(0, mesh.Service("payments").Launches);
+        Assert.Equal("orders", mesh.Host.CallGraph.Snapshot().Edges.Single(e => e.To == "payments").From);
+    }
+
+    [Fact]
+    public async Task StandIn_a_cold_chain_laptop_to_pod_to_laptop_to_pod_launches_each_once()
+    {
+        await using var mesh = await ClusterMesh.StartAsync(new Dictionary<string, string>
+        {
+            ["web"] = "process", ["orders"] = "kubernetes", ["users"] = "process", ["stock"] = "kubernetes",
+        });
+
+        // web (laptop) -> orders (pod) -> users (laptop) -> stock (pod), all stopped: one request starts the chain.
+        var path = "/callservice/orders?path=" + Uri.EscapeDataString("/callservice/users?path=" + Uri.EscapeDataString("/callservice/stock"));
+        var answer = await GetAsync(mesh.Url("web", path));
+
+        Assert.Contains("hello from stock", answer, StringComparison.Ordinal);
+        foreach (var service in new[] { "web", "orders", "users", "stock" })
+        {
+            Assert.Equal(1, mesh.Service(service).Launches);
+        }
+
+        var edges = mesh.Host.CallGraph.Snapshot().Edges.Select(e => $"{e.From}->{e.To}").Order();
+        Assert.Equal(["external->web", "orders->users", "users->stock", "web->orders"], edges);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(20);
         }
     }
 }
