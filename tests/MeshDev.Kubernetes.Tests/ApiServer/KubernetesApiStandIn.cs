@@ -26,6 +26,7 @@ public sealed class KubernetesApiStandIn : IAsyncDisposable
     private readonly DeploymentController _controller;
     private readonly CancellationTokenSource _stopping;
     private readonly List<ApiRequest> _requests = [];
+    private RestApi? _api;
 
     private KubernetesApiStandIn(
         WebApplication server, ObjectStore store, AccessRules access, Kubelet kubelet, DeploymentController controller, CancellationTokenSource stopping)
@@ -98,13 +99,16 @@ public sealed class KubernetesApiStandIn : IAsyncDisposable
         var api = new RestApi(store, access, defaults, kubelet, time, stopping.Token);
 
         var server = LoopbackKestrel.CreateBuilder().Build();
-        var standIn = new KubernetesApiStandIn(server, store, access, kubelet, controller, stopping);
+        var standIn = new KubernetesApiStandIn(server, store, access, kubelet, controller, stopping) { _api = api };
         server.UseWebSockets();
         server.Run(context => standIn.RecordAsync(context, api.HandleAsync));
         var port = await LoopbackKestrel.StartAsync(server, cancellationToken);
         standIn.Server = new Uri($"http://127.0.0.1:{port}/");
         return standIn;
     }
+
+    /// <summary>Ends every port-forward open now (an API server restart, a dropped connection); new ones are accepted as before.</summary>
+    public void CutPortForwards() => _api?.PortForward.CutAll();
 
     /// <summary>A new KubernetesClient for the stand-in (dispose it).</summary>
     public k8s.Kubernetes CreateClient() => new(Configuration);

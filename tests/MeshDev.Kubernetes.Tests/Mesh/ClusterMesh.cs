@@ -5,7 +5,9 @@ using MeshDev.Calls;
 using MeshDev.Catalog;
 using MeshDev.Daemon.Hosting;
 using MeshDev.Daemon.State;
+using k8s;
 using MeshDev.Kubernetes.Cluster;
+using MeshDev.Kubernetes.Objects;
 using MeshDev.Kubernetes.Tests.ApiServer;
 using MeshDev.Runtime;
 
@@ -88,6 +90,16 @@ internal sealed class ClusterMesh : IAsyncDisposable
     public KubernetesRuntime Kubernetes => _kubernetes!;
 
     public ServiceActivator Service(string name) => Host.Activator.Find(name)!;
+
+    public MeshDev.Daemon.Control.ServiceStatus Status(string name) => Host.GetStatus().Services.Single(s => s.Name == name);
+
+    /// <summary>The name of the pod the service's Deployment runs now.</summary>
+    public string PodOf(string service)
+    {
+        using var client = ApiServer.CreateClient();
+        return client.CoreV1.ListNamespacedPod("meshdev-alice", labelSelector: $"{MeshLabels.Service}={service}").Items
+            .Single(p => p.Metadata.DeletionTimestamp is null).Metadata.Name;
+    }
 
     public Uri Url(string service, string path = "/") => new($"http://127.0.0.1:{MeshPorts[service]}{path}");
 

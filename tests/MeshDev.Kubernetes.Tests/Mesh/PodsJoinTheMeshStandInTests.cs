@@ -128,4 +128,35 @@ public sealed class PodsJoinTheMeshStandInTests
             await Task.Delay(20);
         }
     }
+
+    [Fact]
+    public async Task StandIn_a_lost_link_fails_the_pods_calls_at_once_and_comes_back_by_itself()
+    {
+        await using var mesh = await ClusterMesh.StartAsync(new Dictionary<string, string> { ["orders"] = "kubernetes", ["users"] = "process" });
+        Assert.Contains("hello from users", await GetAsync(mesh.Url("orders", "/callservice/users")), StringComparison.Ordinal);
+        var pod = mesh.ApiServer.NetworkOf("meshdev-alice", mesh.PodOf("orders"))!;
+        var users = $"http://127.0.0.1:{mesh.MeshPorts["users"]}/";
+
+        // A call in the middle of its answer when the link goes: it ends at once, with an error, not a hang.
+        var midCall = ClusterMesh.Http.GetAsync(mesh.Url("orders", "/callservice/users?path=" + Uri.EscapeDataString("/slow?ms=20000")));
+        await WaitUntilAsync(() => mesh.Service("users").InFlight > 0, "the slow call reached users");
+        mesh.ApiServer.Forbid("create", "pods/portforward", "meshdev-alice");
+        mesh.ApiServer.CutPortForwards();
+        using (var cut = await midCall)
+        {
+            Assert.False(cut.IsSuccessStatusCode);
+        }
+
+        // While the link is down, the pod's own calls to the laptop get the gateway's answer at once.
+        await WaitUntilAsync(() => mesh.Status("orders").Link?.Contains("down", StringComparison.Ordinal) == true, "status shows the link down");
+        var down = await pod.RunAsync(["curl", "-s", "--max-time", "20", "-w", "\n%{http_code}", users]);
+        Assert.EndsWith("503", down.Output.TrimEnd(), StringComparison.Ordinal);
+        Assert.Contains("the developer's mesh is not connected", down.Output, StringComparison.Ordinal);
+
+        // The API server lets port-forwards through again: the link comes back with no one doing anything.
+        mesh.ApiServer.Allow("create", "pods/portforward", "meshdev-alice");
+        await WaitUntilAsync(() => mesh.Status("orders").Link?.Contains("connected", StringComparison.Ordinal) == true, "the link is connected again");
+        var back = await pod.RunAsync(["curl", "-s", "--max-time", "20", users]);
+        Assert.Equal("hello from users", back.Output);
+    }
 }
