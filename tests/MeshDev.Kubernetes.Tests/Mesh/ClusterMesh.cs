@@ -44,7 +44,7 @@ internal sealed class ClusterMesh : IAsyncDisposable
 
     /// <summary>
     /// Starts the stand-in and a mesh for <paramref name="services"/>: name → <c>process</c> (a TestService on the laptop),
-    /// <c>kubernetes</c> (a TestService pod), or <c>external</c> (a fixed port the test serves itself, as an IDE-run service).
+    /// <c>grpc</c> (a GrpcTestService on the laptop), <c>kubernetes</c> (a TestService pod), or <c>external</c> (a fixed port the test serves itself, as an IDE-run service).
     /// </summary>
     public static async Task<ClusterMesh> StartAsync(IReadOnlyDictionary<string, string> services, IReadOnlyDictionary<string, int>? externalPorts = null)
     {
@@ -123,6 +123,11 @@ internal sealed class ClusterMesh : IAsyncDisposable
                     yaml.AppendLine($"    env: {{ MESHDEV_TEST_NAME: {name} }}");
                     yaml.AppendLine("    ready: { http: /healthz }");
                     break;
+                case "grpc":
+                    yaml.AppendLine($"    command: dotnet");
+                    yaml.AppendLine($"    args: [\"{TestPrograms.GrpcTestServiceDll}\"]");
+                    yaml.AppendLine("    ready: { grpc: true }");
+                    break;
                 case "kubernetes":
                     yaml.AppendLine("    runtime: kubernetes");
                     yaml.AppendLine($"    image: {AppImage}");
@@ -169,15 +174,21 @@ internal static class TestPrograms
 {
     public static string TestServiceDll => Sibling("tests", "MeshDev.TestService", "MeshDev.TestService.dll");
 
+    public static string GrpcTestServiceDll => Sibling("tests", "MeshDev.GrpcTestService", "MeshDev.GrpcTestService.dll");
+
+    /// <summary><c>tests/js/echo-client.js</c>: a gRPC client that is not .NET (@grpc/grpc-js).</summary>
+    public static string EchoClientJs => Path.Combine(Root, "tests", "js", "echo-client.js");
+
     public static string GatewayDll => Sibling("src", "MeshDev.Gateway", "meshdev-gateway.dll");
+
+    private static string Root => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
 
     private static string Sibling(string top, string project, string file)
     {
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var framework = output.Name;
         var configuration = output.Parent!.Name;
-        var root = output.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
-        var path = Path.Combine(root, top, project, "bin", configuration, framework, file);
+        var path = Path.Combine(Root, top, project, "bin", configuration, framework, file);
         return File.Exists(path) ? path : throw new FileNotFoundException($"{file} not found at {path}; build tests/MeshDev.Kubernetes.Tests (it builds it alongside)", path);
     }
 }

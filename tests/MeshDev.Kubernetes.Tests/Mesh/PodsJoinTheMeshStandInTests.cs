@@ -159,4 +159,36 @@ public sealed class PodsJoinTheMeshStandInTests
         var back = await pod.RunAsync(["curl", "-s", "--max-time", "20", users]);
         Assert.Equal("hello from users", back.Output);
     }
+
+    [Theory]
+    [InlineData("unary")]
+    [InlineData("server-stream")]
+    [InlineData("client-stream")]
+    [InlineData("bidi")]
+    public async Task StandIn_a_grpc_client_in_a_pod_calls_a_stopped_laptop_service_through_the_link(string scenario)
+    {
+        await using var mesh = await ClusterMesh.StartAsync(new Dictionary<string, string> { ["orders"] = "kubernetes", ["echo"] = "grpc" });
+        Assert.Equal("hello from orders", await GetAsync(mesh.Url("orders")));
+        var pod = mesh.ApiServer.NetworkOf("meshdev-alice", mesh.PodOf("orders"))!;
+
+        // @grpc/grpc-js, run inside the pod's network namespace, dials the mesh port on the pod's own 127.0.0.1: the gateway.
+        var result = await pod.RunAsync(["node", TestPrograms.EchoClientJs, "--target", $"127.0.0.1:{mesh.MeshPorts["echo"]}", "--scenario", scenario]);
+
+        using var json = System.Text.Json.JsonDocument.Parse(result.Output);
+        Assert.True(json.RootElement.GetProperty("ok").GetBoolean(), result.Output + result.Error);
+        Assert.Equal(1, mesh.Service("echo").Launches);
+        Assert.Equal("orders", mesh.Service("echo").Reason?.Service);
+    }
+
+    [Fact]
+    public async Task StandIn_server_sent_events_from_a_laptop_service_reach_a_pod_through_the_link()
+    {
+        await using var mesh = await ClusterMesh.StartAsync(new Dictionary<string, string> { ["orders"] = "kubernetes", ["users"] = "process" });
+        Assert.Equal("hello from orders", await GetAsync(mesh.Url("orders")));
+        var pod = mesh.ApiServer.NetworkOf("meshdev-alice", mesh.PodOf("orders"))!;
+
+        var result = await pod.RunAsync(["curl", "-sN", "--max-time", "30", $"http://127.0.0.1:{mesh.MeshPorts["users"]}/events?count=5&intervalMs=50"]);
+
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => $"data: event {i}"), result.Output.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)));
+    }
 }
