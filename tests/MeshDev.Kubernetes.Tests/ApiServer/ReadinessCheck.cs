@@ -60,6 +60,11 @@ internal sealed class ReadinessCheck
         {
             return $"timeout: the probe took longer than {timeout.TotalSeconds:0}s";
         }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            // The namespace went with its pod meanwhile, or the probe names a port the container does not declare.
+            return e.Message;
+        }
     }
 
     private async Task<string?> TcpAsync(V1TCPSocketAction tcp, CancellationToken cancellationToken)
