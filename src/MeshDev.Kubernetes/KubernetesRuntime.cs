@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using MeshDev.Catalog;
 using MeshDev.Kubernetes.Cluster;
+using MeshDev.Kubernetes.Links;
 using MeshDev.Kubernetes.Objects;
 using MeshDev.Runtime;
 
@@ -22,11 +23,13 @@ public sealed class KubernetesRuntime : IServiceRuntime, IAsyncDisposable
     private readonly ConcurrentDictionary<(string Context, string Namespace), Lazy<Task>> _namespaces = new();
     private readonly ConcurrentDictionary<(string Context, string Namespace), ClusterClient> _used = new();
     private readonly ConcurrentDictionary<(string Context, string Namespace, string Deployment), PodInstance> _latest = new();
+    private readonly LinkHub? _hub;
 
     public KubernetesRuntime(KubernetesRuntimeOptions options)
     {
         _options = options;
         _ownership = new Ownership(options.Owner, options.MeshId);
+        _hub = options.Gateway is { } gateway ? new LinkHub(gateway.Ports, options.Calls) : null;
     }
 
     public RuntimeKind Kind => RuntimeKind.Kubernetes;
@@ -81,7 +84,7 @@ public sealed class KubernetesRuntime : IServiceRuntime, IAsyncDisposable
             await WorkloadApplier.ApplyAsync(client, workload, _ownership, cancellationToken).ConfigureAwait(false);
         }
 
-        return _latest[key] = PodInstance.Start(client, workload, request, _options.Time, adopted: false);
+        return _latest[key] = PodInstance.Start(client, workload, request, _options.Time, adopted: false, LinkFor(request, workload, client));
     }
 
     /// <summary>
@@ -130,12 +133,20 @@ public sealed class KubernetesRuntime : IServiceRuntime, IAsyncDisposable
         }
 
         request.Log.Write($"meshdev: adopting Deployment {workload.Deployment} in namespace {workload.Namespace}, left running by an earlier run of this mesh");
-        return _latest[(ContextKey(service), workload.Namespace, workload.Deployment)] = PodInstance.Start(client, workload, request, _options.Time, adopted: true);
+        return _latest[(ContextKey(service), workload.Namespace, workload.Deployment)] = PodInstance.Start(client, workload, request, _options.Time, adopted: true, LinkFor(request, workload, client));
     }
+
+    /// <summary>The links of an instance whose pods carry the gateway; null for a leaf (the team's own manifests, or no gateway configured).</summary>
+    private InstanceLink? LinkFor(LaunchRequest request, Workload workload, ClusterClient client) =>
+        _hub is not null && _options.Gateway is { } gateway && workload.HasGateway
+            ? new InstanceLink(_hub, request.Service.Name, request.Service.MeshPort, workload.PodPort, gateway.LinkPort,
+                (pod, port, ct) => client.WebSocketNamespacedPodPortForwardAsync(pod, workload.Namespace, [port], Forwarding.PortForwardTunnel.Protocol, cancellationToken: ct),
+                request.Log.Write, _options.Time)
+            : null;
 
     private Workload WorkloadOf(LaunchRequest request, string @namespace) =>
         request.Service.Kubernetes is { Image: not null }
-            ? GeneratedWorkload.For(request, @namespace, _options.Owner, _options.MeshId, _options.ManifestPath)
+            ? GeneratedWorkload.For(request, @namespace, _options.Owner, _options.MeshId, _options.ManifestPath, _options.Gateway)
             : ManifestWorkload.For(request.Service, @namespace, _options.Owner, _options.MeshId, _options.ManifestPath, request.Log.Write);
 
     private static Task<V1Deployment?> ReadDeploymentAsync(ClusterClient client, Workload workload, CancellationToken cancellationToken) =>

@@ -22,4 +22,13 @@ public sealed record KubernetesRuntimeOptions
     public KubeConfigSource KubeConfig { get; init; } = KubeConfigSource.FromEnvironment();
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The gateway sidecar put in every generated pod, so its app calls (and is called by) every service of the mesh;
+    /// null leaves pods as leaves that reach nothing through the mesh.
+    /// </summary>
+    public GatewaySidecar? Gateway { get; init; }
+
+    /// <summary>Calls from pods (announced callers, direct calls between pods), counted by the mesh.</summary>
+    public MeshDev.Calls.ClusterCalls Calls { get; init; } = new();
 }

@@ -4,6 +4,7 @@ using k8s;
 using MeshDev.Catalog;
 using MeshDev.Kubernetes.Cluster;
 using MeshDev.Kubernetes.Forwarding;
+using MeshDev.Kubernetes.Links;
 using MeshDev.Kubernetes.Objects;
 using MeshDev.Kubernetes.Pods;
 using MeshDev.Runtime;
@@ -29,6 +30,7 @@ internal sealed class PodInstance : IServiceInstance
     private readonly PodWatch _watch;
     private readonly PodLogs _logs;
     private readonly PortForwardListener _forward;
+    private readonly InstanceLink? _link;
     private readonly TaskCompletionSource<int?> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
     private readonly ITimer _deadline;
@@ -39,8 +41,9 @@ internal sealed class PodInstance : IServiceInstance
     private Task _end = Task.CompletedTask;
     private int _scaledDown;
 
-    private PodInstance(ClusterClient client, Workload workload, LaunchRequest request, TimeProvider time, bool adopted)
+    private PodInstance(ClusterClient client, Workload workload, LaunchRequest request, TimeProvider time, bool adopted, InstanceLink? link)
     {
+        _link = link;
         _client = client;
         _workload = workload;
         _service = request.Service;
@@ -58,9 +61,10 @@ internal sealed class PodInstance : IServiceInstance
     }
 
     /// <summary>Starts watching the Deployment's pods and listening on the local forward port; returns at once.</summary>
-    public static PodInstance Start(ClusterClient client, Workload workload, LaunchRequest request, TimeProvider time, bool adopted)
+    /// <param name="link">The links of a pod with the gateway sidecar; null for a leaf.</param>
+    public static PodInstance Start(ClusterClient client, Workload workload, LaunchRequest request, TimeProvider time, bool adopted, InstanceLink? link = null)
     {
-        var instance = new PodInstance(client, workload, request, time, adopted);
+        var instance = new PodInstance(client, workload, request, time, adopted, link);
         instance._watch.Start();
         return instance;
     }
@@ -93,6 +97,9 @@ internal sealed class PodInstance : IServiceInstance
         }
     }
 
+    /// <summary>The state of the link to the pod's gateway, for status; null for a pod without the gateway.</summary>
+    public string? Link => _link?.Describe() ?? (_link is not null ? "link: waiting for the pod's gateway to run" : null);
+
     /// <summary>Connections forwarded right now.</summary>
     public int OpenConnections => _forward.OpenConnections;
 
@@ -113,6 +120,7 @@ internal sealed class PodInstance : IServiceInstance
 
             var view = _watch.View();
             _logs.Follow(view.Pods);
+            _link?.Follow(view.Pods);
 
             if (view.WatchFailure is { } failure)
             {
@@ -131,6 +139,7 @@ internal sealed class PodInstance : IServiceInstance
                 {
                     _log.Write($"meshdev: pod {_target} is gone or not Ready; forwarding to pod {ready} now");
                     _target = ready;
+                    _link?.SetReady(PodIp(view, ready));
                 }
 
                 return;
@@ -202,11 +211,14 @@ internal sealed class PodInstance : IServiceInstance
             }
 
             _target = pod;
+            _link?.SetReady(PodIp(_watch.View(), pod));
         }
 
         _log.Write($"meshdev: pod {pod} is ready; 127.0.0.1:{_forward.Port} forwards to its port {_workload.PodPort} through the API server");
         OnChanged();
     }
+
+    private static string? PodIp(PodView view, string pod) => view.Pods.FirstOrDefault(p => p.Metadata?.Name == pod)?.Status?.PodIP;
 
     private void OnDeadline()
     {
@@ -287,6 +299,7 @@ internal sealed class PodInstance : IServiceInstance
     {
         _ending = true;
         _target = null;
+        _link?.SetReady(null);
         _end = Task.Run(async () =>
         {
             string message;
@@ -352,6 +365,11 @@ internal sealed class PodInstance : IServiceInstance
     private async Task ReleaseAsync()
     {
         await _deadline.DisposeAsync().ConfigureAwait(false);
+        if (_link is not null)
+        {
+            await _link.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _forward.DisposeAsync().ConfigureAwait(false);
         await _watch.DisposeAsync().ConfigureAwait(false);
         await _logs.DisposeAsync().ConfigureAwait(false);

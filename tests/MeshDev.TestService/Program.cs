@@ -4,6 +4,7 @@
 //   PORT                 required (unless --port is given): listens on http://127.0.0.1:{PORT} (0 = any free port;
 //                        the "listening on" line and /whoami then tell the real one). ASPNETCORE_URLS is ignored.
 //   MESHDEV_TEST_NAME    the name it answers with (default "testservice").
+//   MESHDEV_TEST_LISTEN  the address to listen on (default 127.0.0.1; 0.0.0.0 in a stand-in pod, so other pods reach it).
 //
 // Endpoints:
 //   GET  /                          -> text "hello from {NAME}"

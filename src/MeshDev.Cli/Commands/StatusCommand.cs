@@ -103,8 +103,11 @@ public static class StatusCommand
         var lines = rows.Select(r => string.Join("  ", r.Select((cell, i) => i == r.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
         var xds = status.XdsPort == 0 ? "" : $", xDS 127.0.0.1:{status.XdsPort} with {Plural.Of(status.XdsClients, "client")}";
         var nacks = (status.XdsNacks ?? []).Select(n => $"xDS NACK: {n}");
+        // Below the table: a column would be mostly empty, and a link that is down needs its whole sentence.
+        var links = status.Services.Where(s => s.Link is not null).Select(s => $"{s.Name}: {s.Link}");
         return string.Join(Environment.NewLine, lines
             .Prepend($"mesh {status.Manifest} (pid {status.Pid}, shared port 127.0.0.1:{status.HttpPort}{xds})")
+            .Concat(links)
             .Concat(nacks));
     }
 

@@ -104,6 +104,9 @@ public sealed class ServiceActivator : IAsyncDisposable
     /// <summary>The top process of the instance this mesh launched (or adopted) while it runs; its calls through the mesh are this service's.</summary>
     public int? ProcessId { get { lock (_gate) { return _instance?.ProcessId; } } }
 
+    /// <summary>The state of the running instance's link to the mesh (a pod's gateway link); null when it has none.</summary>
+    public string? Link { get { lock (_gate) { return _instance?.Link; } } }
+
     /// <summary>
     /// Waits until the service can take traffic (launching it if needed) and returns a lease that keeps it from
     /// idle stop until disposed. Throws <see cref="ServiceUnavailableException"/> when the launch failed, or at once when
@@ -128,7 +131,25 @@ public sealed class ServiceActivator : IAsyncDisposable
         TryAcquire(out var lease) ? new ValueTask<ActivityLease>(lease) : AcquireSlowAsync(reason, bounded: false, cancellationToken);
 
     /// <summary>The hot path: a lease when the service is ready (or external) right now, without waiting or locking.</summary>
-    public bool TryAcquire(out ActivityLease lease)
+    public bool TryAcquire(out ActivityLease lease) => TryAcquire(countRequest: true, out lease);
+
+    /// <summary>
+    /// A lease that counts no request: a connection made elsewhere (pod to pod inside the cluster) holds the service busy
+    /// while it is open, and its requests are added as they are reported (<see cref="AddRequests"/>).
+    /// </summary>
+    public bool TryHold(out ActivityLease lease) => TryAcquire(countRequest: false, out lease);
+
+    /// <summary>Requests the mesh did not proxy itself but was told of (calls between pods inside the cluster).</summary>
+    public void AddRequests(long count)
+    {
+        if (count > 0)
+        {
+            Interlocked.Add(ref _requests, count);
+            Volatile.Write(ref _lastActivity, _time.GetTimestamp());
+        }
+    }
+
+    private bool TryAcquire(bool countRequest, out ActivityLease lease)
     {
         var ready = _ready;
         if (ready is not null)
@@ -136,7 +157,7 @@ public sealed class ServiceActivator : IAsyncDisposable
             Interlocked.Increment(ref _inFlight);
             if (ReferenceEquals(_ready, ready))
             {
-                lease = NewLease(ready.Endpoint);
+                lease = NewLease(ready.Endpoint, countRequest);
                 return true;
             }
 
@@ -309,9 +330,13 @@ public sealed class ServiceActivator : IAsyncDisposable
     }
 
     // Every lease comes through here or through the lock-free path in TryAcquire.
-    private ActivityLease NewLease(ServiceEndpoint endpoint)
+    private ActivityLease NewLease(ServiceEndpoint endpoint, bool countRequest = true)
     {
-        Interlocked.Increment(ref _requests);
+        if (countRequest)
+        {
+            Interlocked.Increment(ref _requests);
+        }
+
         return new ActivityLease(this, endpoint, _inFlightStarts.Enter());
     }
 

@@ -46,6 +46,16 @@ public sealed class CallGraph
     /// <summary>A connection whose caller is still to be found (see <see cref="CallerTracker"/>), or is known already.</summary>
     public CallerConnection NewConnection(string? caller = null) => new(this, caller);
 
+    /// <summary>Calls made where the mesh's listeners did not see them (pod to pod inside the cluster), as their reporter counted them.</summary>
+    public void Add(string caller, string service, long calls)
+    {
+        if (calls > 0)
+        {
+            Edge(caller, service).Add(calls, Time.GetTimestamp());
+            NotifyChanged();
+        }
+    }
+
     /// <summary>Completes once <see cref="Version"/> differs from <paramref name="seenVersion"/>.</summary>
     public Task WaitForChangeAsync(long seenVersion, CancellationToken cancellationToken)
     {

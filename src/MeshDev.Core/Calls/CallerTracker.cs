@@ -21,13 +21,16 @@ public sealed class CallerTracker : IAsyncDisposable
     private readonly Func<IReadOnlyList<CallerRoot>> _roots;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
+    private readonly ClusterCalls? _cluster;
     private readonly Task _loop;
 
     /// <param name="roots">The processes (and ports) of the services right now; asked once per batch of connections.</param>
-    public CallerTracker(CallGraph graph, Func<IReadOnlyList<CallerRoot>> roots, CallerResolver? resolver = null)
+    /// <param name="cluster">Connections the mesh itself makes for pods, whose callers are announced rather than looked up.</param>
+    public CallerTracker(CallGraph graph, Func<IReadOnlyList<CallerRoot>> roots, CallerResolver? resolver = null, ClusterCalls? cluster = null)
     {
         Graph = graph;
         _roots = roots;
+        _cluster = cluster;
         _resolver = resolver ?? new CallerResolver();
         _loop = Task.Run(ResolveLoopAsync);
     }
@@ -38,6 +41,11 @@ public sealed class CallerTracker : IAsyncDisposable
     public CallerConnection Track(EndPoint? client, EndPoint? server)
     {
         // Only a loopback client can be a process of this machine; the mesh listens on loopback only anyway.
+        if (client is IPEndPoint announced && _cluster?.CallerOf(announced) is { } caller)
+        {
+            return Graph.NewConnection(caller);
+        }
+
         if (OperatingSystem.IsLinux() && client is IPEndPoint from && server is IPEndPoint to && IPAddress.IsLoopback(from.Address))
         {
             var connection = Graph.NewConnection();

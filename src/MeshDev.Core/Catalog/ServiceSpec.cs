@@ -254,6 +254,9 @@ public sealed record MeshSettings
     /// <summary>The ADS (xDS) server's port, for Envoy sidecars and proxyless gRPC clients.</summary>
     public int XdsPort { get; init; } = DefaultXdsPort;
 
+    /// <summary>The image of the gateway sidecar in generated pods (<c>mesh.kubernetes.gatewayImage</c>); null for the one this meshdev builds.</summary>
+    public string? GatewayImage { get; init; }
+
     /// <summary>How much of each service's output is kept on disk (<c>logs:</c>).</summary>
     public LogRotation Logs { get; init; } = LogRotation.Default;
     /// <summary>How many requests may wait for a launch of one service at once, for services without their own 'maxWaitingRequests'.</summary>

@@ -59,6 +59,9 @@ public interface IServiceInstance : IAsyncDisposable
     /// <summary>How the instance came to run, for status and events (e.g. "created container 3f2a1b"); null says nothing.</summary>
     string? Description => null;
 
+    /// <summary>The state of the instance's link to the mesh (a pod's gateway), for status and doctor; null when it has none.</summary>
+    string? Link => null;
+
     /// <summary>
     /// The pid (in this machine's pid namespace) of the instance's top process, whose descendants are all the instance's:
     /// calls from them through the mesh are this service's (the call graph). Null when unknown (yet).

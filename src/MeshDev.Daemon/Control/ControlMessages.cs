@@ -70,6 +70,11 @@ public static class ControlMessages
             message.LastError = error;
         }
 
+        if (status.Link is { } link)
+        {
+            message.Link = link;
+        }
+
         message.Hosts.AddRange(status.Hosts);
         message.Paths.AddRange(status.Paths);
         message.Reason = ToMessage(status.Reason);
@@ -89,7 +94,8 @@ public static class ControlMessages
         message.HasLastError ? message.LastError : null,
         [.. message.Hosts],
         [.. message.Paths],
-        FromMessage(message.Reason));
+        FromMessage(message.Reason),
+        message.HasLink ? message.Link : null);
 
     public static V1.MeshEvent ToMessage(MeshEvent e) => new()
     {

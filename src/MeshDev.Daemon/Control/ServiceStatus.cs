@@ -18,7 +18,8 @@ public sealed record ServiceStatus(
     string? LastError,
     IReadOnlyList<string> Hosts,
     IReadOnlyList<string> Paths,
-    LaunchReason? Reason = null)
+    LaunchReason? Reason = null,
+    string? Link = null)
 {
     /// <summary>Whether it runs (or is being started or stopped), as <c>meshdev status --running</c> lists them: not stopped, not failed.</summary>
     public bool IsRunning => State is "starting" or "ready" or "stopping" or "external";

@@ -7,6 +7,7 @@ using MeshDev.Daemon.Dashboard;
 using MeshDev.Daemon.State;
 using MeshDev.Docker;
 using MeshDev.Kubernetes;
+using MeshDev.Kubernetes.Objects;
 using MeshDev.Proxy;
 using MeshDev.Routing;
 using MeshDev.Runtime;
@@ -119,11 +120,13 @@ public sealed class MeshHost : IAsyncDisposable
 
             return log;
         });
-        var runtimes = options.Runtimes ?? DefaultRuntimes(manifest, state, options);
+        var clusterCalls = options.ClusterCalls ?? new ClusterCalls();
+        var runtimes = options.Runtimes ?? DefaultRuntimes(manifest, state, options, clusterCalls);
         var routing = new RoutingTable(manifest);
         var activator = new MeshActivator(manifest, runtimes, s => logs[s.Name], options.Time);
         var callGraph = new CallGraph(manifest.Services.Select(s => s.Name), options.Time);
-        var callers = new CallerTracker(callGraph, () => CallerRoot.Of(activator));
+        clusterCalls.Attach(activator, callGraph);
+        var callers = new CallerTracker(callGraph, () => CallerRoot.Of(activator), cluster: clusterCalls);
         var host = new MeshHost(manifest, state, logs, runtimes, ownsRuntimes: options.Runtimes is null, routing, activator, callers, options);
         try
         {
@@ -203,7 +206,7 @@ public sealed class MeshHost : IAsyncDisposable
     /// Local processes always; the Docker engine only when the manifest has containers and a cluster only when it has
     /// Kubernetes services, so a mesh without them never needs an engine or a kubeconfig.
     /// </summary>
-    private static List<IServiceRuntime> DefaultRuntimes(MeshManifest manifest, StateDirectory state, MeshHostOptions options)
+    private static List<IServiceRuntime> DefaultRuntimes(MeshManifest manifest, StateDirectory state, MeshHostOptions options, ClusterCalls clusterCalls)
     {
         var runtimes = new List<IServiceRuntime> { new ProcessRuntime(state.Root) };
         if (manifest.Services.Any(s => s.Runtime == RuntimeKind.Docker))
@@ -219,11 +222,22 @@ public sealed class MeshHost : IAsyncDisposable
                 ManifestPath = manifest.FilePath,
                 AdoptNamespaces = options.AdoptNamespaces,
                 Time = options.Time,
+                Gateway = GatewayFor(manifest),
+                Calls = clusterCalls,
             }));
         }
 
         return runtimes;
     }
+
+    /// <summary>
+    /// The sidecar of generated pods: it serves every mesh port inside the pod, and the laptop's link reaches it on the
+    /// mesh's xDS port number — a port every service's port is already kept clear of, and one a pod has no other use for.
+    /// </summary>
+    public static GatewaySidecar GatewayFor(MeshManifest manifest) => new(
+        manifest.Mesh.GatewayImage ?? GatewaySidecar.DefaultImage,
+        manifest.Mesh.XdsPort,
+        manifest.Services.ToDictionary(s => s.MeshPort, s => s.Name).Append(new KeyValuePair<int, string>(manifest.Mesh.HttpPort, "*")).ToDictionary());
 
     /// <summary>The routing table as served over xDS, for <c>meshdev routes</c>.</summary>
     public RoutesView GetRoutes() => RoutesView.Of(this);
@@ -247,7 +261,8 @@ public sealed class MeshHost : IAsyncDisposable
             a.LastFailure?.Cause,
             [.. a.Service.AllHosts],
             [.. a.Service.Paths],
-            a.Reason)).ToArray(),
+            a.Reason,
+            a.Link)).ToArray(),
         Manifest.Mesh.XdsPort,
         XdsClients.Connected.Count,
         [.. XdsClients.LastNacks.Select(n => $"{n.NodeId} rejected {n.Type} version {n.Version} at {n.At.ToLocalTime():HH:mm:ss}: {n.Message}")]);

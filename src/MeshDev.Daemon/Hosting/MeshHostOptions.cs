@@ -17,6 +17,9 @@ public sealed record MeshHostOptions
     /// <summary>Runtimes to use instead of the defaults (tests).</summary>
     public IReadOnlyList<IServiceRuntime>? Runtimes { get; init; }
 
+    /// <summary>Where calls from pods are counted: given by tests that pass their own Kubernetes runtime, made by the mesh otherwise.</summary>
+    public MeshDev.Calls.ClusterCalls? ClusterCalls { get; init; }
+
     /// <summary>Every line a service writes (service, line).</summary>
     public Action<string, string>? OnServiceOutput { get; init; }
 

@@ -15,7 +15,8 @@ internal static class GeneratedWorkload
 {
     public const string ContainerName = "app";
 
-    public static Workload For(LaunchRequest request, string @namespace, string owner, string meshId, string manifestPath)
+    /// <param name="gateway">The mesh's sidecar, which lets the pod call every service of the mesh; null makes a leaf that calls nothing through the mesh.</param>
+    public static Workload For(LaunchRequest request, string @namespace, string owner, string meshId, string manifestPath, GatewaySidecar? gateway = null)
     {
         var service = request.Service;
         var spec = service.Kubernetes ?? throw new ArgumentException($"service '{service.Name}' is not a Kubernetes service", nameof(request));
@@ -29,7 +30,7 @@ internal static class GeneratedWorkload
             ["name"] = ContainerName,
             ["image"] = image,
             ["ports"] = new JsonArray(new JsonObject { ["containerPort"] = port, ["protocol"] = "TCP" }),
-            ["env"] = Environment(request),
+            ["env"] = Environment(request, gateway is not null),
             ["readinessProbe"] = ReadinessProbe(service.Ready, port),
             ["securityContext"] = ContainerSecurity(spec.RunAsNonRoot),
         };
@@ -58,6 +59,10 @@ internal static class GeneratedWorkload
             ["securityContext"] = PodSecurity(spec.RunAsNonRoot),
             ["containers"] = new JsonArray(container),
         };
+        if (gateway is not null)
+        {
+            podSpec["initContainers"] = new JsonArray(gateway.Container(service.Name));
+        }
 
         var deployment = new JsonObject
         {
@@ -122,22 +127,30 @@ internal static class GeneratedWorkload
             PodPort = port,
             RootImageHint = $"set 'runAsNonRoot: false' on service '{service.Name}' in {Path.GetFileName(manifestPath)}, or give the image a numeric non-root USER (e.g. USER 65532)",
             Origin = $"generated from image {image}",
+            HasGateway = gateway is not null,
         };
     }
 
-    private static JsonArray Environment(LaunchRequest request)
+    private static JsonArray Environment(LaunchRequest request, bool withGateway)
     {
         var env = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (withGateway)
+        {
+            // The gateway serves the mesh ports on the pod's own 127.0.0.1: the discovery variables are the laptop's, unchanged.
+            foreach (var (name, value) in request.Environment)
+            {
+                env[name] = value;
+            }
+        }
+        else if (request.Environment.TryGetValue("MESHDEV_SERVICE", out var service))
+        {
+            // Without the gateway, 127.0.0.1 in the pod is not the mesh: only the service's own name means the same there.
+            env["MESHDEV_SERVICE"] = service;
+        }
+
         foreach (var (name, value) in request.Service.Env)
         {
             env[name] = request.Substitute(value);
-        }
-
-        // The discovery variables point at 127.0.0.1 on the developer's machine, which a pod cannot reach; only the
-        // service's own name and port mean the same inside the pod.
-        if (request.Environment.TryGetValue("MESHDEV_SERVICE", out var service))
-        {
-            env["MESHDEV_SERVICE"] = service;
         }
 
         env["PORT"] = request.Port.ToString(CultureInfo.InvariantCulture);

@@ -39,6 +39,9 @@ internal sealed record Workload
     /// <summary>Where the objects come from, for the log: <c>generated from image shop/orders:dev</c>.</summary>
     public required string Origin { get; init; }
 
+    /// <summary>Whether its pods run the mesh's gateway sidecar (and so get a link from the laptop).</summary>
+    public bool HasGateway { get; init; }
+
     /// <summary>A short stable hash of some text: label values are limited to 63 characters.</summary>
     public static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 8));
 }

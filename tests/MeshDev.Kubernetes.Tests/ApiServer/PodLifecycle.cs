@@ -20,7 +20,11 @@ internal sealed partial class PodLifecycle(
 
     public async Task RunAsync(V1Pod pod)
     {
-        var containers = pod.Spec?.Containers ?? [];
+        // Native sidecars (init containers with restartPolicy: Always, like the mesh's gateway) run beside the app for the
+        // pod's whole life. A kubelet starts them first and lists them in initContainerStatuses; the stand-in starts them
+        // with the others and lists them with the others, which is all a client here relies on.
+        var sidecars = (pod.Spec?.InitContainers ?? []).Where(c => c.RestartPolicy == "Always");
+        var containers = sidecars.Concat(pod.Spec?.Containers ?? []).ToList();
         if (containers.Any(c => behaviourOf(c.Image ?? "") is ImageBehaviour.NotSchedulable))
         {
             events.Record(pod, EventRecorder.Warning, "FailedScheduling", Unschedulable, "default-scheduler");

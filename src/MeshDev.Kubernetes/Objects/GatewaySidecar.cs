@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace MeshDev.Kubernetes.Objects;
+
+/// <summary>
+/// The mesh's gateway in a generated pod: a native sidecar (an init container with <c>restartPolicy: Always</c>, so
+/// it listens before the app starts and stops after it) that serves the same 127.0.0.1 mesh ports as the laptop, so
+/// the app's discovery variables mean the same in the pod; the laptop's link reaches it on <see cref="LinkPort"/>.
+/// It asks for nothing: non-root, no capabilities, a read-only root, a little memory.
+/// </summary>
+/// <param name="Image">The gateway's image (<c>mesh.kubernetes.gatewayImage</c>).</param>
+/// <param name="LinkPort">The port inside the pod the laptop's port-forward connects to.</param>
+/// <param name="Ports">Every mesh port and the service behind it (<c>*</c> for the shared port).</param>
+public sealed record GatewaySidecar(string Image, int LinkPort, IReadOnlyDictionary<int, string> Ports)
+{
+    public const string ContainerName = "meshdev-gateway";
+
+    /// <summary>The image this meshdev builds from its own gateway binary when the engine lacks it.</summary>
+    public const string DefaultImage = "meshdev/gateway:dev";
+
+    /// <summary>A numeric non-root user: the image is FROM scratch and has no /etc/passwd to name one.</summary>
+    private const long User = 65532;
+
+    internal JsonObject Container(string service) => new()
+    {
+        ["name"] = ContainerName,
+        ["image"] = Image,
+        ["restartPolicy"] = "Always",
+        ["env"] = new JsonArray(
+            Variable("MESHDEV_SERVICE", service),
+            Variable("MESHDEV_GATEWAY_LINK_PORT", LinkPort.ToString(CultureInfo.InvariantCulture)),
+            Variable("MESHDEV_GATEWAY_PORTS", string.Join(",", Ports.OrderBy(p => p.Key).Select(p => $"{p.Key.ToString(CultureInfo.InvariantCulture)}={p.Value}")))),
+        // The app starts once the gateway listens: its first call to another service must not be refused.
+        ["startupProbe"] = new JsonObject { ["tcpSocket"] = new JsonObject { ["port"] = LinkPort }, ["periodSeconds"] = 1, ["failureThreshold"] = 30 },
+        ["resources"] = new JsonObject
+        {
+            ["requests"] = new JsonObject { ["cpu"] = "10m", ["memory"] = "16Mi" },
+            ["limits"] = new JsonObject { ["memory"] = "64Mi" },
+        },
+        ["securityContext"] = new JsonObject
+        {
+            ["allowPrivilegeEscalation"] = false,
+            ["capabilities"] = new JsonObject { ["drop"] = new JsonArray("ALL") },
+            ["seccompProfile"] = new JsonObject { ["type"] = "RuntimeDefault" },
+            ["runAsNonRoot"] = true,
+            ["runAsUser"] = User,
+            ["readOnlyRootFilesystem"] = true,
+        },
+    };
+
+    private static JsonObject Variable(string name, string value) => new() { ["name"] = name, ["value"] = value };
+}
