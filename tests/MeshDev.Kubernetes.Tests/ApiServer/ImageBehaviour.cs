@@ -48,7 +48,8 @@ public abstract record ImageBehaviour
     /// <c>HOSTNAME</c>, the image's <paramref name="environment"/>, then the container's <c>env</c>; nothing else of the
     /// test process's environment. It runs in the container's <c>workingDir</c> when that exists on this machine, else in
     /// <paramref name="workingDirectory"/> (default <c>/</c>). Exits are restarted after <paramref name="firstBackOff"/>
-    /// (default 10 s, as the kubelet), doubling up to 5 min, with <c>CrashLoopBackOff</c> in between.
+    /// (default 10 s, as the kubelet), doubling up to 5 min, with <c>CrashLoopBackOff</c> in between. Port-forwards to
+    /// a pod with such a container go to 127.0.0.1 inside its namespace (so not to a <see cref="Runs"/> target).
     /// </summary>
     public static ImageBehaviour Executes(
         string executable,

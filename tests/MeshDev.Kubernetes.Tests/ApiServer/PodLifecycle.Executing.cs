@@ -76,7 +76,16 @@ internal sealed partial class PodLifecycle
     {
         var container = spec.Name;
         var executable = command.Executable(out var startError);
-        var process = executable is null ? null : sandbox.Start(container, command, executable, output);
+        ContainerProcess? process = null;
+        try
+        {
+            process = executable is null ? null : sandbox.Start(container, command, executable, output);
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+        {
+            startError = $"the stand-in could not start {executable}: {e.Message}";
+        }
+
         if (process is null && startError is null)
         {
             // The pod is being stopped.

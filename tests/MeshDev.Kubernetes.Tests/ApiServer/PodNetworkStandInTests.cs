@@ -19,8 +19,6 @@ public sealed class PodNetworkStandInTests : IDisposable
     private const string Ns = "meshdev-alice";
     private const string WebImage = "shop/web:dev";
 
-    private static readonly Lazy<string> Python = new(RealPython);
-
     private readonly string _directory = Directory.CreateTempSubdirectory("meshdev-netns-").FullName;
     private readonly List<string> _variables = [];
 
@@ -79,7 +77,7 @@ public sealed class PodNetworkStandInTests : IDisposable
         var refused = await Assert.ThrowsAsync<SocketException>(() => network.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)));
         Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
         // A process of the pod fails the same way.
-        var attempt = await network.RunAsync([Python.Value, "-c", $"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=5)"]);
+        var attempt = await network.RunAsync([RealPython.Path, "-c", $"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=5)"]);
         Assert.NotEqual(0, attempt.ExitCode);
         Assert.Contains("ConnectionRefusedError", attempt.Error);
         // And no address of the host is routed from the pod: the pod has no way off its bridge.
@@ -109,7 +107,7 @@ public sealed class PodNetworkStandInTests : IDisposable
         Assert.NotEqual(a.Status.PodIP, b.Status.PodIP);
 
         var fetched = await standIn.NetworkOf(Ns, a.Metadata.Name)!.RunAsync(
-            [Python.Value, "-c", $"import urllib.request; print(urllib.request.urlopen('http://{b.Status.PodIP}:8080/hello.txt', timeout=10).read().decode())"]);
+            [RealPython.Path, "-c", $"import urllib.request; print(urllib.request.urlopen('http://{b.Status.PodIP}:8080/hello.txt', timeout=10).read().decode())"]);
 
         Assert.Equal((0, "hello from a pod"), (fetched.ExitCode, fetched.Output.Trim()));
         // b's own log shows the call came from a's address.
@@ -233,7 +231,7 @@ public sealed class PodNetworkStandInTests : IDisposable
         var sidecarDirectory = Directory.CreateDirectory(Path.Combine(_directory, "sidecar")).FullName;
         File.WriteAllText(Path.Combine(sidecarDirectory, "hello.txt"), "hello from the sidecar");
         standIn.SetImageBehaviour(WebImage, HttpServer());
-        standIn.SetImageBehaviour("meshdev/gateway:dev", ImageBehaviour.Executes(Python.Value, ["-m", "http.server"], workingDirectory: sidecarDirectory));
+        standIn.SetImageBehaviour("meshdev/gateway:dev", ImageBehaviour.Executes(RealPython.Path, ["-m", "http.server"], workingDirectory: sidecarDirectory));
         using var client = standIn.CreateClient();
         await client.CoreV1.CreateNamespaceAsync(StandInObjects.Namespace(Ns));
         var deployment = WebDeployment("web");
@@ -255,7 +253,7 @@ public sealed class PodNetworkStandInTests : IDisposable
         Assert.EndsWith("hello from the sidecar", await ForwardAsync(client, pod, 15001, "GET /hello.txt HTTP/1.1\r\nHost: web\r\nConnection: close\r\n\r\n"));
         // The app reaches its sidecar at 127.0.0.1, as a process of the pod.
         var call = await standIn.NetworkOf(Ns, pod.Metadata.Name)!.RunAsync(
-            [Python.Value, "-c", "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:15001/hello.txt', timeout=10).read().decode())"]);
+            [RealPython.Path, "-c", "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:15001/hello.txt', timeout=10).read().decode())"]);
         Assert.Equal("hello from the sidecar", call.Output.Trim());
         // From outside the pod, the pod's IP does not serve what listens on its loopback.
         var otherPod = await ReadyPodAsync(client, WebDeployment("other"));
@@ -311,6 +309,47 @@ public sealed class PodNetworkStandInTests : IDisposable
         Assert.Empty(await NamespacesAsync(prefix));
     }
 
+    [Fact]
+    public async Task StandIn_start_removes_the_namespaces_of_a_crashed_run_and_what_runs_in_them_but_not_a_live_runs()
+    {
+        // A crashed run: a process that named namespaces after itself, left something running in one, and died.
+        var owner = Process.Start(new ProcessStartInfo("sleep", ["600"]))!;
+        var stale = $"{NodeNetwork.NamePrefix}{owner.Id}.{UnixProcess.TryGetStartTime(owner.Id)}-1-1";
+        var live = $"{NodeNetwork.NamePrefix}{Environment.ProcessId}.{UnixProcess.TryGetStartTime(Environment.ProcessId)}-999999-node";
+        await HostCommand.IpAsync("netns", "add", stale);
+        await HostCommand.IpAsync("netns", "add", live);
+        using var left = Process.Start(new ProcessStartInfo(HostCommand.Find("nsenter"), [$"--net=/run/netns/{stale}", "sh", "-c", "echo inside; exec sleep 600"])
+        {
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            Assert.Equal("inside", await left.StandardOutput.ReadLineAsync());
+            owner.Kill();
+            await owner.WaitForExitAsync();
+
+            await using var standIn = await KubernetesApiStandIn.StartAsync();
+
+            var names = await NamespacesAsync(NodeNetwork.NamePrefix);
+            Assert.DoesNotContain(stale, names);
+            Assert.Contains(live, names);
+            // Killed, not merely hidden: the namespace would live on while a process is in it.
+            await left.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(left.HasExited);
+        }
+        finally
+        {
+            owner.Dispose();
+            if (!left.HasExited)
+            {
+                left.Kill();
+            }
+
+            await HostCommand.RunAsync(HostCommand.Find("ip"), ["netns", "delete", stale]);
+            await HostCommand.IpAsync("netns", "delete", live);
+        }
+    }
+
     public void Dispose()
     {
         _variables.ForEach(v => Environment.SetEnvironmentVariable(v, null));
@@ -318,7 +357,7 @@ public sealed class PodNetworkStandInTests : IDisposable
     }
 
     /// <summary>python3's http.server on port 8080 (its CMD), serving the test's folder.</summary>
-    private ImageBehaviour HttpServer() => ImageBehaviour.Executes(Python.Value, ["-m", "http.server"], ["8080"], workingDirectory: _directory);
+    private ImageBehaviour HttpServer() => ImageBehaviour.Executes(RealPython.Path, ["-m", "http.server"], ["8080"], workingDirectory: _directory);
 
     /// <summary>A Deployment of <see cref="WebImage"/> whose pods are ready once port 8080 takes connections at the pod's IP.</summary>
     private static V1Deployment WebDeployment(string name)
@@ -330,7 +369,7 @@ public sealed class PodNetworkStandInTests : IDisposable
 
     private static V1Probe ConnectProbe(int port) => new()
     {
-        Exec = new V1ExecAction { Command = [Python.Value, "-c", $"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=1)"] },
+        Exec = new V1ExecAction { Command = [RealPython.Path, "-c", $"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=1)"] },
         PeriodSeconds = 1,
     };
 
@@ -367,13 +406,4 @@ public sealed class PodNetworkStandInTests : IDisposable
         .Where(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
 
     private static V1ContainerStatus? Status(V1Pod pod) => pod.Status?.ContainerStatuses?.SingleOrDefault();
-
-    /// <summary>The interpreter itself, not pyenv's launcher script in front of it, so the pid the kubelet signals is python's.</summary>
-    private static string RealPython()
-    {
-        using var probe = Process.Start(new ProcessStartInfo("python3", ["-c", "import sys; print(sys.executable)"]) { RedirectStandardOutput = true })!;
-        var path = probe.StandardOutput.ReadToEnd().Trim();
-        probe.WaitForExit();
-        return path;
-    }
 }

@@ -60,6 +60,11 @@ internal sealed class ReadinessCheck
         {
             return $"timeout: the probe took longer than {timeout.TotalSeconds:0}s";
         }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            // The namespace went with its pod meanwhile, or the probe names a port the container does not declare.
+            return e.Message;
+        }
     }
 
     private async Task<string?> TcpAsync(V1TCPSocketAction tcp, CancellationToken cancellationToken)
@@ -118,7 +123,10 @@ internal sealed class ReadinessCheck
         return result.ExitCode == 0 ? null : $"{result.Output}{result.Error}".Trim() is { Length: > 0 } said ? said : $"command exited with {result.ExitCode}";
     }
 
-    private IPAddress Host(string? host) => host is { Length: > 0 } ? IPAddress.Parse(host) : _network.Address;
+    private IPAddress Host(string? host) =>
+        host is not { Length: > 0 } ? _network.Address
+        : IPAddress.TryParse(host, out var address) ? address
+        : throw new InvalidOperationException($"the stand-in's probes take an IP address as host, not \"{host}\" (it has no DNS)");
 
     /// <summary>A port number, or the name of one of the container's ports.</summary>
     private int Port(IntOrString port) =>
