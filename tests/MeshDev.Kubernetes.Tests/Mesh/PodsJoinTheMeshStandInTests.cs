@@ -10,6 +10,7 @@ namespace MeshDev.Kubernetes.Tests.Mesh;
 /// the same on a real cluster): pods run their real processes in their own network namespaces, and reach the laptop's
 /// services only through the link the laptop opened to their gateway sidecar.
 /// </summary>
+[Collection(WholeMeshCollection.Name)]
 public sealed class PodsJoinTheMeshStandInTests
 {
     private static async Task<string> GetAsync(Uri url)
