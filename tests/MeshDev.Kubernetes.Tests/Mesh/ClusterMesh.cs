@@ -44,7 +44,7 @@ internal sealed class ClusterMesh : IAsyncDisposable
 
     /// <summary>
     /// Starts the stand-in and a mesh for <paramref name="services"/>: name → <c>process</c> (a TestService on the laptop),
-    /// <c>grpc</c> (a GrpcTestService on the laptop), <c>kubernetes</c> (a TestService pod), or <c>external</c> (a fixed port the test serves itself, as an IDE-run service).
+    /// <c>grpc</c> (a GrpcTestService on the laptop), <c>crashing</c> (a laptop process that exits with code 3 at start), <c>kubernetes</c> (a TestService pod), or <c>external</c> (a fixed port the test serves itself, as an IDE-run service).
     /// </summary>
     public static async Task<ClusterMesh> StartAsync(IReadOnlyDictionary<string, string> services, IReadOnlyDictionary<string, int>? externalPorts = null)
     {
@@ -122,6 +122,10 @@ internal sealed class ClusterMesh : IAsyncDisposable
                     yaml.AppendLine($"    args: [\"{TestPrograms.TestServiceDll}\"]");
                     yaml.AppendLine($"    env: {{ MESHDEV_TEST_NAME: {name} }}");
                     yaml.AppendLine("    ready: { http: /healthz }");
+                    break;
+                case "crashing":
+                    yaml.AppendLine($"    command: dotnet");
+                    yaml.AppendLine($"    args: [\"{TestPrograms.TestServiceDll}\", --exit-at-once, \"3\"]");
                     break;
                 case "grpc":
                     yaml.AppendLine($"    command: dotnet");

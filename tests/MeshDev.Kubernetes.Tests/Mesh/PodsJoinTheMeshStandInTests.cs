@@ -1,3 +1,4 @@
+using System.Net;
 using MeshDev.Activation;
 using MeshDev.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -191,5 +192,48 @@ public sealed class PodsJoinTheMeshStandInTests
         var result = await pod.RunAsync(["curl", "-sN", "--max-time", "30", $"http://127.0.0.1:{mesh.MeshPorts["users"]}/events?count=5&intervalMs=50"]);
 
         Assert.Equal(Enumerable.Range(1, 5).Select(i => $"data: event {i}"), result.Output.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task StandIn_a_pod_gets_the_same_discovery_variables_as_a_laptop_process()
+    {
+        await using var mesh = await ClusterMesh.StartAsync(new Dictionary<string, string> { ["orders"] = "kubernetes", ["users"] = "process", ["order-events"] = "process" });
+
+        foreach (var service in new[] { "orders", "users", "order-events" })
+        {
+            var expected = $"http://127.0.0.1:{mesh.MeshPorts[service]}";
+            var upper = service.ToUpperInvariant().Replace('-', '_');
+            Assert.Equal(expected, await GetAsync(mesh.Url("orders", $"/env/services__{service}__http__0")));
+            Assert.Equal(expected, await GetAsync(mesh.Url("orders", $"/env/{upper}_HTTP")));
+            // The laptop process sees the very same values.
+            Assert.Equal(expected, await GetAsync(mesh.Url("users", $"/env/services__{service}__http__0")));
+        }
+
+        Assert.Equal("orders", await GetAsync(mesh.Url("orders", "/env/MESHDEV_SERVICE")));
+    }
+
+    [Fact]
+    public async Task StandIn_a_pod_calling_a_laptop_service_that_fails_to_launch_gets_the_cause_and_its_last_lines()
+    {
+        await using var mesh = await ClusterMesh.StartAsync(new Dictionary<string, string> { ["orders"] = "kubernetes", ["broken"] = "crashing" });
+        Assert.Equal("hello from orders", await GetAsync(mesh.Url("orders")));
+
+        using var response = await ClusterMesh.Http.GetAsync(mesh.Url("orders", "/callservice/broken"));
+
+        // The pod's app passes on what it got through its gateway: the mesh's 503, as a laptop caller gets it.
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("exited with code 3", body, StringComparison.Ordinal);
+        Assert.Contains("fatal: config missing", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StandIn_a_websocket_from_a_pod_reaches_a_stopped_laptop_service()
+    {
+        await using var mesh = await ClusterMesh.StartAsync(new Dictionary<string, string> { ["orders"] = "kubernetes", ["users"] = "process" });
+
+        Assert.Equal("echo: hello over the link", await GetAsync(mesh.Url("orders", "/wscall/users?text=" + Uri.EscapeDataString("hello over the link"))));
+        Assert.Equal(1, mesh.Service("users").Launches);
     }
 }
