@@ -175,15 +175,19 @@ internal sealed class PodGateway(GatewaySettings settings, Action<string> log) :
         }
     }
 
-    /// <summary>Pipes a call to a ready pod directly, telling the laptop it is open (so idle stop waits) and how many requests it carried.</summary>
+    /// <summary>
+    /// Pipes a call to a ready pod directly, telling the laptop whenever the connection starts or stops having a
+    /// request in flight (so idle stop waits for it, but not for an idle pooled connection) and how many it carried.
+    /// </summary>
     private async Task DirectAsync(Socket client, Socket upstream, string service)
     {
-        var call = new DirectCall(service);
+        var call = new DirectCall(service, Report);
         _direct[call] = 0;
-        Report(new LinkReport(service, Opened: 1, Closed: 0, Requests: 0));
         try
         {
-            await Task.WhenAll(CopyAsync(client, upstream, call.Counter), CopyAsync(upstream, client, null)).ConfigureAwait(false);
+            await Task.WhenAll(
+                CopyAsync(client, upstream, data => call.Observe(data, fromClient: true), () => { }),
+                CopyAsync(upstream, client, data => call.Observe(data, fromClient: false), call.ServerClosed)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
         {
@@ -192,13 +196,13 @@ internal sealed class PodGateway(GatewaySettings settings, Action<string> log) :
         finally
         {
             _direct.TryRemove(call, out _);
-            Report(new LinkReport(service, Opened: 0, Closed: 1, Requests: call.TakeUnreported()));
+            call.Closed();
             client.Dispose();
             upstream.Dispose();
         }
     }
 
-    private async Task CopyAsync(Socket from, Socket to, RequestCounter? counter)
+    private async Task CopyAsync(Socket from, Socket to, SpanAction observe, Action ended)
     {
         var buffer = new byte[LinkFrame.MaxData];
         while (true)
@@ -206,21 +210,17 @@ internal sealed class PodGateway(GatewaySettings settings, Action<string> log) :
             var read = await from.ReceiveAsync(buffer, SocketFlags.None, _stopping.Token).ConfigureAwait(false);
             if (read == 0)
             {
+                ended();
                 to.Shutdown(SocketShutdown.Send);
                 return;
             }
 
-            if (counter is not null)
-            {
-                lock (counter)
-                {
-                    counter.Observe(buffer.AsSpan(0, read));
-                }
-            }
-
+            observe(buffer.AsSpan(0, read));
             await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stopping.Token).ConfigureAwait(false);
         }
     }
+
+    private delegate void SpanAction(ReadOnlySpan<byte> data);
 
     private void ReportRequests()
     {
@@ -274,24 +274,73 @@ internal sealed class PodGateway(GatewaySettings settings, Action<string> log) :
         _stopping.Dispose();
     }
 
-    /// <summary>One direct call and the requests counted on it that the laptop has not heard of yet.</summary>
-    private sealed class DirectCall(string service)
+    /// <summary>One direct connection: whether it has a request in flight, and the requests the laptop has not heard of yet.</summary>
+    private sealed class DirectCall(string service, Action<LinkReport> report)
     {
+        private readonly HttpExchanges _exchanges = new();
+        private readonly Lock _gate = new();
         private long _reported;
+        private bool _busy;
 
         public string Service { get; } = service;
 
-        public RequestCounter Counter { get; } = new();
+        public void Observe(ReadOnlySpan<byte> data, bool fromClient)
+        {
+            if (fromClient)
+            {
+                _exchanges.FromClient(data);
+            }
+            else
+            {
+                _exchanges.FromServer(data);
+            }
+
+            Update();
+        }
+
+        public void ServerClosed()
+        {
+            _exchanges.ServerClosed();
+            Update();
+        }
+
+        /// <summary>The connection is gone: whatever was in flight is over.</summary>
+        public void Closed()
+        {
+            lock (_gate)
+            {
+                report(new LinkReport(Service, 0, _busy ? 1 : 0, TakeUnreportedLocked()));
+                _busy = false;
+            }
+        }
 
         public long TakeUnreported()
         {
-            long total;
-            lock (Counter)
+            lock (_gate)
             {
-                total = Counter.Requests;
+                return TakeUnreportedLocked();
             }
+        }
 
-            return total - Interlocked.Exchange(ref _reported, total);
+        private long TakeUnreportedLocked()
+        {
+            var total = _exchanges.Requests;
+            var delta = total - _reported;
+            _reported = total;
+            return delta;
+        }
+
+        private void Update()
+        {
+            lock (_gate)
+            {
+                var busy = _exchanges.InFlight > 0;
+                if (busy != _busy)
+                {
+                    _busy = busy;
+                    report(new LinkReport(Service, busy ? 1 : 0, busy ? 0 : 1, TakeUnreportedLocked()));
+                }
+            }
         }
     }
 }

@@ -20,6 +20,12 @@ public sealed class CallerConnection
         _caller = caller;
     }
 
+    /// <summary>
+    /// Set when the connection comes from a pod, through its gateway's link: once the service it calls can be reached
+    /// pod to pod, the mesh asks the client to reconnect, so that its next connection goes straight to that pod.
+    /// </summary>
+    public ClusterCalls? Link { get; internal set; }
+
     /// <summary>The calling service, <see cref="CallGraph.External"/>, or null while it is being looked up.</summary>
     public string? Caller => _caller;
 

@@ -43,7 +43,9 @@ public sealed class CallerTracker : IAsyncDisposable
         // Only a loopback client can be a process of this machine; the mesh listens on loopback only anyway.
         if (client is IPEndPoint announced && _cluster?.CallerOf(announced) is { } caller)
         {
-            return Graph.NewConnection(caller);
+            var fromPod = Graph.NewConnection(caller);
+            fromPod.Link = _cluster;
+            return fromPod;
         }
 
         if (OperatingSystem.IsLinux() && client is IPEndPoint from && server is IPEndPoint to && IPAddress.IsLoopback(from.Address))

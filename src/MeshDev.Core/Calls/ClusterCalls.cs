@@ -13,6 +13,7 @@ namespace MeshDev.Calls;
 public sealed class ClusterCalls
 {
     private readonly ConcurrentDictionary<int, string> _announced = new();
+    private readonly ConcurrentDictionary<string, byte> _direct = new(StringComparer.Ordinal);
     private volatile MeshActivator? _activator;
     private volatile CallGraph? _graph;
 
@@ -36,6 +37,22 @@ public sealed class ClusterCalls
     /// <summary>The caller announced for a loopback connection from <paramref name="client"/>, if any.</summary>
     public string? CallerOf(IPEndPoint client) =>
         !_announced.IsEmpty && IPAddress.IsLoopback(client.Address) && _announced.TryGetValue(client.Port, out var caller) ? caller : null;
+
+    /// <summary>Whether pods reach <paramref name="service"/> directly now (its pod is Ready and published to the gateways).</summary>
+    public bool IsDirect(string service) => !_direct.IsEmpty && _direct.ContainsKey(service);
+
+    /// <summary>Pods reach <paramref name="service"/> directly from now on, or no longer.</summary>
+    public void SetDirect(string service, bool direct)
+    {
+        if (direct)
+        {
+            _direct[service] = 0;
+        }
+        else
+        {
+            _direct.TryRemove(service, out _);
+        }
+    }
 
     /// <summary>A connection from <paramref name="caller"/> straight to a ready pod of <paramref name="service"/> opened: the service stays busy until it is disposed.</summary>
     public IDisposable? Hold(string service) =>

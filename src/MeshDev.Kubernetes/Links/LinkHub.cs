@@ -30,6 +30,7 @@ internal sealed class LinkHub(IReadOnlyDictionary<int, string> meshPorts, Cluste
     {
         _direct[service] = (meshPort, new LinkDirectRoute(service, host, port));
         Publish();
+        calls.SetDirect(service, true);
     }
 
     /// <summary>The service's pod is going away: gateways send its calls through the laptop again.</summary>
@@ -37,6 +38,7 @@ internal sealed class LinkHub(IReadOnlyDictionary<int, string> meshPorts, Cluste
     {
         if (_direct.TryRemove(service, out _))
         {
+            calls.SetDirect(service, false);
             Publish();
         }
     }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections.Features;
 using System.Collections.Frozen;
 using MeshDev.Activation;
 using MeshDev.Calls;
@@ -89,6 +90,13 @@ public sealed partial class MeshRoutingMiddleware
 
         await ForwardAsync(context, activator, lease, grpc).ConfigureAwait(false);
         EndCall(caller, context, activator, started);
+        if (caller?.Link is { } link && link.IsDirect(activator.Service.Name))
+        {
+            // A pod's connection, carried by its link, to a service whose pod it can now reach directly: `Connection:
+            // close` (HTTP/1.1) or GOAWAY (HTTP/2) once this response is done, so the client's next connection goes pod
+            // to pod instead of through this laptop for as long as its pool keeps this one.
+            context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+        }
     }
 
     /// <summary>Who is calling on this request's connection (set by CallerTracking; looked up in the background, not here).</summary>

@@ -46,7 +46,9 @@ internal sealed class ClusterMesh : IAsyncDisposable
     /// Starts the stand-in and a mesh for <paramref name="services"/>: name → <c>process</c> (a TestService on the laptop),
     /// <c>grpc</c> (a GrpcTestService on the laptop), <c>crashing</c> (a laptop process that exits with code 3 at start), <c>kubernetes</c> (a TestService pod), or <c>external</c> (a fixed port the test serves itself, as an IDE-run service).
     /// </summary>
-    public static async Task<ClusterMesh> StartAsync(IReadOnlyDictionary<string, string> services, IReadOnlyDictionary<string, int>? externalPorts = null)
+    /// <param name="extra">More manifest lines per service (e.g. <c>idleTimeout: 2s</c>).</param>
+    public static async Task<ClusterMesh> StartAsync(
+        IReadOnlyDictionary<string, string> services, IReadOnlyDictionary<string, int>? externalPorts = null, IReadOnlyDictionary<string, string>? extra = null)
     {
         var apiServer = await KubernetesApiStandIn.StartAsync(userName: "alice");
         var directory = Directory.CreateTempSubdirectory("meshdev-cluster-mesh-").FullName;
@@ -56,7 +58,7 @@ internal sealed class ClusterMesh : IAsyncDisposable
             apiServer.SetImageBehaviour(GatewayImage, ImageBehaviour.Executes("dotnet", [TestPrograms.GatewayDll]));
             var meshPorts = services.Keys.ToDictionary(s => s, _ => FreePort());
             var manifestPath = Path.Combine(directory, "meshdev.yaml");
-            File.WriteAllText(manifestPath, Manifest(services, meshPorts, externalPorts ?? new Dictionary<string, int>()));
+            File.WriteAllText(manifestPath, Manifest(services, meshPorts, externalPorts ?? new Dictionary<string, int>(), extra ?? new Dictionary<string, string>()));
             var manifest = ManifestLoader.Load(manifestPath);
             var state = StateDirectory.For(manifest);
             var calls = new ClusterCalls();
@@ -106,7 +108,8 @@ internal sealed class ClusterMesh : IAsyncDisposable
     /// <summary>Everything the mesh logged for <paramref name="service"/>, for failure messages.</summary>
     public string LogOf(string service) => string.Join("\n", Service(service).Log.Tail(80));
 
-    private static string Manifest(IReadOnlyDictionary<string, string> services, IReadOnlyDictionary<string, int> meshPorts, IReadOnlyDictionary<string, int> externalPorts)
+    private static string Manifest(
+        IReadOnlyDictionary<string, string> services, IReadOnlyDictionary<string, int> meshPorts, IReadOnlyDictionary<string, int> externalPorts, IReadOnlyDictionary<string, string> extra)
     {
         var yaml = new System.Text.StringBuilder();
         yaml.AppendLine($"mesh: {{ http: {FreePort()}, xds: {FreePort()} }}");
@@ -115,6 +118,11 @@ internal sealed class ClusterMesh : IAsyncDisposable
         {
             yaml.AppendLine($"  {name}:");
             yaml.AppendLine($"    meshPort: {meshPorts[name]}");
+            if (extra.TryGetValue(name, out var lines))
+            {
+                yaml.AppendLine($"    {lines}");
+            }
+
             switch (kind)
             {
                 case "process":

@@ -71,9 +71,13 @@ public sealed class PodsJoinTheMeshStandInTests
             }
 
             await WaitUntilAsync(() => mesh.Service("stock").Requests >= throughLaptop + 10, "the direct calls are counted");
-            var edge = mesh.Host.CallGraph.Snapshot().Edges.Single(e => e.To == "stock");
+            var graph = mesh.Host.CallGraph.Snapshot();
+            var edge = graph.Edges.Single(e => e.To == "stock");
             Assert.Equal("orders", edge.From);
             Assert.Equal(11, edge.Count);
+            // Only the cold call passed the laptop's proxy (its connection was closed after it, so the client's pool
+            // did not keep using the link); the ten warm ones went pod to pod and were reported.
+            Assert.Equal(1, graph.Recent.Count(r => r.Service == "stock"));
             Assert.Equal(1, mesh.Service("stock").Launches);
         }
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)
@@ -235,5 +239,24 @@ public sealed class PodsJoinTheMeshStandInTests
 
         Assert.Equal("echo: hello over the link", await GetAsync(mesh.Url("orders", "/wscall/users?text=" + Uri.EscapeDataString("hello over the link"))));
         Assert.Equal(1, mesh.Service("users").Launches);
+    }
+
+    [Fact]
+    public async Task StandIn_a_direct_call_between_pods_holds_the_called_pod_past_its_idle_timeout()
+    {
+        await using var mesh = await ClusterMesh.StartAsync(
+            new Dictionary<string, string> { ["orders"] = "kubernetes", ["stock"] = "kubernetes" },
+            extra: new Dictionary<string, string> { ["stock"] = "idleTimeout: 2s" });
+        Assert.Contains("hello from stock", await GetAsync(mesh.Url("orders", "/callservice/stock")), StringComparison.Ordinal);
+        await WaitUntilAsync(() => mesh.Kubernetes.DirectRoutes.ContainsKey(mesh.MeshPorts["stock"]), "stock's pod is published as a direct route");
+
+        // A call that lasts three idle timeouts, pod to pod: the laptop never sees its bytes, only the gateway's report.
+        Assert.Equal("done", await GetAsync(mesh.Url("orders", "/callservice/stock?path=" + Uri.EscapeDataString("/slow?ms=6000"))));
+        Assert.DoesNotContain(mesh.Host.CallGraph.Snapshot().Recent, r => r.Service == "stock" && r.Path == "/slow");
+
+        Assert.Equal(ServiceState.Ready, mesh.Service("stock").State);
+        Assert.Equal(1, mesh.Service("stock").Launches);
+        // Once nothing calls it, it idles out as usual.
+        await WaitUntilAsync(() => mesh.Service("stock").State == ServiceState.Stopped, "stock stops once idle");
     }
 }
