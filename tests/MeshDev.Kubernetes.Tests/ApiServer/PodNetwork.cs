@@ -49,6 +49,26 @@ public sealed partial class PodNetwork
         }
     }
 
+    /// <summary>
+    /// A TCP socket listening on <paramref name="endpoint"/> inside the pod, so that a server of the test process can
+    /// answer as part of the pod (what the pod's own processes and the kubelet's probes reach).
+    /// </summary>
+    public async Task<Socket> ListenAsync(IPEndPoint endpoint)
+    {
+        var socket = await CreateSocketInsideAsync(endpoint.AddressFamily);
+        try
+        {
+            socket.Bind(endpoint);
+            socket.Listen();
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Runs <paramref name="command"/> to its end inside the pod's namespace (the test process's environment unless given).</summary>
     public Task<CommandResult> RunAsync(
         IReadOnlyList<string> command, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default) =>

@@ -350,6 +350,33 @@ public sealed class PodNetworkStandInTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task StandIn_a_grpc_readiness_probe_asks_the_pods_health_service_and_the_pod_is_Ready_once_it_answers_SERVING()
+    {
+        await using var standIn = await KubernetesApiStandIn.StartAsync();
+        standIn.SetImageBehaviour("shop/grpc:dev", ImageBehaviour.Executes("/bin/sh", ["-c"], ["exec sleep 600"]));
+        using var client = standIn.CreateClient();
+        await client.CoreV1.CreateNamespaceAsync(StandInObjects.Namespace(Ns));
+        var deployment = StandInObjects.Deployment("grpc", "shop/grpc:dev", 1, port: 50051);
+        deployment.Spec.Template.Spec.Containers[0].ReadinessProbe = new V1Probe { Grpc = new V1GRPCAction { Port = 50051 }, PeriodSeconds = 1 };
+        await using var pods = new WatchedEvents<V1Pod>(token => client.CoreV1.WatchListNamespacedPodAsync(Ns, cancellationToken: token));
+        await using var events = new WatchedEvents<Corev1Event>(token => client.CoreV1.WatchListNamespacedEventAsync(Ns, cancellationToken: token));
+        await client.AppsV1.CreateNamespacedDeploymentAsync(deployment, Ns);
+        var (_, running) = await pods.NextAsync((_, p) => Status(p)?.State?.Running is not null, "the container running");
+        var (_, refused) = await events.NextAsync((_, e) => e.Reason == "Unhealthy", "a failed probe");
+        Assert.StartsWith($"Readiness probe failed: failed to connect service \"{running.Status.PodIP}:50051\"", refused.Message);
+
+        // The health service answers inside the pod: first NOT_SERVING, then SERVING.
+        using var listening = await standIn.NetworkOf(Ns, running.Metadata.Name)!.ListenAsync(new IPEndPoint(IPAddress.Any, 50051));
+        await using var health = await GrpcHealthServer.StartAsync(listening);
+        await events.NextAsync((_, e) => e.Message == "Readiness probe failed: service unhealthy (responded with \"NOT_SERVING\")", "NOT_SERVING");
+        Assert.False(PodStatusRules.IsReady(await client.CoreV1.ReadNamespacedPodAsync(running.Metadata.Name, Ns)));
+        health.Status = 1;
+
+        var (_, ready) = await pods.NextAsync((_, p) => PodStatusRules.IsReady(p), "the pod ready");
+        Assert.True(Status(ready)!.Ready);
+    }
+
     public void Dispose()
     {
         _variables.ForEach(v => Environment.SetEnvironmentVariable(v, null));

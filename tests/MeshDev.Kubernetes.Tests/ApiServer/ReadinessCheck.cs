@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Text;
 using k8s.Models;
 
 namespace MeshDev.Kubernetes.Tests.ApiServer;
@@ -8,8 +10,8 @@ namespace MeshDev.Kubernetes.Tests.ApiServer;
 /// <summary>
 /// One container's readinessProbe, made from inside its pod's network namespace: <c>tcpSocket</c> (a connection),
 /// <c>httpGet</c> (a status from 200 to 399) and <c>exec</c> (exit code 0, in the container's environment), each with
-/// the probe's <c>timeoutSeconds</c>. <c>host</c> defaults to the pod's IP, as the kubelet's does. <c>grpc</c> is not
-/// run: <see cref="Unsupported"/> says so.
+/// the probe's <c>timeoutSeconds</c>, and <c>grpc</c> (<c>grpc.health.v1.Health/Check</c> answering SERVING over h2c).
+/// <c>host</c> defaults to the pod's IP, as the kubelet's does.
 /// </summary>
 internal sealed class ReadinessCheck
 {
@@ -26,8 +28,10 @@ internal sealed class ReadinessCheck
         _network = network;
         _command = command;
         _time = time;
-        Unsupported = probe.TcpSocket is null && probe.HttpGet is null && probe.Exec is null
-            ? $"the stand-in runs tcpSocket, httpGet and exec readiness probes, not {(probe.Grpc is not null ? "grpc" : "this one")}: the container is never ready"
+        Unsupported = probe.TcpSocket is null && probe.HttpGet is null && probe.Exec is null && probe.Grpc is null
+            ? "the stand-in runs tcpSocket, httpGet, exec and grpc readiness probes, not this one: the container is never ready"
+            : Encoding.UTF8.GetByteCount(probe.Grpc?.Service ?? "") > 127
+                ? "the stand-in's grpc probes name services of at most 127 bytes: the container is never ready"
             : probe.HttpGet?.Scheme is { } scheme && !scheme.Equals("HTTP", StringComparison.OrdinalIgnoreCase)
                 ? $"the stand-in's httpGet probes speak HTTP, not {scheme}: the container is never ready"
                 : null;
@@ -54,6 +58,7 @@ internal sealed class ReadinessCheck
         {
             return _probe.TcpSocket is { } tcp ? await TcpAsync(tcp, limit.Token)
                 : _probe.HttpGet is { } http ? await HttpAsync(http, limit.Token)
+                : _probe.Grpc is { } grpc ? await GrpcAsync(grpc, limit.Token)
                 : await ExecAsync(_probe.Exec, limit.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -85,13 +90,7 @@ internal sealed class ReadinessCheck
     {
         var endpoint = new IPEndPoint(Host(get.Host), Port(get.Port));
         var url = new Uri($"http://{endpoint}{(get.Path is { Length: > 0 } path ? path : "/")}");
-        using var handler = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            ConnectCallback = async (_, ct) => new NetworkStream(await _network.ConnectAsync(endpoint, ct), ownsSocket: true),
-        };
-        using var client = new HttpClient(handler);
+        using var client = ClientInside(endpoint);
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.UserAgent.ParseAdd("kube-probe/1.33");
         request.Headers.ConnectionClose = true;
@@ -111,6 +110,59 @@ internal sealed class ReadinessCheck
             return $"Get \"{url}\": {e.InnerException?.Message ?? e.Message}";
         }
     }
+
+    private async Task<string?> GrpcAsync(V1GRPCAction grpc, CancellationToken cancellationToken)
+    {
+        var endpoint = new IPEndPoint(_network.Address, grpc.Port);
+        // HealthCheckRequest { string service = 1; } by hand (a name under 128 bytes has a one-byte length), behind
+        // gRPC's frame header: no compression, then the message's length, big-endian.
+        var name = Encoding.UTF8.GetBytes(grpc.Service ?? "");
+        byte[] message = name.Length == 0 ? [] : [0x0A, (byte)name.Length, .. name];
+        byte[] frame = [0, 0, 0, 0, (byte)message.Length, .. message];
+        using var client = ClientInside(endpoint);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{endpoint}/grpc.health.v1.Health/Check")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(frame),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+        request.Headers.TE.ParseAdd("trailers");
+        try
+        {
+            using var response = await client.SendAsync(request, cancellationToken);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            var status = (response.TrailingHeaders.TryGetValues("grpc-status", out var trailer) ? trailer : response.Headers.TryGetValues("grpc-status", out var header) ? header : null)?.FirstOrDefault();
+            if (status != "0")
+            {
+                return $"rpc error: code = {status ?? "Unknown"} desc = the health check did not answer OK (HTTP {(int)response.StatusCode})";
+            }
+
+            // HealthCheckResponse { ServingStatus status = 1; }: a missing field is UNKNOWN (0).
+            var serving = body.Length >= 7 && body[5] == 0x08 ? body[6] : 0;
+            return serving == 1 ? null : $"service unhealthy (responded with \"{ServingStatus(serving)}\")";
+        }
+        catch (HttpRequestException e)
+        {
+            return $"failed to connect service \"{endpoint}\": {e.InnerException?.Message ?? e.Message}";
+        }
+    }
+
+    private static string ServingStatus(int status) => status switch
+    {
+        1 => "SERVING",
+        2 => "NOT_SERVING",
+        3 => "SERVICE_UNKNOWN",
+        _ => "UNKNOWN",
+    };
+
+    /// <summary>An HTTP client whose every connection is made from inside the pod; one connection a probe, as the kubelet's.</summary>
+    private HttpClient ClientInside(IPEndPoint endpoint) => new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        ConnectCallback = async (_, ct) => new NetworkStream(await _network.ConnectAsync(endpoint, ct), ownsSocket: true),
+    });
 
     private async Task<string?> ExecAsync(V1ExecAction exec, CancellationToken cancellationToken)
     {
