@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using MeshDev.Catalog;
 using MeshDev.Cli.Infrastructure;
+using MeshDev.Daemon.Control;
 using MeshDev.Daemon.Hosting;
 using MeshDev.Daemon.State;
 using MeshDev.Docker;
@@ -66,7 +67,49 @@ public static class DoctorCommand
 
         checks.Add(await DockerEngineAsync(manifest, cancellationToken));
         checks.Add(KubeContext(manifest));
+        if (manifest is not null && await PodLinksAsync(manifest, cancellationToken) is { } links)
+        {
+            checks.Add(links);
+        }
+
         return checks;
+    }
+
+    /// <summary>
+    /// The links of the running mesh to its pods' gateways: a pod whose link is down cannot call laptop services (its
+    /// calls get "not connected" at once). Only when the mesh runs and has a pod with a gateway.
+    /// </summary>
+    private static async Task<Check?> PodLinksAsync(MeshManifest manifest, CancellationToken cancellationToken)
+    {
+        if (!manifest.Services.Any(s => s.Runtime == RuntimeKind.Kubernetes) || ControlClient.TryConnect(manifest.FilePath, out _) is not { } client)
+        {
+            return null;
+        }
+
+        using (client)
+        {
+            MeshStatus status;
+            try
+            {
+                status = await client.GetStatusAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is Grpc.Core.RpcException or HttpRequestException)
+            {
+                return new Check("pod links", false, false, $"the running mesh did not answer ({e.Message})");
+            }
+
+            var links = status.Services.Where(s => s.Link is not null).ToList();
+            if (links.Count == 0)
+            {
+                return new Check("pod links", true, false, "no pod of this mesh runs now");
+            }
+
+            var down = links.Where(s => !s.Link!.Contains(" connected", StringComparison.Ordinal)).ToList();
+            return down.Count == 0
+                ? new Check("pod links", true, false, $"{Plural.Of(links.Count, "pod")} connected to this mesh")
+                : new Check("pod links", false, false, string.Join("; ", down.Select(s => $"{s.Name}: {s.Link}")) +
+                    " — while a link is down its pod's calls to laptop services fail; it reconnects by itself once the API server accepts port-forwards again");
+        }
     }
 
     private static async Task<Check> DotnetSdkAsync(CancellationToken cancellationToken)

@@ -136,6 +136,20 @@ public sealed class CliStatusTests
         Assert.Equal(["idle 0 -", "fresh 1 850ms", "slow 2 12.3s", "hung 3 4m05s", "paused 1 2h03m"], rows);
     }
 
+    [Fact]
+    public void Status_prints_each_pods_link_below_the_table()
+    {
+        ServiceStatus Row(string name, string runtime, string? link) =>
+            new(name, runtime, "ready", "127.0.0.1:1", 15101, 1, 0, null, 0, null, [], [], Link: link);
+        var status = new MeshStatus("/m/meshdev.yaml", 1, 15000, DateTimeOffset.UnixEpoch,
+            [Row("web", "process", null), Row("orders", "kubernetes", "link to pod orders-7d9-x2 down since 10:02:03: the port-forward to the gateway failed: 403; retrying")]);
+
+        var lines = StatusCommand.Render(status).Split(Environment.NewLine);
+
+        Assert.Equal("orders: link to pod orders-7d9-x2 down since 10:02:03: the port-forward to the gateway failed: 403; retrying", lines[^1]);
+        Assert.DoesNotContain(lines, l => l.StartsWith("web:", StringComparison.Ordinal));
+    }
+
     /// <summary>Polls <c>meshdev status --json</c> (another process's state: no event to await) until front matches.</summary>
     private static async Task<JsonElement> UntilFrontAsync(MeshdevCli cli, Func<JsonElement, bool> condition, string what)
     {
