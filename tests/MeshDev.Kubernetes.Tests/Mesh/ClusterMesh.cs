@@ -58,11 +58,11 @@ internal sealed class ClusterMesh : IAsyncDisposable
             apiServer.SetImageBehaviour(GatewayImage, ImageBehaviour.Executes("dotnet", [TestPrograms.GatewayDll]));
             var meshPorts = services.Keys.ToDictionary(s => s, _ => FreePort());
             var manifestPath = Path.Combine(directory, "meshdev.yaml");
-            File.WriteAllText(manifestPath, Manifest(services, meshPorts, externalPorts ?? new Dictionary<string, int>(), extra ?? new Dictionary<string, string>()));
+            File.WriteAllText(manifestPath, ManifestYaml(services, meshPorts, externalPorts ?? new Dictionary<string, int>(), extra ?? new Dictionary<string, string>()));
             var manifest = ManifestLoader.Load(manifestPath);
             var state = StateDirectory.For(manifest);
             var calls = new ClusterCalls();
-            var kubernetes = new KubernetesRuntime(new KubernetesRuntimeOptions
+            var options = new KubernetesRuntimeOptions
             {
                 MeshId = MeshIdentity.For(state.Root),
                 ManifestPath = manifestPath,
@@ -70,14 +70,15 @@ internal sealed class ClusterMesh : IAsyncDisposable
                 KubeConfig = KubeConfigSource.FromFile(apiServer.WriteKubeconfig(Path.Combine(directory, "kubeconfig"))),
                 Gateway = MeshHost.GatewayFor(manifest) with { Image = GatewayImage },
                 Calls = calls,
-            });
+            };
+            var kubernetes = new KubernetesRuntime(options);
             var host = await MeshHost.StartAsync(manifest, new MeshHostOptions
             {
                 Prebuild = false,
                 Runtimes = [new ProcessRuntime(state.Root), kubernetes],
                 ClusterCalls = calls,
             });
-            return new ClusterMesh(apiServer, directory, host, meshPorts) { _kubernetes = kubernetes };
+            return new ClusterMesh(apiServer, directory, host, meshPorts) { _kubernetes = kubernetes, Options = options, Manifest = manifest };
         }
         catch
         {
@@ -90,6 +91,20 @@ internal sealed class ClusterMesh : IAsyncDisposable
     private KubernetesRuntime? _kubernetes;
 
     public KubernetesRuntime Kubernetes => _kubernetes!;
+
+    public KubernetesRuntimeOptions Options { get; private init; } = null!;
+
+    public MeshManifest Manifest { get; private init; } = null!;
+
+    private bool _stopped;
+
+    /// <summary>Stops the mesh as <c>meshdev down</c> does (its pods' Deployments scaled to 0); the stand-in stays up.</summary>
+    public async Task StopMeshAsync()
+    {
+        _stopped = true;
+        await Host.DisposeAsync();
+        await _kubernetes!.DisposeAsync();
+    }
 
     public ServiceActivator Service(string name) => Host.Activator.Find(name)!;
 
@@ -108,7 +123,7 @@ internal sealed class ClusterMesh : IAsyncDisposable
     /// <summary>Everything the mesh logged for <paramref name="service"/>, for failure messages.</summary>
     public string LogOf(string service) => string.Join("\n", Service(service).Log.Tail(80));
 
-    private static string Manifest(
+    private static string ManifestYaml(
         IReadOnlyDictionary<string, string> services, IReadOnlyDictionary<string, int> meshPorts, IReadOnlyDictionary<string, int> externalPorts, IReadOnlyDictionary<string, string> extra)
     {
         var yaml = new System.Text.StringBuilder();
@@ -170,10 +185,9 @@ internal sealed class ClusterMesh : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Host.DisposeAsync();
-        if (_kubernetes is not null)
+        if (!_stopped)
         {
-            await _kubernetes.DisposeAsync();
+            await StopMeshAsync();
         }
 
         await ApiServer.DisposeAsync();

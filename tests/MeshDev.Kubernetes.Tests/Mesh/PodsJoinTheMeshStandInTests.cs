@@ -1,4 +1,5 @@
 using System.Net;
+using k8s;
 using MeshDev.Activation;
 using MeshDev.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -258,5 +259,30 @@ public sealed class PodsJoinTheMeshStandInTests
         Assert.Equal(1, mesh.Service("stock").Launches);
         // Once nothing calls it, it idles out as usual.
         await WaitUntilAsync(() => mesh.Service("stock").State == ServiceState.Stopped, "stock stops once idle");
+    }
+
+    [Fact]
+    public async Task StandIn_down_leaves_no_pod_and_down_purge_leaves_no_object_of_the_mesh()
+    {
+        await using var mesh = await ClusterMesh.StartAsync(new Dictionary<string, string> { ["orders"] = "kubernetes", ["stock"] = "kubernetes", ["users"] = "process" });
+        Assert.Contains("hello from stock", await GetAsync(mesh.Url("orders", "/callservice/stock")), StringComparison.Ordinal);
+        Assert.Contains("hello from users", await GetAsync(mesh.Url("orders", "/callservice/users")), StringComparison.Ordinal);
+        using var client = mesh.ApiServer.CreateClient();
+        var podNetworks = new[] { "orders", "stock" }.Select(s => mesh.ApiServer.NetworkOf("meshdev-alice", mesh.PodOf(s))!.Path).ToList();
+
+        await mesh.StopMeshAsync();
+
+        // down: the Deployments stay, at 0, and their pods (app and gateway processes, namespaces) are gone.
+        var deployments = (await client.AppsV1.ListNamespacedDeploymentAsync("meshdev-alice")).Items;
+        Assert.Equal(["orders", "stock"], deployments.Select(d => d.Metadata.Name).Order());
+        Assert.All(deployments, d => Assert.Equal(0, d.Spec.Replicas));
+        await WaitUntilAsync(() => client.CoreV1.ListNamespacedPod("meshdev-alice").Items.Count == 0, "the pods are gone");
+        await WaitUntilAsync(() => !podNetworks.Any(File.Exists), "the pods' network namespaces are gone");
+
+        // down --purge: nothing of the mesh is left, the namespace MeshDev created included.
+        var cleanup = await MeshObjects.PurgeAsync(mesh.Manifest, mesh.Options.MeshId, mesh.Options);
+        Assert.Empty(cleanup.Problems);
+        Assert.Equal(["meshdev-alice"], cleanup.DeletedNamespaces);
+        Assert.DoesNotContain((await client.CoreV1.ListNamespaceAsync()).Items, n => n.Metadata.Name == "meshdev-alice" && n.Metadata.DeletionTimestamp is null);
     }
 }
