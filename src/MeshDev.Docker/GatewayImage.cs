@@ -57,7 +57,10 @@ public sealed class GatewayImage
         if (!File.Exists(binaryPath) || !Directory.Exists(libraries))
         {
             var missing = File.Exists(binaryPath) ? $"{libraries} (the shared libraries of its image)" : binaryPath;
-            throw new LaunchException($"the pods' gateway cannot be made into an image: {missing} does not exist; publish it with '{PublishCommand}' in a MeshDev checkout, or set mesh.kubernetes.gatewayImage to an image your cluster can pull");
+            var fix = binaryPath.EndsWith(GatewayBinary.InCheckout, StringComparison.Ordinal)
+                ? $"publish it with '{PublishCommand}' in the checkout"
+                : $"reinstall meshdev, whose package carries it (a package packed on Linux; '{PublishCommand}' in a MeshDev checkout makes it)";
+            throw new LaunchException($"the pods' gateway cannot be made into an image: {missing} does not exist; {fix}, or set mesh.kubernetes.gatewayImage to an image your cluster can pull");
         }
 
         var context = new BuildContext();

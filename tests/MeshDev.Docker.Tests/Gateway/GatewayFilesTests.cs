@@ -30,13 +30,24 @@ public sealed class GatewayFilesTests : IDisposable
     }
 
     [Fact]
-    public void A_missing_gateway_names_the_publish_command_and_the_setting()
+    public void A_gateway_missing_from_a_checkout_names_the_publish_command_and_the_setting()
     {
-        var error = Assert.Throws<LaunchException>(() => GatewayImage.FromBinary(Path.Combine(_directory, "meshdev-gateway")));
+        var binary = Path.Combine(_directory, GatewayBinary.InCheckout);
 
-        Assert.Contains($"{Path.Combine(_directory, "meshdev-gateway")} does not exist", error.Message, StringComparison.Ordinal);
-        Assert.Contains("'dotnet publish src/MeshDev.Gateway -r linux-x64 -c Release'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("mesh.kubernetes.gatewayImage", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<LaunchException>(() => GatewayImage.FromBinary(binary));
+
+        Assert.Contains($"{binary} does not exist; publish it with 'dotnet publish src/MeshDev.Gateway -r linux-x64 -c Release' in the checkout", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("or set mesh.kubernetes.gatewayImage to an image your cluster can pull", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_gateway_missing_from_the_tool_says_to_reinstall_it()
+    {
+        var binary = Path.Combine(_directory, GatewayBinary.InTool);
+
+        var error = Assert.Throws<LaunchException>(() => GatewayImage.FromBinary(binary));
+
+        Assert.Contains($"{binary} does not exist; reinstall meshdev, whose package carries it", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
