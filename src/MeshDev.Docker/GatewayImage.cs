@@ -79,6 +79,9 @@ public sealed class GatewayImage
         return new GatewayImage(binaryPath, context, size);
     }
 
+    /// <summary>The image of the gateway this meshdev carries (<see cref="GatewayBinary.Find"/>): its <see cref="DefaultReference"/> is the default image for this build.</summary>
+    public static GatewayImage OfThisMeshdev() => FromBinary(GatewayBinary.Find());
+
     /// <summary>Builds <paramref name="image"/> from the gateway at <paramref name="binaryPath"/> unless the engine has it; true when it built.</summary>
     public static Task<bool> EnsureAsync(DockerClient docker, string image, string binaryPath, Action<string> log, CancellationToken cancellationToken) =>
         FromBinary(binaryPath).EnsureAsync(docker, image, log, cancellationToken);

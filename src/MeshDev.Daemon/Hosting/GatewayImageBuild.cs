@@ -51,9 +51,9 @@ internal static class GatewayImageBuild
         }
         catch (LaunchException e)
         {
-            // Said once now, and again by every launch of a generated pod.
+            // Said once now, and again by every launch of a generated pod (through the reference, which fails the same way).
             message(e.Message);
-            throw;
+            return e.Message;
         }
 
         var reference = image.DefaultReference;

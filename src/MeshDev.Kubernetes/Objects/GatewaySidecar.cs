@@ -19,7 +19,7 @@ public sealed record GatewaySidecar(string Image, int LinkPort, IReadOnlyDiction
     /// <summary>
     /// The repository of the image this meshdev builds from its own gateway binary. Its tag is a hash of the image's
     /// content rather than meshdev's version, so a gateway rebuilt under the same version never reuses a stale image;
-    /// the reference for this build is <c>MeshDev.Docker.GatewayImage.FromBinary(GatewayBinary.Find()).DefaultReference</c>,
+    /// the reference for this build is <c>MeshDev.Docker.GatewayImage.OfThisMeshdev().DefaultReference</c>,
     /// resolved when the mesh starts (<see cref="LocalGatewayImage"/>). Untagged here: it only stands in until then.
     /// </summary>
     public const string DefaultImage = "meshdev/gateway";

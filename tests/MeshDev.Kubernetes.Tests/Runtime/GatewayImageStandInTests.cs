@@ -51,7 +51,7 @@ public sealed class GatewayImageStandInTests : IAsyncLifetime
     {
         const string Missing = "the pods' gateway cannot be made into an image: /opt/meshdev/gateway/linux-x64/meshdev-gateway does not exist; reinstall meshdev";
         var reference = Task.FromException<string>(new LaunchException(Missing));
-        var runtime = _cluster.Runtime(gateway: Gateway, gatewayImage: new LocalGatewayImage(reference, Task.FromException<string?>(new LaunchException(Missing))));
+        var runtime = _cluster.Runtime(gateway: Gateway, gatewayImage: new LocalGatewayImage(reference, Task.FromResult<string?>(Missing)));
 
         var error = await Assert.ThrowsAsync<LaunchException>(() => runtime.StartAsync(StandInCluster.Request(StandInCluster.Service()), CancellationToken.None));
 
