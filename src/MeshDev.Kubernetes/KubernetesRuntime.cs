@@ -34,6 +34,9 @@ public sealed class KubernetesRuntime : IServiceRuntime, IAsyncDisposable
 
     public RuntimeKind Kind => RuntimeKind.Kubernetes;
 
+    /// <summary>The ready pods every gateway may call directly, by mesh port (none without the gateway).</summary>
+    internal IReadOnlyDictionary<int, MeshDev.Link.LinkDirectRoute> DirectRoutes => _hub?.Routes.Direct ?? new Dictionary<int, MeshDev.Link.LinkDirectRoute>();
+
     /// <summary>The namespace a service runs in: its <c>namespace</c>, else <c>meshdev-{owner}</c>.</summary>
     public string NamespaceOf(ServiceSpec service) => service.Kubernetes?.Namespace ?? MeshLabels.DefaultNamespace(_options.Owner);
 

@@ -14,7 +14,7 @@ namespace MeshDev.Link;
 public sealed class LinkTunnel
 {
     private readonly LinkConnection _link;
-    private readonly Channel<(byte[] Array, int Length)> _incoming = Channel.CreateUnbounded<(byte[], int)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Channel<(byte[] Array, int Length)> _incoming = Channel.CreateUnbounded<(byte[], int)>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = true });
     private readonly Lock _gate = new();
     private (byte[] Array, int Length) _current;
     private int _offset;

@@ -29,4 +29,14 @@ public sealed class DiscoveryTests
         Assert.Equal(1, mesh.Status("back").Launches);
         Assert.Contains(mesh.FindTaggedProcesses(), p => p.Pid == whoami.GetProperty("pid").GetInt32());
     }
+
+    [Fact]
+    public async Task A_service_name_with_a_dash_keeps_its_aspire_form_variable_which_a_posix_sh_would_drop()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.Service("front").Service("order-events"));
+        var url = $"http://127.0.0.1:{mesh.MeshPort("order-events")}";
+
+        Assert.Equal(url, await mesh.GetStringAsync("front", "/env/services__order-events__http__0"));
+        Assert.Equal(url, await mesh.GetStringAsync("front", "/env/ORDER_EVENTS_HTTP"));
+    }
 }

@@ -4,6 +4,7 @@
 //   PORT                 required (unless --port is given): listens on http://127.0.0.1:{PORT} (0 = any free port;
 //                        the "listening on" line and /whoami then tell the real one). ASPNETCORE_URLS is ignored.
 //   MESHDEV_TEST_NAME    the name it answers with (default "testservice").
+//   MESHDEV_TEST_LISTEN  the address to listen on (default 127.0.0.1; 0.0.0.0 in a stand-in pod, so other pods reach it).
 //
 // Endpoints:
 //   GET  /                          -> text "hello from {NAME}"
@@ -23,6 +24,8 @@
 //   POST /echo                      -> the request body, with the request's content type
 //   GET  /events?count=N&intervalMs=M -> server-sent events (text/event-stream), "data: event {i}" every M ms
 //   GET  /ws                        -> WebSocket that echoes every text message back until the client closes
+//   GET  /wscall/{name}?text=T      -> opens a WebSocket to /ws of service {name} at its discovery address, sends T
+//                                      (default "ping") and answers "echo: {what came back}"
 //
 // Flags:
 //   --port N             listen on N (overrides PORT; handy with the manifest's ${PORT} substitution in args)
@@ -259,6 +262,25 @@ app.Map("/ws", async (HttpContext context) =>
 
         await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, CancellationToken.None);
     }
+});
+
+app.MapGet("/wscall/{service}", async (string service, string? text, CancellationToken cancellationToken) =>
+{
+    if (Environment.GetEnvironmentVariable($"services__{service}__http__0") is not { Length: > 0 } address)
+    {
+        return Results.Text($"services__{service}__http__0 is not set", statusCode: StatusCodes.Status404NotFound);
+    }
+
+    // A WebSocket client of the service's /ws, through whatever the discovery address leads to (the mesh, a pod's gateway).
+    using var client = new System.Net.WebSockets.ClientWebSocket();
+    var target = new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal).TrimEnd('/') + "/ws");
+    await client.ConnectAsync(target, cancellationToken);
+    var message = System.Text.Encoding.UTF8.GetBytes(text ?? "ping");
+    await client.SendAsync(message, System.Net.WebSockets.WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+    var buffer = new byte[64 * 1024];
+    var received = await client.ReceiveAsync(buffer, cancellationToken);
+    await client.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", cancellationToken);
+    return Results.Text("echo: " + System.Text.Encoding.UTF8.GetString(buffer, 0, received.Count));
 });
 
 app.MapGet("/exit", (HttpContext context, int? code) =>

@@ -43,7 +43,9 @@ internal static class TestServiceHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None); // a failed start is reported by RunAsync, in one line
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        // In a pod (the Kubernetes stand-in) the service listens on every address, as apps in pods do, so other pods reach it.
+        var address = Environment.GetEnvironmentVariable("MESHDEV_TEST_LISTEN") is { Length: > 0 } listen ? listen : "127.0.0.1";
+        builder.WebHost.UseUrls($"http://{address}:{port}");
         return builder;
     }
 

@@ -29,7 +29,9 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
     private const string JoinCgroupScript =
         "echo $$ 2>/dev/null >\"$0\" || echo \"meshdev: could not move into the cgroup $0; leftovers of this service are found by its environment instead\" >&2; exec \"$@\"";
 
-    private static readonly Lazy<string?> Shell = new(() => File.Exists("/bin/sh") ? "/bin/sh" : null);
+    // bash first: dash (Debian's /bin/sh) drops every environment variable whose name is not a shell identifier before it
+    // execs the service, and services__order-events__http__0 is one (a service name with a dash); bash passes them on.
+    private static readonly Lazy<string?> Shell = new(() => new[] { "/bin/bash", "/usr/bin/bash", "/bin/sh" }.FirstOrDefault(File.Exists));
 
     private readonly string? _stateDirectory;
     private readonly string _meshId;

@@ -39,6 +39,32 @@ public abstract record ImageBehaviour
     public static ImageBehaviour CrashLoops(int exitCode, IReadOnlyList<string> logLines, TimeSpan? firstBackOff = null) =>
         new CrashLooping(exitCode, logLines, firstBackOff ?? KubeletFirstBackOff);
 
+    /// <summary>
+    /// The image is a local command, and the kubelet really runs it, each pod in a Linux network namespace of its own (see
+    /// <see cref="PodNetwork"/>; needs root). As in an image, <paramref name="executable"/> and
+    /// <paramref name="entrypointArgs"/> are the ENTRYPOINT, which a container's <c>command</c> replaces;
+    /// <paramref name="defaultArgs"/> are the CMD, which its <c>args</c> replace (and which a <c>command</c> alone drops).
+    /// The process gets PATH, HOME and the test process's <c>DOTNET_*</c> variables (so <c>dotnet app.dll</c> works),
+    /// <c>HOSTNAME</c>, the image's <paramref name="environment"/>, then the container's <c>env</c>; nothing else of the
+    /// test process's environment. It runs in the container's <c>workingDir</c> when that exists on this machine, else in
+    /// <paramref name="workingDirectory"/> (default <c>/</c>). Exits are restarted after <paramref name="firstBackOff"/>
+    /// (default 10 s, as the kubelet), doubling up to 5 min, with <c>CrashLoopBackOff</c> in between. Port-forwards to
+    /// a pod with such a container go to 127.0.0.1 inside its namespace (so not to a <see cref="Runs"/> target).
+    /// </summary>
+    public static ImageBehaviour Executes(
+        string executable,
+        IReadOnlyList<string>? entrypointArgs = null,
+        IReadOnlyList<string>? defaultArgs = null,
+        IReadOnlyDictionary<string, string>? environment = null,
+        string? workingDirectory = null,
+        TimeSpan? firstBackOff = null) =>
+        new Executing(
+            [executable, .. entrypointArgs ?? []],
+            defaultArgs ?? [],
+            environment ?? new Dictionary<string, string>(),
+            workingDirectory ?? "/",
+            firstBackOff ?? KubeletFirstBackOff);
+
     /// <summary>No node has room for the pod: <c>PodScheduled=False</c> (<c>Unschedulable</c>) and the Event <c>FailedScheduling</c>.</summary>
     public static ImageBehaviour Unschedulable { get; } = new NotSchedulable();
 
@@ -49,4 +75,11 @@ public abstract record ImageBehaviour
     internal sealed record CrashLooping(int ExitCode, IReadOnlyList<string> LogLines, TimeSpan FirstBackOff) : ImageBehaviour;
 
     internal sealed record NotSchedulable : ImageBehaviour;
+
+    internal sealed record Executing(
+        IReadOnlyList<string> Entrypoint,
+        IReadOnlyList<string> DefaultArgs,
+        IReadOnlyDictionary<string, string> Environment,
+        string WorkingDirectory,
+        TimeSpan FirstBackOff) : ImageBehaviour;
 }

@@ -13,8 +13,9 @@ namespace MeshDev.Kubernetes.Tests.ApiServer;
 /// the <c>scale</c> subresource and server-side apply), services, pods (with <c>log</c>) and events; <c>Status</c>
 /// errors; watch streams; and port-forward over the <c>v4.channel.k8s.io</c> WebSocket subprotocol. Behind it, a
 /// simulated Deployment controller and kubelet make pods come and go and move them on as
-/// <see cref="SetImageBehaviour"/> says (running and forwarding to a local server, failing to pull, crash looping,
-/// unschedulable), with the Events a cluster writes. Start one per test; dispose it at the end.
+/// <see cref="SetImageBehaviour"/> says (running and forwarding to a local server, really running a local command in
+/// the pod's own network namespace, failing to pull, crash looping, unschedulable), with the Events a cluster writes.
+/// Start one per test; dispose it at the end.
 /// </summary>
 public sealed class KubernetesApiStandIn : IAsyncDisposable
 {
@@ -25,6 +26,7 @@ public sealed class KubernetesApiStandIn : IAsyncDisposable
     private readonly DeploymentController _controller;
     private readonly CancellationTokenSource _stopping;
     private readonly List<ApiRequest> _requests = [];
+    private RestApi? _api;
 
     private KubernetesApiStandIn(
         WebApplication server, ObjectStore store, AccessRules access, Kubelet kubelet, DeploymentController controller, CancellationTokenSource stopping)
@@ -79,6 +81,7 @@ public sealed class KubernetesApiStandIn : IAsyncDisposable
     public static async Task<KubernetesApiStandIn> StartAsync(TimeProvider? timeProvider = null, string userName = "alice", CancellationToken cancellationToken = default)
     {
         var time = timeProvider ?? TimeProvider.System;
+        await NodeNetwork.RemoveStaleAsync();
         var store = new ObjectStore(time);
         var defaults = new ObjectDefaults();
         foreach (var name in new[] { "default", "kube-system", "kube-public", "kube-node-lease" })
@@ -96,13 +99,16 @@ public sealed class KubernetesApiStandIn : IAsyncDisposable
         var api = new RestApi(store, access, defaults, kubelet, time, stopping.Token);
 
         var server = LoopbackKestrel.CreateBuilder().Build();
-        var standIn = new KubernetesApiStandIn(server, store, access, kubelet, controller, stopping);
+        var standIn = new KubernetesApiStandIn(server, store, access, kubelet, controller, stopping) { _api = api };
         server.UseWebSockets();
         server.Run(context => standIn.RecordAsync(context, api.HandleAsync));
         var port = await LoopbackKestrel.StartAsync(server, cancellationToken);
         standIn.Server = new Uri($"http://127.0.0.1:{port}/");
         return standIn;
     }
+
+    /// <summary>Ends every port-forward open now (an API server restart, a dropped connection); new ones are accepted as before.</summary>
+    public void CutPortForwards() => _api?.PortForward.CutAll();
 
     /// <summary>A new KubernetesClient for the stand-in (dispose it).</summary>
     public k8s.Kubernetes CreateClient() => new(Configuration);
@@ -123,6 +129,20 @@ public sealed class KubernetesApiStandIn : IAsyncDisposable
     /// <paramref name="behaviour"/> says, for pods started from now on.
     /// </summary>
     public void SetImageBehaviour(string image, ImageBehaviour behaviour) => _kubelet.SetImageBehaviour(image, behaviour);
+
+    /// <summary>
+    /// The network namespace of pod <paramref name="pod"/> in <paramref name="namespace"/>, which a pod of an
+    /// <see cref="ImageBehaviour.Executes"/> image has once it is scheduled: to connect or run a command from inside the
+    /// pod, and for its IP. Null for other pods and pods that are gone.
+    /// </summary>
+    public PodNetwork? NetworkOf(string @namespace, string pod) =>
+        _store.Get<V1Pod>(ApiResources.Pods, @namespace, pod) is { } found ? _kubelet.NetworkOf(found) : null;
+
+    /// <summary>
+    /// What the names of this stand-in's network namespaces (its node's and its pods') start with, as
+    /// <c>ip netns list</c> shows them; none is left once it is disposed.
+    /// </summary>
+    public string NetworkNamespacePrefix => _kubelet.NetworkPrefix;
 
     /// <summary>
     /// Denies <paramref name="verb"/> (<c>get</c>, <c>list</c>, <c>watch</c>, <c>create</c>, <c>update</c>, <c>patch</c>,

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Net.WebSockets;
-using System.Text;
 using k8s;
 using k8s.Models;
 
@@ -37,7 +36,7 @@ public sealed class KubernetesClientPortForwardAgainstStandInTests
             demuxer.Start();
 
             // The server closes the connection after answering; the stand-in then closes the WebSocket: the stream ends.
-            var response = await ExchangeAsync(stream, "GET / HTTP/1.1\r\nHost: orders\r\nConnection: close\r\n\r\n");
+            var response = await DemuxedStreams.ExchangeAsync(stream, "GET / HTTP/1.1\r\nHost: orders\r\nConnection: close\r\n\r\n");
 
             Assert.StartsWith("HTTP/1.1 200 OK\r\n", response);
             Assert.EndsWith("\r\n\r\nhello from orders", response);
@@ -62,10 +61,10 @@ public sealed class KubernetesClientPortForwardAgainstStandInTests
         using var errors = demuxer.GetStream((byte?)1, null);
         demuxer.Start();
 
-        var error = await ReadToEndAsync(errors);
+        var error = await DemuxedStreams.ReadToEndAsync(errors);
         Assert.StartsWith("error forwarding port 8080 to pod ", error);
         Assert.Contains("connect: connection refused", error);
-        Assert.Equal("", await ReadToEndAsync(data));
+        Assert.Equal("", await DemuxedStreams.ReadToEndAsync(data));
     }
 
     [Fact]
@@ -105,25 +104,6 @@ public sealed class KubernetesClientPortForwardAgainstStandInTests
         Assert.Contains(standIn.Requests, r => r.Path.EndsWith("/portforward", StringComparison.Ordinal) && r.Status == 403);
         Assert.Equal(0, target.ConnectionCount);
     }
-
-    /// <summary>
-    /// Reads a demuxed stream to its end on a thread of its own: KubernetesClient's muxed streams block the reading
-    /// thread until data comes, and blocking pool threads would starve the in-process server and the client's receive loop.
-    /// </summary>
-    private static Task<string> ReadToEndAsync(Stream stream) => ExchangeAsync(stream, null);
-
-    /// <summary>Writes <paramref name="request"/> (when given), then reads to the end, on a thread of its own (see <see cref="ReadToEndAsync"/>).</summary>
-    private static Task<string> ExchangeAsync(Stream stream, string? request) => Task.Factory.StartNew(
-        () =>
-        {
-            if (request is not null)
-            {
-                stream.Write(Encoding.ASCII.GetBytes(request));
-            }
-
-            return new StreamReader(stream, Encoding.UTF8).ReadToEnd();
-        },
-        CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>Runs one replica of the deployment and returns its pod's name once the pod is ready.</summary>
     private static async Task<string> ReadyPodAsync(KubernetesApiStandIn standIn, k8s.Kubernetes client)

@@ -9,7 +9,9 @@ namespace MeshDev.Kubernetes.Tests.ApiServer;
 /// the Events the real components write. A step's Events (and logs) are written before its status update, so a client
 /// that sees a status finds what explains it. Every wait goes through the stand-in's <see cref="TimeProvider"/>.
 /// </summary>
-internal sealed class PodLifecycle(ObjectStore store, EventRecorder events, TimeProvider time, PodRun run, Func<string, ImageBehaviour> behaviourOf, string podIp)
+internal sealed partial class PodLifecycle(
+    ObjectStore store, EventRecorder events, TimeProvider time, PodRun run, Func<string, ImageBehaviour> behaviourOf, string loopbackIp,
+    Func<Task<PodNetwork>> createNetwork)
 {
     public const string NodeName = "meshdev-standin-node";
     public const string Unschedulable = "0/3 nodes are available: 3 Insufficient cpu.";
@@ -18,7 +20,11 @@ internal sealed class PodLifecycle(ObjectStore store, EventRecorder events, Time
 
     public async Task RunAsync(V1Pod pod)
     {
-        var containers = pod.Spec?.Containers ?? [];
+        // Native sidecars (init containers with restartPolicy: Always, like the mesh's gateway) run beside the app for the
+        // pod's whole life. A kubelet starts them first and lists them in initContainerStatuses; the stand-in starts them
+        // with the others and lists them with the others, which is all a client here relies on.
+        var sidecars = (pod.Spec?.InitContainers ?? []).Where(c => c.RestartPolicy == "Always");
+        var containers = sidecars.Concat(pod.Spec?.Containers ?? []).ToList();
         if (containers.Any(c => behaviourOf(c.Image ?? "") is ImageBehaviour.NotSchedulable))
         {
             events.Record(pod, EventRecorder.Warning, "FailedScheduling", Unschedulable, "default-scheduler");
@@ -27,6 +33,8 @@ internal sealed class PodLifecycle(ObjectStore store, EventRecorder events, Time
         }
 
         events.Record(pod, EventRecorder.Normal, "Scheduled", $"Successfully assigned {run.Namespace}/{run.Name} to {NodeName}", "default-scheduler");
+        var sandbox = containers.Any(c => behaviourOf(c.Image ?? "") is ImageBehaviour.Executing) ? await CreateSandboxAsync(pod) : null;
+        var podIp = sandbox?.Network.Address.ToString() ?? loopbackIp;
         var scheduled = Update(p =>
         {
             p.Spec.NodeName = NodeName;
@@ -48,15 +56,24 @@ internal sealed class PodLifecycle(ObjectStore store, EventRecorder events, Time
             }).ToList();
             PodStatusRules.Set(p, "PodScheduled", "True", null, null, store.Now);
         });
-        await Task.WhenAll(containers.Select(c => RunContainerAsync(scheduled, c.Name, c.Image ?? "", behaviourOf(c.Image ?? ""))));
+        if (sandbox is null && containers.Any(c => behaviourOf(c.Image ?? "") is ImageBehaviour.Executing))
+        {
+            return;
+        }
+
+        await Task.WhenAll(containers.Select(c => RunContainerAsync(scheduled, c, behaviourOf(c.Image ?? ""), sandbox)));
     }
 
-    private async Task RunContainerAsync(V1Pod pod, string container, string image, ImageBehaviour behaviour)
+    private async Task RunContainerAsync(V1Pod pod, V1Container spec, ImageBehaviour behaviour, PodSandbox? sandbox)
     {
+        var (container, image) = (spec.Name, spec.Image ?? "");
         try
         {
             switch (behaviour)
             {
+                case ImageBehaviour.Executing executing:
+                    await ExecuteAsync(pod, spec, executing, sandbox!);
+                    break;
                 case ImageBehaviour.Running running:
                     await RunAsync(pod, container, image, running);
                     break;
@@ -105,22 +122,28 @@ internal sealed class PodLifecycle(ObjectStore store, EventRecorder events, Time
                 c.State = new V1ContainerState { Terminated = terminated };
                 c.Started = false;
             });
-            var restart = WaitAsync(backOff);
             // From the first exit on, the exited run is the "previous" container (kubectl logs --previous).
             run.Logs[container] = new ContainerLog(behaviour.LogLines, behaviour.LogLines);
-            events.Record(pod, EventRecorder.Warning, "BackOff",
-                $"Back-off restarting failed container {container} in pod {run.Name}_{run.Namespace}({run.Uid})",
-                "kubelet", NodeName, FieldPath(container));
-            SetContainer(container, c =>
-            {
-                c.LastState = new V1ContainerState { Terminated = terminated };
-                c.RestartCount++;
-                c.State = Waiting("CrashLoopBackOff",
-                    $"back-off {GoDuration.Format(backOff)} restarting failed container={container} pod={run.Name}_{run.Namespace}({run.Uid})");
-            });
-            await restart;
+            await BackOffAsync(pod, container, terminated, backOff);
             backOff = Min(backOff * 2, MaxBackOff);
         }
+    }
+
+    /// <summary>The kubelet's wait before restarting an exited container: <c>CrashLoopBackOff</c> and the <c>BackOff</c> Event.</summary>
+    private async Task BackOffAsync(V1Pod pod, string container, V1ContainerStateTerminated terminated, TimeSpan backOff)
+    {
+        var restart = WaitAsync(backOff);
+        events.Record(pod, EventRecorder.Warning, "BackOff",
+            $"Back-off restarting failed container {container} in pod {run.Name}_{run.Namespace}({run.Uid})",
+            "kubelet", NodeName, FieldPath(container));
+        SetContainer(container, c =>
+        {
+            c.LastState = new V1ContainerState { Terminated = terminated };
+            c.RestartCount++;
+            c.State = Waiting("CrashLoopBackOff",
+                $"back-off {GoDuration.Format(backOff)} restarting failed container={container} pod={run.Name}_{run.Namespace}({run.Uid})");
+        });
+        await restart;
     }
 
     private async Task FailPullingAsync(V1Pod pod, string container, string image, ImageBehaviour.PullFailing behaviour)

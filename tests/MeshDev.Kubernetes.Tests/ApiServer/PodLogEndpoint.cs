@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Threading.Channels;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Http;
@@ -9,6 +10,7 @@ namespace MeshDev.Kubernetes.Tests.ApiServer;
 /// <summary>
 /// <c>GET …/pods/{name}/log</c>: a container's output as <c>text/plain</c>, with <c>container</c> (required when the pod
 /// has several), <c>tailLines</c>, <c>previous</c>, and <c>follow</c> (the stream stays open until the pod is gone).
+/// A real process's log (<see cref="ImageBehaviour.Executes"/>) is followed line by line until that run ends.
 /// <c>sinceSeconds</c>, <c>limitBytes</c> and <c>timestamps</c> are not read.
 /// </summary>
 internal sealed class PodLogEndpoint(ObjectStore store, Kubelet kubelet)
@@ -35,18 +37,25 @@ internal sealed class PodLogEndpoint(ObjectStore store, Kubelet kubelet)
             throw ApiStatusException.BadRequest($"pod {name} does not have a host assigned");
         }
 
-        IEnumerable<string> lines = kubelet.Log(pod, container, query["previous"] == "true");
+        var follow = query["follow"] == "true";
+        var (all, later) = kubelet.Log(pod, container, query["previous"] == "true", follow);
+        IEnumerable<string> lines = all;
         if (int.TryParse(query["tailLines"], NumberStyles.None, CultureInfo.InvariantCulture, out var tail))
         {
             lines = lines.TakeLast(tail);
         }
 
-        var follow = query["follow"] == "true";
         // Subscribe before answering, so that a deletion right after cannot be missed.
-        using var changes = follow ? store.Watch(ApiResources.Pods, @namespace, store.Version.ToString(CultureInfo.InvariantCulture)) : null;
+        using var changes = follow && later is null ? store.Watch(ApiResources.Pods, @namespace, store.Version.ToString(CultureInfo.InvariantCulture)) : null;
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/plain";
         await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\n"))), context.RequestAborted);
+        if (later is not null)
+        {
+            await FollowAsync(context, later, stopping);
+            return;
+        }
+
         if (changes is null)
         {
             return;
@@ -62,6 +71,29 @@ internal sealed class PodLogEndpoint(ObjectStore store, Kubelet kubelet)
                 {
                     return;
                 }
+            }
+        }
+        catch (OperationCanceledException) when (ending.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async Task FollowAsync(HttpContext context, ChannelReader<string> later, CancellationToken stopping)
+    {
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        try
+        {
+            await context.Response.Body.FlushAsync(ending.Token);
+            while (await later.WaitToReadAsync(ending.Token))
+            {
+                var text = new StringBuilder();
+                while (later.TryRead(out var line))
+                {
+                    text.Append(line).Append('\n');
+                }
+
+                await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), ending.Token);
+                await context.Response.Body.FlushAsync(ending.Token);
             }
         }
         catch (OperationCanceledException) when (ending.IsCancellationRequested)

@@ -14,6 +14,11 @@ internal sealed class PortForwardEndpoint(ObjectStore store, Kubelet kubelet, Ti
 {
     public const string SubProtocol = "v4.channel.k8s.io";
 
+    private CancellationTokenSource _cut = new();
+
+    /// <summary>Ends every port-forward open now, as an API server restart or a dropped connection would.</summary>
+    public void CutAll() => Interlocked.Exchange(ref _cut, new CancellationTokenSource()).Cancel();
+
     public async Task HandleAsync(HttpContext context, string @namespace, string name, CancellationToken stopping)
     {
         var pod = store.Get<V1Pod>(ApiResources.Pods, @namespace, name) ?? throw ApiStatusException.NotFound(ApiResources.Pods, name);
@@ -56,8 +61,9 @@ internal sealed class PortForwardEndpoint(ObjectStore store, Kubelet kubelet, Ti
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(requested.Count > 0 ? SubProtocol : null);
+        using var cut = CancellationTokenSource.CreateLinkedTokenSource(stopping, Volatile.Read(ref _cut).Token);
         // The pod as it is when each connection is made, not as it was when the request came.
-        await new PortForwardSession(socket, pod, ports, (p, port) => kubelet.ForwardTarget(store.Get<V1Pod>(ApiResources.Pods, @namespace, name) ?? p, port), time)
-            .RunAsync(stopping);
+        await new PortForwardSession(socket, pod, ports, (p, port, ct) => kubelet.ConnectAsync(store.Get<V1Pod>(ApiResources.Pods, @namespace, name) ?? p, port, ct), time)
+            .RunAsync(cut.Token);
     }
 }

@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using k8s.Models;
-using MeshDev.Runtime;
 
 namespace MeshDev.Kubernetes.Tests.ApiServer;
 
@@ -16,7 +15,7 @@ namespace MeshDev.Kubernetes.Tests.ApiServer;
 /// on its error channel. The socket closes when every forwarded connection has ended, or ends them when the client goes.
 /// </summary>
 internal sealed class PortForwardSession(
-    WebSocket socket, V1Pod pod, IReadOnlyList<int> ports, Func<V1Pod, int, ServiceEndpoint?> targetOf, TimeProvider time)
+    WebSocket socket, V1Pod pod, IReadOnlyList<int> ports, Func<V1Pod, int, CancellationToken, Task<Socket?>> connect, TimeProvider time)
 {
     // How long the server waits, after its close message, for the client to answer or go. Leaving earlier would abort
     // the connection and could drop the last data still on its way.
@@ -82,22 +81,11 @@ internal sealed class PortForwardSession(
     private async Task<TcpClient?> ConnectAsync(int index, CancellationToken cancellationToken)
     {
         var port = ports[index];
-        var target = targetOf(pod, port);
-        var client = new TcpClient();
-        try
+        if (await connect(pod, port, cancellationToken) is { } connected)
         {
-            if (target is { } endpoint)
-            {
-                await client.ConnectAsync(endpoint.Host, endpoint.Port, cancellationToken);
-                client.NoDelay = true;
-                return client;
-            }
-        }
-        catch (SocketException)
-        {
+            return new TcpClient { Client = connected };
         }
 
-        client.Dispose();
         // The kubelet's (containerd's) words when nothing in the pod listens on the port.
         var error = $"error forwarding port {port} to pod {pod.Metadata.Uid}, uid : failed to execute portforward in network namespace \"/var/run/netns/cni-{pod.Metadata.Uid}\": " +
             $"failed to connect to localhost:{port} inside namespace \"{pod.Metadata.Uid}\", IPv4: dial tcp4 127.0.0.1:{port}: connect: connection refused IPv6 dial tcp6 [::1]:{port}: connect: connection refused ";

@@ -19,6 +19,8 @@ internal sealed class RestApi(ObjectStore store, AccessRules access, ObjectDefau
     private readonly PodLogEndpoint _logs = new(store, kubelet);
     private readonly PortForwardEndpoint _portForward = new(store, kubelet, time);
 
+    public PortForwardEndpoint PortForward => _portForward;
+
     public async Task HandleAsync(HttpContext context)
     {
         try

@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using k8s.Models;
+
+namespace MeshDev.Kubernetes.Tests.ApiServer;
+
+/// <summary>
+/// One container's readinessProbe, made from inside its pod's network namespace: <c>tcpSocket</c> (a connection),
+/// <c>httpGet</c> (a status from 200 to 399) and <c>exec</c> (exit code 0, in the container's environment), each with
+/// the probe's <c>timeoutSeconds</c>. <c>host</c> defaults to the pod's IP, as the kubelet's does. <c>grpc</c> is not
+/// run: <see cref="Unsupported"/> says so.
+/// </summary>
+internal sealed class ReadinessCheck
+{
+    private readonly V1Probe _probe;
+    private readonly V1Container _container;
+    private readonly PodNetwork _network;
+    private readonly ContainerCommand _command;
+    private readonly TimeProvider _time;
+
+    public ReadinessCheck(V1Probe probe, V1Container container, PodNetwork network, ContainerCommand command, TimeProvider time)
+    {
+        _probe = probe;
+        _container = container;
+        _network = network;
+        _command = command;
+        _time = time;
+        Unsupported = probe.TcpSocket is null && probe.HttpGet is null && probe.Exec is null
+            ? $"the stand-in runs tcpSocket, httpGet and exec readiness probes, not {(probe.Grpc is not null ? "grpc" : "this one")}: the container is never ready"
+            : probe.HttpGet?.Scheme is { } scheme && !scheme.Equals("HTTP", StringComparison.OrdinalIgnoreCase)
+                ? $"the stand-in's httpGet probes speak HTTP, not {scheme}: the container is never ready"
+                : null;
+    }
+
+    /// <summary>Why this probe cannot be run here, or null.</summary>
+    public string? Unsupported { get; }
+
+    public TimeSpan InitialDelay => TimeSpan.FromSeconds(_probe.InitialDelaySeconds ?? 0);
+
+    public TimeSpan Period => TimeSpan.FromSeconds(Math.Max(1, _probe.PeriodSeconds ?? 10));
+
+    public int SuccessThreshold => Math.Max(1, _probe.SuccessThreshold ?? 1);
+
+    public int FailureThreshold => Math.Max(1, _probe.FailureThreshold ?? 3);
+
+    /// <summary>Null when the probe passes; else the kubelet's kind of words for why not.</summary>
+    public async Task<string?> RunAsync(CancellationToken cancellationToken)
+    {
+        var timeout = TimeSpan.FromSeconds(Math.Max(1, _probe.TimeoutSeconds ?? 1));
+        using var timer = new CancellationTokenSource(timeout, _time);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        try
+        {
+            return _probe.TcpSocket is { } tcp ? await TcpAsync(tcp, limit.Token)
+                : _probe.HttpGet is { } http ? await HttpAsync(http, limit.Token)
+                : await ExecAsync(_probe.Exec, limit.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"timeout: the probe took longer than {timeout.TotalSeconds:0}s";
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            // The namespace went with its pod meanwhile, or the probe names a port the container does not declare.
+            return e.Message;
+        }
+    }
+
+    private async Task<string?> TcpAsync(V1TCPSocketAction tcp, CancellationToken cancellationToken)
+    {
+        var endpoint = new IPEndPoint(Host(tcp.Host), Port(tcp.Port));
+        try
+        {
+            using var socket = await _network.ConnectAsync(endpoint, cancellationToken);
+            return null;
+        }
+        catch (SocketException e)
+        {
+            return $"dial tcp {endpoint}: connect: {e.Message}";
+        }
+    }
+
+    private async Task<string?> HttpAsync(V1HTTPGetAction get, CancellationToken cancellationToken)
+    {
+        var endpoint = new IPEndPoint(Host(get.Host), Port(get.Port));
+        var url = new Uri($"http://{endpoint}{(get.Path is { Length: > 0 } path ? path : "/")}");
+        using var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            ConnectCallback = async (_, ct) => new NetworkStream(await _network.ConnectAsync(endpoint, ct), ownsSocket: true),
+        };
+        using var client = new HttpClient(handler);
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.UserAgent.ParseAdd("kube-probe/1.33");
+        request.Headers.ConnectionClose = true;
+        foreach (var header in get.HttpHeaders ?? [])
+        {
+            request.Headers.TryAddWithoutValidation(header.Name, header.Value);
+        }
+
+        try
+        {
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var status = (int)response.StatusCode;
+            return status is >= 200 and < 400 ? null : $"HTTP probe failed with statuscode: {status}";
+        }
+        catch (HttpRequestException e)
+        {
+            return $"Get \"{url}\": {e.InnerException?.Message ?? e.Message}";
+        }
+    }
+
+    private async Task<string?> ExecAsync(V1ExecAction exec, CancellationToken cancellationToken)
+    {
+        if (exec.Command is not { Count: > 0 } command)
+        {
+            return "exec probe without a command";
+        }
+
+        var result = await _network.RunAsync([.. command], _command.Environment, cancellationToken);
+        return result.ExitCode == 0 ? null : $"{result.Output}{result.Error}".Trim() is { Length: > 0 } said ? said : $"command exited with {result.ExitCode}";
+    }
+
+    private IPAddress Host(string? host) =>
+        host is not { Length: > 0 } ? _network.Address
+        : IPAddress.TryParse(host, out var address) ? address
+        : throw new InvalidOperationException($"the stand-in's probes take an IP address as host, not \"{host}\" (it has no DNS)");
+
+    /// <summary>A port number, or the name of one of the container's ports.</summary>
+    private int Port(IntOrString port) =>
+        int.TryParse(port.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : _container.Ports?.FirstOrDefault(p => p.Name == port.Value)?.ContainerPort
+                ?? throw new InvalidOperationException($"the probe names port \"{port.Value}\", which container {_container.Name} does not declare");
+}
