@@ -53,7 +53,8 @@ public sealed class KubernetesRuntime : IServiceRuntime, IAsyncDisposable
         var client = await ConnectAsync(service, cancellationToken).ConfigureAwait(false);
         var @namespace = NamespaceOf(service);
         await EnsureNamespaceAsync(service, client, request.Log, cancellationToken).ConfigureAwait(false);
-        var workload = WorkloadOf(request, @namespace);
+        var gateway = await GatewayForAsync(request, built: true, cancellationToken).ConfigureAwait(false);
+        var workload = WorkloadOf(request, @namespace, gateway);
         var key = (ContextKey(service), @namespace, workload.Deployment);
         if (_latest.TryGetValue(key, out var previous))
         {
@@ -104,7 +105,7 @@ public sealed class KubernetesRuntime : IServiceRuntime, IAsyncDisposable
         try
         {
             client = await ConnectAsync(service, cancellationToken).ConfigureAwait(false);
-            workload = WorkloadOf(request, NamespaceOf(service));
+            workload = WorkloadOf(request, NamespaceOf(service), await GatewayForAsync(request, built: false, cancellationToken).ConfigureAwait(false));
             existing = await ReadDeploymentAsync(client, workload, cancellationToken).ConfigureAwait(false);
         }
         catch (LaunchException)
@@ -147,9 +148,30 @@ public sealed class KubernetesRuntime : IServiceRuntime, IAsyncDisposable
                 request.Log.Write, _options.Time)
             : null;
 
-    private Workload WorkloadOf(LaunchRequest request, string @namespace) =>
+    /// <summary>
+    /// The sidecar of the service's generated pods, with the image the mesh makes when it makes its own. A launch waits
+    /// until that image is built, so a cluster sharing this machine's engine (Docker Desktop) finds it; adoption only
+    /// needs its name, and must not hold up the mesh's start.
+    /// </summary>
+    private async Task<GatewaySidecar?> GatewayForAsync(LaunchRequest request, bool built, CancellationToken cancellationToken)
+    {
+        if (_options.Gateway is not { } gateway || _options.LocalGatewayImage is not { } local || request.Service.Kubernetes is not { Image: not null })
+        {
+            return _options.Gateway;
+        }
+
+        var image = await local.Reference.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (built && await local.Built.WaitAsync(cancellationToken).ConfigureAwait(false) is { } warning)
+        {
+            request.Log.Write($"meshdev: {warning}");
+        }
+
+        return gateway with { Image = image };
+    }
+
+    private Workload WorkloadOf(LaunchRequest request, string @namespace, GatewaySidecar? gateway) =>
         request.Service.Kubernetes is { Image: not null }
-            ? GeneratedWorkload.For(request, @namespace, _options.Owner, _options.MeshId, _options.ManifestPath, _options.Gateway)
+            ? GeneratedWorkload.For(request, @namespace, _options.Owner, _options.MeshId, _options.ManifestPath, gateway)
             : ManifestWorkload.For(request.Service, @namespace, _options.Owner, _options.MeshId, _options.ManifestPath, request.Log.Write);
 
     private static Task<V1Deployment?> ReadDeploymentAsync(ClusterClient client, Workload workload, CancellationToken cancellationToken) =>

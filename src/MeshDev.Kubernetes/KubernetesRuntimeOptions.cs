@@ -29,6 +29,12 @@ public sealed record KubernetesRuntimeOptions
     /// </summary>
     public GatewaySidecar? Gateway { get; init; }
 
+    /// <summary>
+    /// The gateway image the mesh makes itself: its reference replaces <see cref="Gateway"/>'s image in generated pods, and
+    /// a launch waits for its build before writing one; null keeps <see cref="Gateway"/>'s image (<c>mesh.kubernetes.gatewayImage</c>).
+    /// </summary>
+    public LocalGatewayImage? LocalGatewayImage { get; init; }
+
     /// <summary>Calls from pods (announced callers, direct calls between pods), counted by the mesh.</summary>
     public MeshDev.Calls.ClusterCalls Calls { get; init; } = new();
 }

@@ -8,8 +8,9 @@ namespace MeshDev.Catalog;
 /// <summary>Reads the <c>mesh:</c> section; absent or empty means all defaults.</summary>
 internal static partial class MeshSettingsReader
 {
-    private static readonly ImmutableArray<string> Keys = ["http", "xds", "portRange", "logs", "maxWaitingRequests"];
+    private static readonly ImmutableArray<string> Keys = ["http", "xds", "portRange", "logs", "maxWaitingRequests", "kubernetes"];
     private static readonly ImmutableArray<string> LogsKeys = ["maxSize", "keep"];
+    private static readonly ImmutableArray<string> KubernetesKeys = ["gatewayImage"];
 
     /// <summary>The most requests 'maxWaitingRequests' may hold per service (in the mesh section or a service's own).</summary>
     internal const int MaxWaitingRequestsLimit = 1_000_000;
@@ -43,8 +44,38 @@ internal static partial class MeshSettingsReader
             settings = settings with { MaxWaitingRequests = maxWaiting };
         }
 
+        if (ReadGatewayImage(mesh) is { } gatewayImage)
+        {
+            settings = settings with { GatewayImage = gatewayImage };
+        }
+
         CheckSharedAndXdsPorts(mesh, settings);
         return settings;
+    }
+
+    /// <summary><c>kubernetes: { gatewayImage: registry.example.com/meshdev/gateway:1.0 }</c>: for clusters that pull from a registry.</summary>
+    private static string? ReadGatewayImage(ManifestSection mesh)
+    {
+        if (mesh.Mapping("kubernetes", "a mapping like { gatewayImage: registry.example.com/meshdev/gateway:1.0 }") is not { } mapping)
+        {
+            return null;
+        }
+
+        var kubernetes = new ManifestSection(mapping, "in mesh.kubernetes", "in mesh.kubernetes", KubernetesKeys, mesh.Diagnostics);
+        const string Expected = "an image reference like registry.example.com/meshdev/gateway:1.0";
+        if (kubernetes.Scalar("gatewayImage", Expected) is not { Value: { } image } node)
+        {
+            return null;
+        }
+
+        // The cluster would only say "InvalidImageName" once a pod is made; a reference with a blank never names an image.
+        if (image.Length == 0 || image.Any(char.IsWhiteSpace))
+        {
+            kubernetes.Report(node, $"{kubernetes.Describe("gatewayImage")} must be {Expected}, without spaces");
+            return null;
+        }
+
+        return image;
     }
 
     /// <summary><c>logs: { maxSize: 10MB, keep: 3 }</c>; a key left out keeps its default.</summary>

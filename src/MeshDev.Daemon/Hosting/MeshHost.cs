@@ -223,6 +223,9 @@ public sealed class MeshHost : IAsyncDisposable
                 AdoptNamespaces = options.AdoptNamespaces,
                 Time = options.Time,
                 Gateway = GatewayFor(manifest),
+                LocalGatewayImage = GatewayImageBuild.IsNeeded(manifest)
+                    ? GatewayImageBuild.Start(GatewayBinary.Find(), options.OnMeshMessage ?? (_ => { }), options.Time)
+                    : null,
                 Calls = clusterCalls,
             }));
         }
@@ -233,6 +236,7 @@ public sealed class MeshHost : IAsyncDisposable
     /// <summary>
     /// The sidecar of generated pods: it serves every mesh port inside the pod, and the laptop's link reaches it on the
     /// mesh's xDS port number — a port every service's port is already kept clear of, and one a pod has no other use for.
+    /// Without <c>mesh.kubernetes.gatewayImage</c>, the runtime puts in the image the mesh builds (<see cref="GatewayImageBuild"/>).
     /// </summary>
     public static GatewaySidecar GatewayFor(MeshManifest manifest) => new(
         manifest.Mesh.GatewayImage ?? GatewaySidecar.DefaultImage,

@@ -16,8 +16,13 @@ public sealed record GatewaySidecar(string Image, int LinkPort, IReadOnlyDiction
 {
     public const string ContainerName = "meshdev-gateway";
 
-    /// <summary>The image this meshdev builds from its own gateway binary when the engine lacks it.</summary>
-    public const string DefaultImage = "meshdev/gateway:dev";
+    /// <summary>
+    /// The repository of the image this meshdev builds from its own gateway binary. Its tag is a hash of the image's
+    /// content rather than meshdev's version, so a gateway rebuilt under the same version never reuses a stale image;
+    /// the reference for this build is <c>MeshDev.Docker.GatewayImage.OfThisMeshdev().DefaultReference</c>,
+    /// resolved when the mesh starts (<see cref="LocalGatewayImage"/>). Untagged here: it only stands in until then.
+    /// </summary>
+    public const string DefaultImage = "meshdev/gateway";
 
     /// <summary>A numeric non-root user: the image is FROM scratch and has no /etc/passwd to name one.</summary>
     private const long User = 65532;

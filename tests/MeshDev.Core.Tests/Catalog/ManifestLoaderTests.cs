@@ -364,7 +364,7 @@ public sealed class ManifestLoaderTests : IDisposable
         // mesh
         {
             "mesh:\n  admin: 15020\nservices:\n  orders:\n    command: ./orders\n",
-            ["2:3: unknown key 'admin' in mesh (expected one of: http, xds, portRange, logs, maxWaitingRequests)"]
+            ["2:3: unknown key 'admin' in mesh (expected one of: http, xds, portRange, logs, maxWaitingRequests, kubernetes)"]
         },
         { "mesh: 15000\nservices:\n  orders:\n    command: ./orders\n", ["1:7: 'mesh' must be a mapping with 'http', 'xds' and/or 'portRange'"] },
         {

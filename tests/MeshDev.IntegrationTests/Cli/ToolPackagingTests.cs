@@ -15,6 +15,7 @@ public sealed class ToolPackagingTests
         var tools = Path.Combine(cli.Directory, "tools");
         await RunDotnetAsync("pack", CliProject(), "-c", Configuration(), "--no-build", "-o", packages);
         AssertReadmeIsPacked(Path.Combine(packages, "MeshDev.Cli.0.1.0.nupkg"));
+        AssertGatewayIsPacked(Path.Combine(packages, "MeshDev.Cli.0.1.0.nupkg"));
         await RunDotnetAsync("tool", "install", "--tool-path", tools, "--add-source", packages, "MeshDev.Cli", "--version", "0.1.0");
         cli.Executable = Path.Combine(tools, "meshdev");
         HostRuntimeSettingsTests.AssertSpinWaitingOff(Assert.Single(Directory.GetFiles(tools, "meshdev.runtimeconfig.json", SearchOption.AllDirectories)));
@@ -48,6 +49,19 @@ public sealed class ToolPackagingTests
         var content = text.ReadToEnd();
         Assert.StartsWith("# meshdev", content, StringComparison.Ordinal);
         Assert.Contains("dotnet tool install --global MeshDev.Cli", content, StringComparison.Ordinal);
+    }
+
+    /// <summary>The pods' gateway and the libraries of its image, where the mesh looks for them in the tool's folder (GatewayBinary).</summary>
+    private static void AssertGatewayIsPacked(string package)
+    {
+        using var zip = ZipFile.OpenRead(package);
+        const string Folder = "tools/net10.0/any/gateway/linux-x64/";
+        var packed = zip.Entries.Select(e => e.FullName).Where(name => name.StartsWith(Folder, StringComparison.Ordinal)).ToArray();
+
+        Assert.Contains(Folder + "meshdev-gateway", packed);
+        Assert.Contains(packed, name => name.StartsWith(Folder + "rootfs/", StringComparison.Ordinal) && name.Contains("libc.so", StringComparison.Ordinal));
+        Assert.DoesNotContain(packed, name => name.EndsWith(".dbg", StringComparison.Ordinal) || name.EndsWith(".pdb", StringComparison.Ordinal));
+        Assert.True(zip.GetEntry(Folder + "meshdev-gateway")!.Length > 1024 * 1024, "the packed gateway is not a NativeAOT binary");
     }
 
     private static string Configuration() => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;

@@ -65,7 +65,7 @@ internal sealed class StandInCluster : IAsyncDisposable
         return cluster;
     }
 
-    public KubernetesRuntime Runtime(bool adopt = false, string meshId = MeshId, string? kubeconfig = null)
+    public KubernetesRuntime Runtime(bool adopt = false, string meshId = MeshId, string? kubeconfig = null, GatewaySidecar? gateway = null, LocalGatewayImage? gatewayImage = null)
     {
         var runtime = new KubernetesRuntime(new KubernetesRuntimeOptions
         {
@@ -74,6 +74,8 @@ internal sealed class StandInCluster : IAsyncDisposable
             Owner = Owner,
             AdoptNamespaces = adopt,
             KubeConfig = KubeConfigSource.FromFile(kubeconfig ?? Kubeconfig),
+            Gateway = gateway,
+            LocalGatewayImage = gatewayImage,
         });
         _owned.Add(runtime);
         return runtime;

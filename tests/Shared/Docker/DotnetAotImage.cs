@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 
@@ -20,9 +18,6 @@ internal static class DotnetAotImage
 
     private const string Name = "dotnet-aot";
     private const string ProjectName = "MeshDev.ContainerService";
-
-    // Besides the project's own files, these decide what the publish produces.
-    private static readonly string[] SharedBuildFiles = ["Directory.Build.props", "Directory.Packages.props", "global.json", "tests/Directory.Build.props"];
 
     /// <summary>Publishes and imports the image unless one built from the same sources is there already; returns its reference.</summary>
     public static async Task<string> EnsureAsync(DockerClient docker, CancellationToken cancellationToken)
@@ -53,32 +48,8 @@ internal static class DotnetAotImage
         return reference;
     }
 
-    /// <summary>SHA-256 over the project's files (without bin/ and obj/) and the repository-wide build settings, with their relative paths.</summary>
-    internal static string HashSources()
-    {
-        var project = RepositoryPaths.ContainerService;
-        var files = Directory.EnumerateFiles(project, "*", SearchOption.AllDirectories)
-            .Where(file => !IsBuildOutput(Path.GetRelativePath(project, file)))
-            .Concat(SharedBuildFiles.Select(file => Path.Combine(RepositoryPaths.Root, file)).Where(File.Exists))
-            .Select(file => (Relative: Path.GetRelativePath(RepositoryPaths.Root, file).Replace('\\', '/'), Path: file))
-            .OrderBy(file => file.Relative, StringComparer.Ordinal);
-
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var (relative, path) in files)
-        {
-            var content = File.ReadAllBytes(path);
-            hash.AppendData(Encoding.UTF8.GetBytes($"{relative}\n{content.Length}\n"));
-            hash.AppendData(content);
-        }
-
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
-    private static bool IsBuildOutput(string relative)
-    {
-        var first = relative.Split(Path.DirectorySeparatorChar, 2)[0];
-        return first is "bin" or "obj";
-    }
+    /// <summary>A hash of the project's sources and the repository-wide build settings (<see cref="SourceHash"/>).</summary>
+    internal static string HashSources() => SourceHash.Of(RepositoryPaths.ContainerService);
 
     private static async Task<string?> FindBuiltFromAsync(DockerClient docker, string sources, CancellationToken cancellationToken)
     {
