@@ -5,11 +5,14 @@ namespace MeshDev.Kubernetes.Tests.ApiServer;
 
 /// <summary>
 /// Authentication and authorization of the stand-in: one bearer token (one user), everything allowed except what a
-/// test forbids, mirroring a namespace-scoped RBAC Role that lacks a rule.
+/// test forbids, mirroring a namespace-scoped RBAC Role that lacks a rule — or, once a test grants rules, only what
+/// they grant, as RBAC does. Every decision is recorded, so a test can tell which grants were used.
 /// </summary>
 internal sealed class AccessRules(string userName)
 {
     private readonly List<(string Verb, string Resource, string? Namespace)> _forbidden = [];
+    private readonly HashSet<(string Verb, string Resource, string? Namespace)> _used = [];
+    private List<(string Verb, string Resource, string? Namespace, string? Name)>? _granted;
 
     public string UserName { get; } = userName;
 
@@ -41,7 +44,31 @@ internal sealed class AccessRules(string userName)
         }
     }
 
-    /// <summary>Throws the API server's 403 when a test forbade <paramref name="verb"/> on <paramref name="rbacResource"/> here.</summary>
+    /// <summary>
+    /// From now on only these rules allow anything (verb, resource as RBAC names it, namespace or null for every one,
+    /// resource name or null for every one), as a Role and a ClusterRole bound to the user would.
+    /// </summary>
+    public void GrantOnly(IEnumerable<(string Verb, string Resource, string? Namespace, string? Name)> rules)
+    {
+        lock (_forbidden)
+        {
+            _granted = [.. rules];
+        }
+    }
+
+    /// <summary>Every (verb, resource, namespace) asked for and allowed so far.</summary>
+    public IReadOnlyCollection<(string Verb, string Resource, string? Namespace)> Used
+    {
+        get
+        {
+            lock (_forbidden)
+            {
+                return [.. _used];
+            }
+        }
+    }
+
+    /// <summary>Throws the API server's 403 when a test forbade <paramref name="verb"/> on <paramref name="rbacResource"/> here, or granted it nowhere.</summary>
     public void Authorize(string verb, ApiResource resource, string rbacResource, string? name, string? @namespace)
     {
         bool forbidden;
@@ -51,6 +78,12 @@ internal sealed class AccessRules(string userName)
                 (r.Verb == "*" || r.Verb == verb) &&
                 (r.Resource == "*" || r.Resource == rbacResource) &&
                 (r.Namespace is null || r.Namespace == @namespace));
+            forbidden |= _granted is not null && !_granted.Any(g =>
+                g.Verb == verb && g.Resource == rbacResource && (g.Namespace is null || g.Namespace == @namespace) && (g.Name is null || g.Name == name));
+            if (!forbidden)
+            {
+                _used.Add((verb, rbacResource, @namespace));
+            }
         }
 
         if (forbidden)

@@ -155,7 +155,9 @@ internal sealed class RestApi(ObjectStore store, AccessRules access, ObjectDefau
                 await _logs.HandleAsync(context, @namespace, name, stopping);
                 break;
             case ("pods", "portforward", "GET" or "POST"):
-                // Since the WebSocket upgrade is a GET, the API server asks RBAC for "create" on pods/portforward as well.
+                // The WebSocket upgrade is a GET, authorized as "get"; the API server asks RBAC for "create" on
+                // pods/portforward as well.
+                access.Authorize(method == "GET" ? "get" : "create", path.Resource, rbacResource, name, @namespace);
                 access.Authorize("create", path.Resource, rbacResource, name, @namespace);
                 await _portForward.HandleAsync(context, @namespace, name, stopping);
                 break;
@@ -236,7 +238,9 @@ internal sealed class RestApi(ObjectStore store, AccessRules access, ObjectDefau
                 RequestBodies.CheckKind(resource, applied, required: true);
                 if (current is null)
                 {
-                    // Server-side apply creates what does not exist yet.
+                    // Server-side apply creates what does not exist yet, and the API server then also asks RBAC for
+                    // "create" on that name (apiserver handlers/patch.go: createAuthorizerAttributes).
+                    access.Authorize("create", resource, resource.Plural, path.Name, path.Namespace);
                     var value = resource.FromJson(applied);
                     RequestBodies.CheckName(value, path.Name!);
                     RequestBodies.PlaceIn(value, resource, path.Namespace);

@@ -47,13 +47,20 @@ internal sealed class ClusterMesh : IAsyncDisposable
     /// <c>grpc</c> (a GrpcTestService on the laptop), <c>crashing</c> (a laptop process that exits with code 3 at start), <c>kubernetes</c> (a TestService pod), or <c>external</c> (a fixed port the test serves itself, as an IDE-run service).
     /// </summary>
     /// <param name="extra">More manifest lines per service (e.g. <c>idleTimeout: 2s</c>).</param>
+    /// <param name="prepare">What an admin does to the cluster before the developer's mesh starts.</param>
     public static async Task<ClusterMesh> StartAsync(
-        IReadOnlyDictionary<string, string> services, IReadOnlyDictionary<string, int>? externalPorts = null, IReadOnlyDictionary<string, string>? extra = null)
+        IReadOnlyDictionary<string, string> services, IReadOnlyDictionary<string, int>? externalPorts = null, IReadOnlyDictionary<string, string>? extra = null,
+        Func<KubernetesApiStandIn, Task>? prepare = null)
     {
         var apiServer = await KubernetesApiStandIn.StartAsync(userName: "alice");
         var directory = Directory.CreateTempSubdirectory("meshdev-cluster-mesh-").FullName;
         try
         {
+            if (prepare is not null)
+            {
+                await prepare(apiServer);
+            }
+
             apiServer.SetImageBehaviour(AppImage, ImageBehaviour.Executes("dotnet", [TestPrograms.TestServiceDll]));
             apiServer.SetImageBehaviour(GatewayImage, ImageBehaviour.Executes("dotnet", [TestPrograms.GatewayDll]));
             var meshPorts = services.Keys.ToDictionary(s => s, _ => FreePort());
@@ -206,6 +213,9 @@ internal static class TestPrograms
     public static string EchoClientJs => Path.Combine(Root, "tests", "js", "echo-client.js");
 
     public static string GatewayDll => Sibling("src", "MeshDev.Gateway", "meshdev-gateway.dll");
+
+    /// <summary>The folder holding MeshDev.sln.</summary>
+    public static string RepositoryRoot => Root;
 
     private static string Root => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
 
