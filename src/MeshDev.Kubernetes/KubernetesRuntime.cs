@@ -149,13 +149,13 @@ public sealed class KubernetesRuntime : IServiceRuntime, IAsyncDisposable
             : null;
 
     /// <summary>
-    /// The sidecar of the service's generated pods, with the image the mesh makes when it makes its own. A launch waits
+    /// The sidecar of the service's pods, with the image the mesh makes when it makes its own. A launch waits
     /// until that image is built, so a cluster sharing this machine's engine (Docker Desktop) finds it; adoption only
     /// needs its name, and must not hold up the mesh's start.
     /// </summary>
     private async Task<GatewaySidecar?> GatewayForAsync(LaunchRequest request, bool built, CancellationToken cancellationToken)
     {
-        if (_options.Gateway is not { } gateway || _options.LocalGatewayImage is not { } local || request.Service.Kubernetes is not { Image: not null })
+        if (_options.Gateway is not { } gateway || _options.LocalGatewayImage is not { } local)
         {
             return _options.Gateway;
         }
@@ -172,7 +172,8 @@ public sealed class KubernetesRuntime : IServiceRuntime, IAsyncDisposable
     private Workload WorkloadOf(LaunchRequest request, string @namespace, GatewaySidecar? gateway) =>
         request.Service.Kubernetes is { Image: not null }
             ? GeneratedWorkload.For(request, @namespace, _options.Owner, _options.MeshId, _options.ManifestPath, gateway)
-            : ManifestWorkload.For(request.Service, @namespace, _options.Owner, _options.MeshId, _options.ManifestPath, request.Log.Write);
+            : ManifestWorkload.For(request.Service, @namespace, _options.Owner, _options.MeshId, _options.ManifestPath, request.Log.Write,
+                gateway is null ? null : (gateway, request.Environment));
 
     private static Task<V1Deployment?> ReadDeploymentAsync(ClusterClient client, Workload workload, CancellationToken cancellationToken) =>
         WorkloadApplier.Call(client, $"reading Deployment '{workload.Deployment}' in namespace {workload.Namespace}", async () =>

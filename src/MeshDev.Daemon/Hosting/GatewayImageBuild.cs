@@ -19,7 +19,7 @@ internal static class GatewayImageBuild
 
     /// <summary>True when the mesh must make the gateway image itself.</summary>
     public static bool IsNeeded(MeshManifest manifest) =>
-        manifest.Mesh.GatewayImage is null && manifest.Services.Any(s => s.Kubernetes is { Image: not null });
+        manifest.Mesh.GatewayImage is null && manifest.Services.Any(s => s.Runtime == RuntimeKind.Kubernetes);
 
     /// <summary>Starts reading and building; <paramref name="message"/> gets the lines the developer should see.</summary>
     public static LocalGatewayImage Start(string binaryPath, Action<string> message, TimeProvider time)

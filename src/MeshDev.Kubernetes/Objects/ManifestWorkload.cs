@@ -11,13 +11,18 @@ namespace MeshDev.Kubernetes.Objects;
 /// A service whose objects are the team's own manifest files (<c>manifests: [k8s/orders.yaml]</c>): every namespaced
 /// object in them goes into the dev namespace, carrying MeshDev's labels; the Deployment named by <c>deployment</c>
 /// (else the service's name) is the one scaled between 0 and 1. The files' own security settings are kept as written.
+/// With the mesh's gateway, that Deployment's pods get the gateway sidecar and every container the discovery variables
+/// (a variable the files set themselves wins), so the team's pods call the mesh as generated ones do.
 /// </summary>
 internal static class ManifestWorkload
 {
     // Applied first: what pods mount or run as must exist before the Deployment creates them.
     private static readonly string[] ApplyOrder = ["ServiceAccount", "Secret", "ConfigMap", "PersistentVolumeClaim", "Role", "RoleBinding", "Service"];
 
-    public static Workload For(ServiceSpec service, string @namespace, string owner, string meshId, string manifestPath, Action<string> log)
+    /// <param name="gateway">The mesh's sidecar and the discovery variables for the pods; null leaves the Deployment's pods as written.</param>
+    public static Workload For(
+        ServiceSpec service, string @namespace, string owner, string meshId, string manifestPath, Action<string> log,
+        (GatewaySidecar Sidecar, IReadOnlyDictionary<string, string> Discovery)? gateway = null)
     {
         var spec = service.Kubernetes ?? throw new ArgumentException($"service '{service.Name}' is not a Kubernetes service", nameof(service));
         var deploymentName = spec.Deployment ?? service.Name;
@@ -44,6 +49,16 @@ internal static class ManifestWorkload
             }
         }
 
+        if (gateway is { } added)
+        {
+            // The gateway is part of what is applied: another image or other ports is another configuration.
+            hashInput.Append($"gateway {added.Sidecar.Image} {added.Sidecar.LinkPort} {string.Join(",", added.Sidecar.Ports.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"))}\n");
+            foreach (var (name, value) in added.Discovery.OrderBy(d => d.Key, StringComparer.Ordinal))
+            {
+                hashInput.Append(name).Append('=').Append(value).Append('\n');
+            }
+        }
+
         var hash = Workload.Hash(hashInput.ToString());
         var target = objects.LastOrDefault(o => o.Kind == "Deployment" && o.ApiVersion == "apps/v1" && o.Name == deploymentName)
             ?? throw new LaunchException(
@@ -61,6 +76,10 @@ internal static class ManifestWorkload
         templateLabels[MeshLabels.Mesh] = meshId;
         templateLabels[MeshLabels.Service] = service.Name;
         templateLabels[MeshLabels.Config] = hash;
+        if (gateway is { } sidecar)
+        {
+            AddGateway(template, sidecar.Sidecar, sidecar.Discovery, service.Name, target.Source);
+        }
 
         var ordered = objects
             .Where(o => !ReferenceEquals(o, target))
@@ -77,7 +96,29 @@ internal static class ManifestWorkload
             PodPort = service.Port ?? throw new LaunchException($"service '{service.Name}' has no 'port'"),
             RootImageHint = $"set 'runAsNonRoot: false' in the pod's securityContext in {target.Source.Split(' ')[0]}, or give the image a numeric non-root USER (e.g. USER 65532)",
             Origin = $"from {string.Join(", ", spec.Manifests.Select(f => Path.GetRelativePath(manifestDirectory, f)))}",
+            HasGateway = gateway is not null,
         };
+    }
+
+    private static void AddGateway(JsonObject template, GatewaySidecar gateway, IReadOnlyDictionary<string, string> discovery, string service, string source)
+    {
+        var podSpec = template["spec"] as JsonObject ?? throw new LaunchException($"{source}: the Deployment's pod template has no spec");
+        var initContainers = podSpec["initContainers"] as JsonArray ?? (JsonArray)(podSpec["initContainers"] = new JsonArray());
+        if (initContainers.Any(c => (c as JsonObject)?["name"]?.GetValue<string>() == GatewaySidecar.ContainerName))
+        {
+            throw new LaunchException($"{source}: the pod template already has an init container named '{GatewaySidecar.ContainerName}', the name of the mesh's gateway; rename it");
+        }
+
+        initContainers.Add(gateway.Container(service));
+        foreach (var container in (podSpec["containers"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var env = container["env"] as JsonArray ?? (JsonArray)(container["env"] = new JsonArray());
+            var written = env.OfType<JsonObject>().Select(e => Text(e, "name")).ToHashSet(StringComparer.Ordinal);
+            foreach (var (name, value) in discovery.Where(d => !written.Contains(d.Key)).OrderBy(d => d.Key, StringComparer.Ordinal))
+            {
+                env.Add(new JsonObject { ["name"] = name, ["value"] = value });
+            }
+        }
     }
 
     /// <summary>The kinds (apiVersion, kind) the team's manifests of <paramref name="service"/> hold; empty when they cannot be read.</summary>

@@ -44,7 +44,7 @@ internal sealed class ClusterMesh : IAsyncDisposable
 
     /// <summary>
     /// Starts the stand-in and a mesh for <paramref name="services"/>: name → <c>process</c> (a TestService on the laptop),
-    /// <c>grpc</c> (a GrpcTestService on the laptop), <c>crashing</c> (a laptop process that exits with code 3 at start), <c>kubernetes</c> (a TestService pod), or <c>external</c> (a fixed port the test serves itself, as an IDE-run service).
+    /// <c>grpc</c> (a GrpcTestService on the laptop), <c>crashing</c> (a laptop process that exits with code 3 at start), <c>kubernetes</c> (a TestService pod), <c>team-manifest</c> (the same from the team's own Deployment file), or <c>external</c> (a fixed port the test serves itself, as an IDE-run service).
     /// </summary>
     /// <param name="extra">More manifest lines per service (e.g. <c>idleTimeout: 2s</c>).</param>
     /// <param name="prepare">What an admin does to the cluster before the developer's mesh starts.</param>
@@ -66,6 +66,12 @@ internal sealed class ClusterMesh : IAsyncDisposable
             var meshPorts = services.Keys.ToDictionary(s => s, _ => FreePort());
             var manifestPath = Path.Combine(directory, "meshdev.yaml");
             File.WriteAllText(manifestPath, ManifestYaml(services, meshPorts, externalPorts ?? new Dictionary<string, int>(), extra ?? new Dictionary<string, string>()));
+            foreach (var name in services.Where(s => s.Value == "team-manifest").Select(s => s.Key))
+            {
+                Directory.CreateDirectory(Path.Combine(directory, "k8s"));
+                File.WriteAllText(Path.Combine(directory, "k8s", $"{name}.yaml"), TeamDeployment(name));
+            }
+
             var manifest = ManifestLoader.Load(manifestPath);
             var state = StateDirectory.For(manifest);
             var calls = new ClusterCalls();
@@ -169,6 +175,11 @@ internal sealed class ClusterMesh : IAsyncDisposable
                     yaml.AppendLine($"    env: {{ MESHDEV_TEST_NAME: {name}, MESHDEV_TEST_LISTEN: 0.0.0.0 }}");
                     yaml.AppendLine("    ready: { http: /healthz }");
                     break;
+                case "team-manifest":
+                    yaml.AppendLine("    runtime: kubernetes");
+                    yaml.AppendLine($"    manifests: [k8s/{name}.yaml]");
+                    yaml.AppendLine("    port: 8080");
+                    break;
                 case "external":
                     // Run by the developer (an IDE) on its fixed port: the mesh adopts it as external, never launches it.
                     yaml.AppendLine($"    command: dotnet");
@@ -182,6 +193,26 @@ internal sealed class ClusterMesh : IAsyncDisposable
 
         return yaml.ToString();
     }
+
+    /// <summary>A Deployment as a team writes it for its own cluster, knowing nothing of MeshDev.</summary>
+    private static string TeamDeployment(string name) => $$"""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: { name: {{name}} }
+        spec:
+          selector: { matchLabels: { app: {{name}} } }
+          template:
+            metadata: { labels: { app: {{name}} } }
+            spec:
+              containers:
+                - name: app
+                  image: {{AppImage}}
+                  env:
+                    - { name: MESHDEV_TEST_NAME, value: {{name}} }
+                    - { name: MESHDEV_TEST_LISTEN, value: 0.0.0.0 }
+                    - { name: PORT, value: "8080" }
+                  readinessProbe: { httpGet: { path: /healthz, port: 8080 }, periodSeconds: 1 }
+        """;
 
     public static int FreePort()
     {

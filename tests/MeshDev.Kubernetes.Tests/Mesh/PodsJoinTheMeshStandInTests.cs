@@ -285,4 +285,16 @@ public sealed class PodsJoinTheMeshStandInTests
         Assert.Equal(["meshdev-alice"], cleanup.DeletedNamespaces);
         Assert.DoesNotContain((await client.CoreV1.ListNamespaceAsync()).Items, n => n.Metadata.Name == "meshdev-alice" && n.Metadata.DeletionTimestamp is null);
     }
+
+    [Fact]
+    public async Task StandIn_a_pod_of_the_teams_own_manifests_gets_the_gateway_and_calls_a_stopped_laptop_service()
+    {
+        await using var mesh = await ClusterMesh.StartAsync(new Dictionary<string, string> { ["billing"] = "team-manifest", ["users"] = "process" });
+
+        Assert.Equal($"http://127.0.0.1:{mesh.MeshPorts["users"]}", await GetAsync(mesh.Url("billing", "/env/services__users__http__0")));
+        Assert.Contains("hello from users", await GetAsync(mesh.Url("billing", "/callservice/users")), StringComparison.Ordinal);
+        Assert.Equal("billing", mesh.Service("users").Reason?.Service);
+        // The file's own env is kept as written.
+        Assert.Equal("billing", await GetAsync(mesh.Url("billing", "/env/MESHDEV_TEST_NAME")));
+    }
 }
