@@ -44,13 +44,13 @@ internal sealed class ClusterMesh : IAsyncDisposable
 
     /// <summary>
     /// Starts the stand-in and a mesh for <paramref name="services"/>: name → <c>process</c> (a TestService on the laptop),
-    /// <c>grpc</c> (a GrpcTestService on the laptop), <c>crashing</c> (a laptop process that exits with code 3 at start), <c>kubernetes</c> (a TestService pod), <c>team-manifest</c> (the same from the team's own Deployment file), or <c>external</c> (a fixed port the test serves itself, as an IDE-run service).
+    /// <c>grpc</c> (a GrpcTestService on the laptop), <c>crashing</c> (a laptop process that exits with code 3 at start), <c>kubernetes</c> (a TestService pod), <c>team-manifest</c> (the same from the team's own Deployment file), <c>container</c> (<paramref name="containerImage"/> on the laptop's engine), or <c>external</c> (a fixed port the test serves itself, as an IDE-run service).
     /// </summary>
     /// <param name="extra">More manifest lines per service (e.g. <c>idleTimeout: 2s</c>).</param>
     /// <param name="prepare">What an admin does to the cluster before the developer's mesh starts.</param>
     public static async Task<ClusterMesh> StartAsync(
         IReadOnlyDictionary<string, string> services, IReadOnlyDictionary<string, int>? externalPorts = null, IReadOnlyDictionary<string, string>? extra = null,
-        Func<KubernetesApiStandIn, Task>? prepare = null)
+        Func<KubernetesApiStandIn, Task>? prepare = null, string? containerImage = null)
     {
         var apiServer = await KubernetesApiStandIn.StartAsync(userName: "alice");
         var directory = Directory.CreateTempSubdirectory("meshdev-cluster-mesh-").FullName;
@@ -65,7 +65,7 @@ internal sealed class ClusterMesh : IAsyncDisposable
             apiServer.SetImageBehaviour(GatewayImage, ImageBehaviour.Executes("dotnet", [TestPrograms.GatewayDll]));
             var meshPorts = services.Keys.ToDictionary(s => s, _ => FreePort());
             var manifestPath = Path.Combine(directory, "meshdev.yaml");
-            File.WriteAllText(manifestPath, ManifestYaml(services, meshPorts, externalPorts ?? new Dictionary<string, int>(), extra ?? new Dictionary<string, string>()));
+            File.WriteAllText(manifestPath, ManifestYaml(services, meshPorts, externalPorts ?? new Dictionary<string, int>(), extra ?? new Dictionary<string, string>(), containerImage));
             foreach (var name in services.Where(s => s.Value == "team-manifest").Select(s => s.Key))
             {
                 Directory.CreateDirectory(Path.Combine(directory, "k8s"));
@@ -88,7 +88,7 @@ internal sealed class ClusterMesh : IAsyncDisposable
             var host = await MeshHost.StartAsync(manifest, new MeshHostOptions
             {
                 Prebuild = false,
-                Runtimes = [new ProcessRuntime(state.Root), kubernetes],
+                Runtimes = [new ProcessRuntime(state.Root), new MeshDev.Docker.DockerRuntime(options.MeshId, manifestPath), kubernetes],
                 ClusterCalls = calls,
             });
             return new ClusterMesh(apiServer, directory, host, meshPorts) { _kubernetes = kubernetes, Options = options, Manifest = manifest };
@@ -137,7 +137,8 @@ internal sealed class ClusterMesh : IAsyncDisposable
     public string LogOf(string service) => string.Join("\n", Service(service).Log.Tail(80));
 
     private static string ManifestYaml(
-        IReadOnlyDictionary<string, string> services, IReadOnlyDictionary<string, int> meshPorts, IReadOnlyDictionary<string, int> externalPorts, IReadOnlyDictionary<string, string> extra)
+        IReadOnlyDictionary<string, string> services, IReadOnlyDictionary<string, int> meshPorts, IReadOnlyDictionary<string, int> externalPorts, IReadOnlyDictionary<string, string> extra,
+        string? containerImage)
     {
         var yaml = new System.Text.StringBuilder();
         yaml.AppendLine($"mesh: {{ http: {FreePort()}, xds: {FreePort()} }}");
@@ -174,6 +175,10 @@ internal sealed class ClusterMesh : IAsyncDisposable
                     yaml.AppendLine("    port: 8080");
                     yaml.AppendLine($"    env: {{ MESHDEV_TEST_NAME: {name}, MESHDEV_TEST_LISTEN: 0.0.0.0 }}");
                     yaml.AppendLine("    ready: { http: /healthz }");
+                    break;
+                case "container":
+                    yaml.AppendLine("    runtime: docker");
+                    yaml.AppendLine($"    image: {containerImage ?? throw new ArgumentNullException(nameof(containerImage))}");
                     break;
                 case "team-manifest":
                     yaml.AppendLine("    runtime: kubernetes");

@@ -2,6 +2,7 @@ using System.Net;
 using k8s;
 using MeshDev.Activation;
 using MeshDev.Testing;
+using MeshDev.Testing.Docker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -296,5 +297,33 @@ public sealed class PodsJoinTheMeshStandInTests
         Assert.Equal("billing", mesh.Service("users").Reason?.Service);
         // The file's own env is kept as written.
         Assert.Equal("billing", await GetAsync(mesh.Url("billing", "/env/MESHDEV_TEST_NAME")));
+    }
+
+    [Fact]
+    public async Task StandIn_a_pod_calls_a_stopped_container_which_the_laptop_launches_once()
+    {
+        // The real Docker engine and the NativeAOT test image the Docker tests use (built once, shared between test runs).
+        var images = new TestImages(new NoDiagnostics());
+        await images.InitializeAsync();
+        try
+        {
+            await using var mesh = await ClusterMesh.StartAsync(
+                new Dictionary<string, string> { ["orders"] = "kubernetes", ["inventory"] = "container" }, containerImage: images.DotnetAot);
+
+            var answers = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => GetAsync(mesh.Url("orders", "/callservice/inventory"))));
+
+            Assert.All(answers, a => Assert.Contains("inventory: hello from pid", a, StringComparison.Ordinal));
+            Assert.Equal(1, mesh.Service("inventory").Launches);
+            Assert.Equal("orders", mesh.Service("inventory").Reason?.Service);
+        }
+        finally
+        {
+            await images.DisposeAsync();
+        }
+    }
+
+    private sealed class NoDiagnostics : Xunit.LongLivedMarshalByRefObject, Xunit.Abstractions.IMessageSink
+    {
+        public bool OnMessage(Xunit.Abstractions.IMessageSinkMessage message) => true;
     }
 }
