@@ -164,6 +164,11 @@ internal sealed class ClusterMesh : IAsyncDisposable
                     yaml.AppendLine($"    command: dotnet");
                     yaml.AppendLine($"    args: [\"{TestPrograms.TestServiceDll}\", --exit-at-once, \"3\"]");
                     break;
+                case "grpc-crashing":
+                    yaml.AppendLine($"    command: dotnet");
+                    yaml.AppendLine($"    args: [\"{TestPrograms.GrpcTestServiceDll}\", --exit-at-once, \"3\"]");
+                    yaml.AppendLine("    ready: { grpc: true }");
+                    break;
                 case "grpc":
                     yaml.AppendLine($"    command: dotnet");
                     yaml.AppendLine($"    args: [\"{TestPrograms.GrpcTestServiceDll}\"]");

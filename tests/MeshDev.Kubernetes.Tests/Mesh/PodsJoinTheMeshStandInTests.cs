@@ -235,6 +235,22 @@ public sealed class PodsJoinTheMeshStandInTests
     }
 
     [Fact]
+    public async Task StandIn_a_grpc_client_in_a_pod_gets_UNAVAILABLE_with_the_cause_when_the_laptop_service_fails_to_launch()
+    {
+        await using var mesh = await ClusterMesh.StartAsync(new Dictionary<string, string> { ["orders"] = "kubernetes", ["echo"] = "grpc-crashing" });
+        Assert.Equal("hello from orders", await GetAsync(mesh.Url("orders")));
+        var pod = mesh.ApiServer.NetworkOf("meshdev-alice", mesh.PodOf("orders"))!;
+
+        var result = await pod.RunAsync(["node", TestPrograms.EchoClientJs, "--target", $"127.0.0.1:{mesh.MeshPorts["echo"]}", "--scenario", "unary"]);
+
+        using var json = System.Text.Json.JsonDocument.Parse(result.Output);
+        Assert.Equal(14, json.RootElement.GetProperty("code").GetInt32());
+        var details = json.RootElement.GetProperty("details").GetString()!;
+        Assert.Contains("exited with code 3", details, StringComparison.Ordinal);
+        Assert.Contains("fatal: grpc config missing", details, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StandIn_a_websocket_from_a_pod_reaches_a_stopped_laptop_service()
     {
         await using var mesh = await ClusterMesh.StartAsync(new Dictionary<string, string> { ["orders"] = "kubernetes", ["users"] = "process" });

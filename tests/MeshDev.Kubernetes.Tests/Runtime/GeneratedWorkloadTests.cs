@@ -155,4 +155,40 @@ public sealed class GeneratedWorkloadTests
             service["spec"]!["selector"]!.ToJsonString());
         Assert.Equal(8080, service["spec"]!["ports"]![0]!["targetPort"]!.GetValue<int>());
     }
+
+    [Fact]
+    public void With_the_gateway_the_pod_gets_a_restricted_native_sidecar_and_the_discovery_variables_unchanged()
+    {
+        var gateway = new GatewaySidecar("meshdev/gateway:abc", 15010, new Dictionary<int, string> { [15101] = "db", [15000] = "*" });
+        var workload = GeneratedWorkload.For(
+            new LaunchRequest(Service(), 8080, new Dictionary<string, string> { ["MESHDEV_SERVICE"] = "orders", ["services__db__http__0"] = "http://127.0.0.1:15101", ["DB_HTTP"] = "http://127.0.0.1:15101" }, new ServiceLog("orders", null)),
+            "meshdev-alice", "alice", MeshId, "/src/shop/meshdev.yaml", gateway);
+
+        Assert.True(workload.HasGateway);
+        var podSpec = Deployment(workload)["spec"]!["template"]!["spec"]!.AsObject();
+        var sidecar = podSpec["initContainers"]!.AsArray().Single()!.AsObject();
+        Assert.Equal(GatewaySidecar.ContainerName, sidecar["name"]!.GetValue<string>());
+        Assert.Equal("meshdev/gateway:abc", sidecar["image"]!.GetValue<string>());
+        Assert.Equal("Always", sidecar["restartPolicy"]!.GetValue<string>());
+        Assert.Equal(15010, sidecar["startupProbe"]!["tcpSocket"]!["port"]!.GetValue<int>());
+        var env = sidecar["env"]!.AsArray().ToDictionary(e => e!["name"]!.GetValue<string>(), e => e!["value"]!.GetValue<string>());
+        Assert.Equal("15000=*,15101=db", env["MESHDEV_GATEWAY_PORTS"]);
+        Assert.Equal("15010", env["MESHDEV_GATEWAY_LINK_PORT"]);
+        Assert.Equal("orders", env["MESHDEV_SERVICE"]);
+
+        // The restricted Pod Security profile, for the sidecar as for the app.
+        var security = sidecar["securityContext"]!.AsObject();
+        Assert.False(security["allowPrivilegeEscalation"]!.GetValue<bool>());
+        Assert.Equal(["ALL"], security["capabilities"]!["drop"]!.AsArray().Select(c => c!.GetValue<string>()));
+        Assert.Equal("RuntimeDefault", security["seccompProfile"]!["type"]!.GetValue<string>());
+        Assert.True(security["runAsNonRoot"]!.GetValue<bool>());
+        Assert.NotEqual(0, security["runAsUser"]!.GetValue<long>());
+        Assert.Equal("RuntimeDefault", podSpec["securityContext"]!["seccompProfile"]!["type"]!.GetValue<string>());
+
+        // The app sees the laptop's discovery variables, byte for byte: the gateway serves them on the pod's 127.0.0.1.
+        var appEnv = Container(workload)["env"]!.AsArray().ToDictionary(e => e!["name"]!.GetValue<string>(), e => e!["value"]!.GetValue<string>());
+        Assert.Equal("http://127.0.0.1:15101", appEnv["services__db__http__0"]);
+        Assert.Equal("http://127.0.0.1:15101", appEnv["DB_HTTP"]);
+        Assert.NotEqual(Generate(Service()).ConfigHash, workload.ConfigHash);
+    }
 }
