@@ -24,8 +24,6 @@ internal sealed class InstanceLink(LinkHub hub, string service, int meshPort, in
     /// <summary>The link's state, for status.</summary>
     public string? Describe() => _link?.Describe();
 
-    public PodLink? Current => _link;
-
     /// <summary>Follows the Deployment's pods: a link to the newest pod whose gateway runs.</summary>
     public void Follow(IReadOnlyList<V1Pod> pods)
     {

@@ -29,7 +29,6 @@ internal sealed class PodLink : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Stack<IDisposable> _holds = new();
     private LinkConnection? _link;
-    private TaskCompletionSource<LinkHello> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _loop = Task.CompletedTask;
 
     public PodLink(LinkHub hub, string service, string pod, Func<CancellationToken, Task<Stream>> connect, Action<string> log, TimeProvider time)
@@ -137,7 +136,6 @@ internal sealed class PodLink : IAsyncDisposable
         lock (_gate)
         {
             _link = link;
-            _hello = hello;
         }
 
         try
