@@ -133,6 +133,15 @@ internal sealed class ClusterMesh : IAsyncDisposable
 
     public Uri Url(string service, string path = "/") => new($"http://127.0.0.1:{MeshPorts[service]}{path}");
 
+    /// <summary>The body of a successful GET; a failure shows the status and the body.</summary>
+    public static async Task<string> GetOkAsync(Uri url)
+    {
+        using var response = await Http.GetAsync(url);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{url}: {(int)response.StatusCode} {body}");
+        return body;
+    }
+
     /// <summary>Everything the mesh logged for <paramref name="service"/>, for failure messages.</summary>
     public string LogOf(string service) => string.Join("\n", Service(service).Log.Tail(80));
 

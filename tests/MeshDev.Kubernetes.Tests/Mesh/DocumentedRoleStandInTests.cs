@@ -79,13 +79,7 @@ public sealed class DocumentedRoleStandInTests
         return rules;
     }
 
-    private static async Task<string> GetAsync(Uri url)
-    {
-        using var response = await ClusterMesh.Http.GetAsync(url);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{url}: {(int)response.StatusCode} {body}");
-        return body;
-    }
+    private static Task<string> GetAsync(Uri url) => ClusterMesh.GetOkAsync(url);
 
     /// <summary>The service's log once a line containing <paramref name="text"/> reached it (the pod's output is followed).</summary>
     private static async Task<string> WaitForLogAsync(ClusterMesh mesh, string service, string text)

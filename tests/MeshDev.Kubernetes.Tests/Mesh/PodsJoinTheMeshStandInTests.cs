@@ -16,13 +16,7 @@ namespace MeshDev.Kubernetes.Tests.Mesh;
 [Collection(WholeMeshCollection.Name)]
 public sealed class PodsJoinTheMeshStandInTests
 {
-    private static async Task<string> GetAsync(Uri url)
-    {
-        using var response = await ClusterMesh.Http.GetAsync(url);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{url}: {(int)response.StatusCode} {body}");
-        return body;
-    }
+    private static Task<string> GetAsync(Uri url) => ClusterMesh.GetOkAsync(url);
 
     [Fact]
     public async Task StandIn_twenty_concurrent_cold_calls_from_a_pod_launch_the_stopped_laptop_process_once()
