@@ -5,10 +5,19 @@ using MeshDev.Runtime;
 
 namespace MeshDev.Activation;
 
-/// <summary>The activators of all services of a manifest, with the runtimes and the discovery environment they share.</summary>
+/// <summary>
+/// The activators of all services of a manifest, with the runtimes and the discovery environment they share; and the
+/// pre-launch: when a service starts launching, the services it calls (declared in <c>calls:</c>, and, with
+/// <c>mesh.prewarm: observed</c>, those it was seen to call) start launching beside it, a few at a time, so a cold call
+/// tree costs about its slowest launch instead of the sum of them. A pre-launched service nobody calls stops by the
+/// ordinary idle rule.
+/// </summary>
 public sealed class MeshActivator : IAsyncDisposable
 {
     private readonly FrozenDictionary<string, ServiceActivator> _byName;
+    private readonly SemaphoreSlim _prewarmSlots = new(Math.Max(1, Environment.ProcessorCount));
+    private readonly CancellationTokenSource _stopping = new();
+    private volatile Func<string, IReadOnlyList<string>>? _observedCallees;
 
     public MeshActivator(MeshManifest manifest, IEnumerable<IServiceRuntime> runtimes, Func<ServiceSpec, ServiceLog> logFor, TimeProvider? time = null)
     {
@@ -30,6 +39,76 @@ public sealed class MeshActivator : IAsyncDisposable
                 meshMaxWaitingRequests: manifest.Mesh.MaxWaitingRequests))
             .ToArray();
         _byName = Services.ToFrozenDictionary(a => a.Service.Name, StringComparer.OrdinalIgnoreCase);
+        foreach (var service in Services)
+        {
+            service.StateChanged += OnStateChanged;
+        }
+    }
+
+    /// <summary>The callees the mesh has seen each service call (the call graph), for <c>mesh.prewarm: observed</c>.</summary>
+    public void UseObservedCallees(Func<string, IReadOnlyList<string>> callees) => _observedCallees = callees;
+
+    /// <summary>The services launched beside <paramref name="service"/> when it launches, as the manifest's prewarm settings say.</summary>
+    public IReadOnlyList<string> PrewarmTargetsOf(string service)
+    {
+        if (Manifest.Mesh.Prewarm == PrewarmMode.Off || Find(service) is not { } caller)
+        {
+            return [];
+        }
+
+        IEnumerable<string> callees = caller.Service.Calls;
+        if (Manifest.Mesh.Prewarm == PrewarmMode.Observed && _observedCallees is { } observed)
+        {
+            callees = callees.Concat(observed(caller.Service.Name));
+        }
+
+        return [.. callees.Distinct(StringComparer.Ordinal)
+            .Where(c => c != caller.Service.Name && Find(c) is { Service.Prewarm: true })];
+    }
+
+    private void OnStateChanged(ServiceStateChange change)
+    {
+        // A launch beginning (from stopped or after a failure's back-off), whatever started it: a call, meshdev start,
+        // dependsOn, or a pre-launch itself — so a whole known tree starts at once.
+        if (change.To != ServiceState.Starting || change.From is not (ServiceState.Stopped or ServiceState.Failed))
+        {
+            return;
+        }
+
+        foreach (var callee in PrewarmTargetsOf(change.Service))
+        {
+            if (Find(callee) is { State: ServiceState.Stopped } target)
+            {
+                _ = PrewarmAsync(target, change.Service);
+            }
+        }
+    }
+
+    private async Task PrewarmAsync(ServiceActivator callee, string caller)
+    {
+        // Bounded by the cores: launches are mostly CPU (a runtime starting, a JIT), and more at once would slow the
+        // launch the original call waits for.
+        try
+        {
+            await _prewarmSlots.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            using var lease = await callee.AcquireUnboundedAsync(LaunchReason.PrewarmFor(caller), _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is LaunchException or ServiceUnavailableException or OperationCanceledException)
+        {
+            // The callee's own failure: its log has it, and its next caller gets it as any failed launch.
+        }
+        finally
+        {
+            _prewarmSlots.Release();
+        }
     }
 
     public MeshManifest Manifest { get; }
@@ -53,5 +132,9 @@ public sealed class MeshActivator : IAsyncDisposable
     }
 
     /// <summary>Stops every service this mesh launched, in parallel.</summary>
-    public async ValueTask DisposeAsync() => await Task.WhenAll(Services.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(Services.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
+    }
 }

@@ -99,6 +99,27 @@ public sealed class CallGraph
         return new CallGraphSnapshot(now, Nodes, edges, requests);
     }
 
+    /// <summary>
+    /// An edge seen in an earlier run of the mesh (<see cref="CallGraphStore"/>): its count and when it was last seen.
+    /// Ignored when either end is not a node of this manifest any more.
+    /// </summary>
+    public void Restore(string caller, string service, long count, DateTimeOffset lastSeen)
+    {
+        if (count <= 0 || !_order.ContainsKey(caller) || !_order.ContainsKey(service) || service == External)
+        {
+            return;
+        }
+
+        var ago = Time.GetUtcNow() - lastSeen;
+        var timestamp = Time.GetTimestamp() - (long)(Math.Max(0, ago.TotalSeconds) * Time.TimestampFrequency);
+        Edge(caller, service).Add(count, timestamp);
+        NotifyChanged();
+    }
+
+    /// <summary>The services <paramref name="caller"/> has been seen to call (in this run or, restored, in earlier ones).</summary>
+    public IReadOnlyList<string> CalleesOf(string caller) =>
+        [.. _edges.Values.Where(e => e.Count > 0 && string.Equals(e.Caller, caller, StringComparison.Ordinal)).Select(e => e.Service)];
+
     internal EdgeCounter Edge(string caller, string service) =>
         _edges.GetOrAdd((caller, service), static key => new EdgeCounter(key.Caller, key.Service));
 

@@ -11,6 +11,28 @@ internal static class ManifestCrossChecks
         var meshPortOwners = CheckMeshPorts(services, mesh, diagnostics);
         CheckUpstreamPorts(services, mesh, meshPortOwners, diagnostics);
         CheckDependencies(services, diagnostics);
+        CheckCalls(services, diagnostics);
+    }
+
+    /// <summary>Every <c>calls</c> names another service of the manifest (a cycle is fine: services call each other).</summary>
+    private static void CheckCalls(IReadOnlyList<ParsedService> services, ManifestDiagnostics diagnostics)
+    {
+        var names = services.Select(s => s.Spec.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var service in services)
+        {
+            foreach (var callee in service.Calls)
+            {
+                if (callee.Value == service.Spec.Name)
+                {
+                    diagnostics.Report(callee.Location, $"service '{service.Spec.Name}' lists itself in calls; list the services it calls");
+                }
+                else if (!names.Contains(callee.Value))
+                {
+                    var hint = NearestName.Find(callee.Value, names) is { } near ? $"did you mean '{near}'? " : "";
+                    diagnostics.Report(callee.Location, $"service '{service.Spec.Name}' calls '{callee.Value}', which is not a service of this manifest ({hint}known: {string.Join(", ", names.Order(StringComparer.Ordinal))})");
+                }
+            }
+        }
     }
 
     /// <summary>Every <c>dependsOn</c> names another service of the manifest, and no service depends on itself through others.</summary>

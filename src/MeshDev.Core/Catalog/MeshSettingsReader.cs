@@ -8,7 +8,7 @@ namespace MeshDev.Catalog;
 /// <summary>Reads the <c>mesh:</c> section; absent or empty means all defaults.</summary>
 internal static partial class MeshSettingsReader
 {
-    private static readonly ImmutableArray<string> Keys = ["http", "xds", "portRange", "logs", "maxWaitingRequests", "kubernetes"];
+    private static readonly ImmutableArray<string> Keys = ["http", "xds", "portRange", "logs", "maxWaitingRequests", "kubernetes", "prewarm"];
     private static readonly ImmutableArray<string> LogsKeys = ["maxSize", "keep"];
     private static readonly ImmutableArray<string> KubernetesKeys = ["gatewayImage"];
 
@@ -49,8 +49,36 @@ internal static partial class MeshSettingsReader
             settings = settings with { GatewayImage = gatewayImage };
         }
 
+        if (ReadPrewarm(mesh) is { } prewarm)
+        {
+            settings = settings with { Prewarm = prewarm };
+        }
+
         CheckSharedAndXdsPorts(mesh, settings);
         return settings;
+    }
+
+    /// <summary><c>prewarm: observed | declared | off</c>.</summary>
+    private static PrewarmMode? ReadPrewarm(ManifestSection mesh)
+    {
+        const string Expected = "observed, declared or off";
+        if (mesh.Scalar("prewarm", Expected) is not { } node)
+        {
+            return null;
+        }
+
+        switch (node.Value)
+        {
+            case "observed":
+                return PrewarmMode.Observed;
+            case "declared":
+                return PrewarmMode.Declared;
+            case "off":
+                return PrewarmMode.Off;
+            default:
+                mesh.Report(node, $"{mesh.Describe("prewarm")} must be {Expected}, not '{node.Value}'");
+                return null;
+        }
     }
 
     /// <summary><c>kubernetes: { gatewayImage: registry.example.com/meshdev/gateway:1.0 }</c>: for clusters that pull from a registry.</summary>

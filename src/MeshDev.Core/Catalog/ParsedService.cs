@@ -15,6 +15,7 @@ internal readonly record struct Located<T>(T Value, SourceLocation Location);
 /// <param name="UrlPort">The port of a remote service's <c>url</c>, if any.</param>
 /// <param name="GrpcServices">The <c>routes.grpc</c> service names.</param>
 /// <param name="DependsOn">The <c>dependsOn</c> service names.</param>
+/// <param name="Calls">The <c>calls</c> service names.</param>
 internal sealed record ParsedService(
     ServiceSpec Spec,
     Located<int>? MeshPort,
@@ -23,4 +24,5 @@ internal sealed record ParsedService(
     ImmutableArray<Located<string>> Hosts,
     ImmutableArray<Located<string>> Paths,
     ImmutableArray<Located<string>> GrpcServices,
-    ImmutableArray<Located<string>> DependsOn);
+    ImmutableArray<Located<string>> DependsOn,
+    ImmutableArray<Located<string>> Calls);

@@ -207,6 +207,15 @@ public sealed record ServiceSpec
     public ImmutableArray<string> DependsOn { get; init; } = [];
 
     /// <summary>
+    /// The services it calls (<c>calls:</c>), declared for paths traffic rarely shows: launched beside it when it launches
+    /// (see <see cref="MeshSettings.Prewarm"/>), as the callees the mesh has seen it call are.
+    /// </summary>
+    public ImmutableArray<string> Calls { get; init; } = [];
+
+    /// <summary>Whether it is launched ahead of a call when a service that calls it launches (<c>prewarm: false</c> opts out).</summary>
+    public bool Prewarm { get; init; } = true;
+
+    /// <summary>
     /// How long the service may send nothing during an exchange before the mesh ends it (504 naming the service when no
     /// answer started); null (the default) waits as long as the caller does, so a developer paused at a breakpoint is
     /// never cut off.
@@ -237,6 +246,19 @@ public sealed record ServiceSpec
         : new[] { Name, Name + ".localhost" }.Concat(Hosts).Distinct(StringComparer.OrdinalIgnoreCase);
 }
 
+/// <summary>Which callees of a launching service the mesh launches beside it (<c>mesh.prewarm</c>).</summary>
+public enum PrewarmMode
+{
+    /// <summary>Those the mesh has seen it call (kept across runs in .meshdev/) and those it declares in <c>calls:</c>.</summary>
+    Observed,
+
+    /// <summary>Only those it declares in <c>calls:</c>.</summary>
+    Declared,
+
+    /// <summary>None: each service launches when its first call reaches it.</summary>
+    Off,
+}
+
 /// <summary>Mesh-wide settings (<c>mesh:</c> section).</summary>
 public sealed record MeshSettings
 {
@@ -256,6 +278,9 @@ public sealed record MeshSettings
 
     /// <summary>The image of the gateway sidecar in generated pods (<c>mesh.kubernetes.gatewayImage</c>); null for the one this meshdev builds.</summary>
     public string? GatewayImage { get; init; }
+
+    /// <summary>Which callees launch beside a launching service (<c>prewarm:</c>): those seen and declared, only declared, or none.</summary>
+    public PrewarmMode Prewarm { get; init; } = PrewarmMode.Observed;
 
     /// <summary>How much of each service's output is kept on disk (<c>logs:</c>).</summary>
     public LogRotation Logs { get; init; } = LogRotation.Default;

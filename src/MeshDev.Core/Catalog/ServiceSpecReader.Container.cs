@@ -4,7 +4,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace MeshDev.Catalog;
 
-/// <summary>The fields of <c>runtime: docker</c> services, and <c>dependsOn</c>.</summary>
+/// <summary>The fields of <c>runtime: docker</c> services, and the lists of service names (<c>dependsOn</c>, <c>calls</c>).</summary>
 internal sealed partial class ServiceSpecReader
 {
     private void CheckContainerFields()
@@ -155,10 +155,11 @@ internal sealed partial class ServiceSpecReader
         return VolumeNamePattern().IsMatch(source) ? new VolumeMount(source, target, readOnly) : null;
     }
 
-    private ImmutableArray<Located<string>> ReadDependsOn()
+    /// <summary>A list of service names (<c>dependsOn</c>, <c>calls</c>), each with where it was written; checked against the manifest later.</summary>
+    private ImmutableArray<Located<string>> ReadServiceNames(string key)
     {
         var names = ImmutableArray.CreateBuilder<Located<string>>();
-        foreach (var node in _section.Strings("dependsOn"))
+        foreach (var node in _section.Strings(key))
         {
             names.Add(new Located<string>(node.Value!, _diagnostics.At(node)));
         }

@@ -17,7 +17,7 @@ internal sealed partial class ServiceSpecReader
     private static readonly ImmutableArray<string> ServiceKeys =
     [
         "runtime", "command", "args", "env", "workingDir", "project", "port", "meshPort", "protocol", "url",
-        "ready", "routes", "idleTimeout", "startTimeout", "stopGracePeriod", "requestTimeout", "maxWaitingRequests", "httpProxy", "dependsOn",
+        "ready", "routes", "idleTimeout", "startTimeout", "stopGracePeriod", "requestTimeout", "maxWaitingRequests", "httpProxy", "dependsOn", "calls", "prewarm",
         "image", .. ContainerKeys, .. KubernetesKeys,
     ];
 
@@ -80,7 +80,8 @@ internal sealed partial class ServiceSpecReader
         var hosts = ReadHosts(routes);
         var paths = ReadPaths(routes);
         var grpcServices = ReadGrpcServices(routes);
-        var dependsOn = ReadDependsOn();
+        var dependsOn = ReadServiceNames("dependsOn");
+        var calls = ReadServiceNames("calls");
 
         var spec = new ServiceSpec
         {
@@ -108,11 +109,13 @@ internal sealed partial class ServiceSpecReader
             MaxWaitingRequests = _section.Integer("maxWaitingRequests", 1, MeshSettingsReader.MaxWaitingRequestsLimit),
             HttpProxy = _section.Bool("httpProxy") ?? false,
             DependsOn = [.. dependsOn.Select(d => d.Value)],
+            Calls = [.. calls.Select(c => c.Value).Distinct(StringComparer.Ordinal)],
+            Prewarm = _section.Bool("prewarm") ?? Defaults.Prewarm,
             Location = _diagnostics.At(_nameNode),
         };
         // A bridged container's port is inside the container, so it cannot clash with anything on the host.
         var hostPort = spec.ListensOnHost ? port : null;
-        return new ParsedService(spec, meshPort, hostPort, WithLocation(url?.Port, "url"), hosts, paths, grpcServices, dependsOn);
+        return new ParsedService(spec, meshPort, hostPort, WithLocation(url?.Port, "url"), hosts, paths, grpcServices, dependsOn, calls);
     }
 
     private YamlMappingNode? ReadBody(YamlNode body)

@@ -125,6 +125,8 @@ public sealed class MeshHost : IAsyncDisposable
         var routing = new RoutingTable(manifest);
         var activator = new MeshActivator(manifest, runtimes, s => logs[s.Name], options.Time);
         var callGraph = new CallGraph(manifest.Services.Select(s => s.Name), options.Time);
+        CallGraphStore.Load(state.CallsFile, callGraph);
+        activator.UseObservedCallees(callGraph.CalleesOf);
         clusterCalls.Attach(activator, callGraph);
         var callers = new CallerTracker(callGraph, () => CallerRoot.Of(activator), cluster: clusterCalls);
         var host = new MeshHost(manifest, state, logs, runtimes, ownsRuntimes: options.Runtimes is null, routing, activator, callers, options);
@@ -191,6 +193,7 @@ public sealed class MeshHost : IAsyncDisposable
         // 2. with the feeds following: adopt what an earlier run left running; at stop, stop every launched instance.
         services.AddHostedService(sp => new ActivatorLifetime(Activator, _options.OnMeshMessage));
         services.AddHostedService<IdleMemoryTrim>();
+        services.AddHostedService(sp => new CallGraphPersistence(CallGraph, State.CallsFile, _options.Time));
 
         builder.WebHost.ConfigureKestrel(_listeners.Configure);
 

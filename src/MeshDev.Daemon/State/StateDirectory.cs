@@ -16,6 +16,9 @@ public sealed record StateDirectory(string Root)
     /// <summary>Who runs this mesh and how to reach its control API (owner-only permissions).</summary>
     public string DaemonFile => Path.Combine(Root, "daemon.json");
 
+    /// <summary>The call graph's edges, kept between runs for the pre-launch (<c>mesh.prewarm: observed</c>).</summary>
+    public string CallsFile => Path.Combine(Root, "calls.json");
+
     /// <summary>Output of a detached daemon.</summary>
     public string DaemonLog => Path.Combine(Root, "daemon.log");
 

@@ -14,6 +14,7 @@ internal sealed class ManifestBuilder
 {
     private readonly HashSet<int> _ports = [];
     private readonly List<string> _services = [];
+    private readonly List<string> _meshSettings = [];
     private readonly Dictionary<string, int> _meshPorts = new(StringComparer.Ordinal);
 
     public ManifestBuilder(string tag)
@@ -159,8 +160,15 @@ internal sealed class ManifestBuilder
         return this;
     }
 
+    /// <summary>Adds a setting of the <c>mesh:</c> section, <c>key: value</c> (e.g. <c>prewarm: off</c>).</summary>
+    public ManifestBuilder Mesh(string setting)
+    {
+        _meshSettings.Add($"  {setting}\n");
+        return this;
+    }
+
     public string ToYaml() =>
-        $"mesh:\n  http: {SharedPort}\n  xds: {XdsPort}\nservices:\n{string.Concat(_services)}";
+        $"mesh:\n  http: {SharedPort}\n  xds: {XdsPort}\n{string.Concat(_meshSettings)}services:\n{string.Concat(_services)}";
 
     /// <summary>Writes <c>meshdev.yaml</c> into <paramref name="directory"/> and returns its path.</summary>
     public string WriteTo(string directory)

@@ -95,6 +95,26 @@ internal sealed class TestMesh : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the mesh and starts a new one on the same manifest and state directory (as <c>meshdev down</c> then
+    /// <c>up</c>), with the mesh's own runtimes; the state changes recorded so far are forgotten.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        await Host.DisposeAsync().AsTask().WaitAsync(Eventually.Deadline);
+        lock (_gate)
+        {
+            _changes.Clear();
+        }
+
+        _host = await MeshHost.StartAsync(ManifestLoader.Load(Path.Combine(Directory, "meshdev.yaml")), new MeshHostOptions
+        {
+            Prebuild = false,
+            OnStateChange = Record,
+            OnServiceOutput = RecordOutput,
+        });
+    }
+
     public static HttpClient NewHttpClient() =>
         new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false }) { Timeout = Eventually.Deadline };
 
