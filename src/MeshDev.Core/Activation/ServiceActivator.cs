@@ -104,6 +104,9 @@ public sealed class ServiceActivator : IAsyncDisposable
     /// <summary>The top process of the instance this mesh launched (or adopted) while it runs; its calls through the mesh are this service's.</summary>
     public int? ProcessId { get { lock (_gate) { return _instance?.ProcessId; } } }
 
+    /// <summary>The cgroup directory of the instance this mesh launched, while it runs; its sockets name it as the caller.</summary>
+    public string? CgroupPath { get { lock (_gate) { return _instance?.CgroupPath; } } }
+
     /// <summary>The state of the running instance's link to the mesh (a pod's gateway link); null when it has none.</summary>
     public string? Link { get { lock (_gate) { return _instance?.Link; } } }
 

@@ -8,7 +8,8 @@ namespace MeshDev.Calls;
 /// everything that process starts), or, for a service the mesh only routes to (<c>external</c>: run from the IDE, a
 /// fixed-port program), the process listening on its port.
 /// </summary>
-public sealed record CallerRoot(string Service, int? ProcessId, int? ListenPort)
+/// <param name="Cgroup">The cgroup directory of a launched instance, when it has one of its own.</param>
+public sealed record CallerRoot(string Service, int? ProcessId, int? ListenPort, string? Cgroup = null)
 {
     public static CallerRoot Process(string service, int processId) => new(service, processId, null);
 
@@ -22,7 +23,7 @@ public sealed record CallerRoot(string Service, int? ProcessId, int? ListenPort)
         {
             if (service.ProcessId is { } pid)
             {
-                roots.Add(Process(service.Service.Name, pid));
+                roots.Add(new CallerRoot(service.Service.Name, pid, null, service.CgroupPath));
             }
             else if (service.State == ServiceState.External && service.Endpoint is { } endpoint && IsLocal(endpoint.Host))
             {

@@ -4,9 +4,12 @@ using System.Threading.Channels;
 namespace MeshDev.Calls;
 
 /// <summary>
-/// Gives each connection to the mesh its <see cref="CallerConnection"/> at once and looks up who is calling in the
-/// background, once per connection, for all connections that arrived meanwhile together (see <see cref="CallerResolver"/>).
-/// Nothing of this runs on the request path.
+/// Gives each connection to the mesh its <see cref="CallerConnection"/> at once, and its caller with it when the
+/// kernel can tell: the client socket's cgroup (one sock_diag query as the connection is accepted, a few microseconds)
+/// is a launched instance's own — which holds also for a client that opens a connection per request and is gone a
+/// moment later. Otherwise (no cgroups, a container, the IDE, curl) the caller is looked up in the background, once per
+/// connection, for all connections that arrived meanwhile together (see <see cref="CallerResolver"/>). Nothing of this
+/// runs per request.
 /// </summary>
 public sealed class CallerTracker : IAsyncDisposable
 {
@@ -22,6 +25,11 @@ public sealed class CallerTracker : IAsyncDisposable
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly ClusterCalls? _cluster;
+    private readonly SocketDiagnostics? _sockets = SocketDiagnostics.TryOpen();
+    private readonly Lock _cgroupsGate = new();
+    private Dictionary<string, ulong?> _cgroupIds = new(StringComparer.Ordinal);
+    private volatile Dictionary<ulong, string> _serviceByCgroup = [];
+    private long _cgroupsReadAt;
     private readonly Task _loop;
 
     /// <param name="roots">The processes (and ports) of the services right now; asked once per batch of connections.</param>
@@ -50,6 +58,11 @@ public sealed class CallerTracker : IAsyncDisposable
 
         if (OperatingSystem.IsLinux() && client is IPEndPoint from && server is IPEndPoint to && IPAddress.IsLoopback(from.Address))
         {
+            if (ServiceByCgroup(from, to) is { } service)
+            {
+                return Graph.NewConnection(service);
+            }
+
             var connection = Graph.NewConnection();
             if (_queue.Writer.TryWrite(new Pending(connection, from, to)))
             {
@@ -63,12 +76,68 @@ public sealed class CallerTracker : IAsyncDisposable
         return Graph.NewConnection(CallGraph.External);
     }
 
+    /// <summary>The service whose instance's cgroup created the client socket; null when it is none of theirs (or unknown).</summary>
+    private string? ServiceByCgroup(IPEndPoint client, IPEndPoint server)
+    {
+        if (_sockets is null || !_sockets.TryFind(client, server, out var cgroupId, out _) || cgroupId == 0)
+        {
+            return null;
+        }
+
+        if (_serviceByCgroup.TryGetValue(cgroupId, out var service))
+        {
+            return service;
+        }
+
+        // An instance that started since the map was made: read the roots again, at most every few milliseconds (a
+        // client outside every instance, curl or the IDE, misses every time).
+        var now = Graph.Time.GetTimestamp();
+        if (Graph.Time.GetElapsedTime(Interlocked.Read(ref _cgroupsReadAt), now) < CgroupsRefresh)
+        {
+            return null;
+        }
+
+        lock (_cgroupsGate)
+        {
+            Interlocked.Exchange(ref _cgroupsReadAt, now);
+            var map = new Dictionary<ulong, string>();
+            IReadOnlyList<CallerRoot> roots;
+            try
+            {
+                roots = _roots();
+            }
+            catch (Exception)
+            {
+                return null;
+            }
+
+            // Only the instances running now are kept: the map stays as large as the mesh, however many launches it saw.
+            var ids = new Dictionary<string, ulong?>(StringComparer.Ordinal);
+            foreach (var root in roots.Where(r => r.Cgroup is not null))
+            {
+                var id = _cgroupIds.TryGetValue(root.Cgroup!, out var read) ? read : Runtime.Cgroup.IdOf(root.Cgroup!);
+                ids[root.Cgroup!] = id;
+                if (id is { } known)
+                {
+                    map[known] = root.Service;
+                }
+            }
+
+            _cgroupIds = ids;
+            _serviceByCgroup = map;
+            return map.GetValueOrDefault(cgroupId);
+        }
+    }
+
+    private static readonly TimeSpan CgroupsRefresh = TimeSpan.FromMilliseconds(20);
+
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         _stopping.Dispose();
+        _sockets?.Dispose();
     }
 
     private async Task ResolveLoopAsync()

@@ -7,7 +7,7 @@ namespace MeshDev.Runtime;
 /// service instance's inside that. Whatever a process does to its session or group (setsid, setpgid, double fork), it
 /// stays in its cgroup and so do its children: writing <c>cgroup.kill</c> kills them all, also after the daemon died.
 /// </summary>
-internal sealed class Cgroup
+internal sealed partial class Cgroup
 {
     private const string MeshPrefix = "meshdev-";
 
@@ -21,6 +21,23 @@ internal sealed class Cgroup
 
     /// <summary>The directory in the cgroup file system.</summary>
     public string Path { get; }
+
+    /// <summary>
+    /// The cgroup's id, as the kernel reports it for the sockets its processes create (sock_diag): the inode number of
+    /// its directory; null where it cannot be read.
+    /// </summary>
+    public ulong? Id => IdOf(Path);
+
+    /// <summary>The id of the cgroup v2 directory <paramref name="path"/> (its inode number); null when it cannot be read.</summary>
+    internal static unsafe ulong? IdOf(string path)
+    {
+        // struct stat begins with st_dev and st_ino, both 64-bit, on the 64-bit Linux ABIs .NET runs on.
+        var buffer = stackalloc byte[512];
+        return OperatingSystem.IsLinux() && Stat(path, buffer) == 0 ? *(ulong*)(buffer + 8) : null;
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "stat", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static unsafe partial int Stat(string path, byte* buffer);
 
     /// <summary>Writing a pid here moves that process (not yet its existing children) into this cgroup.</summary>
     public string ProcessesFile => System.IO.Path.Combine(Path, "cgroup.procs");

@@ -68,6 +68,12 @@ public interface IServiceInstance : IAsyncDisposable
     /// </summary>
     int? ProcessId => null;
 
+    /// <summary>
+    /// The cgroup (v2) directory holding the instance's processes, if it has one of its own: every socket they create
+    /// carries its id, which names the caller of a connection at once (sock_diag). Null when it has none.
+    /// </summary>
+    string? CgroupPath => null;
+
     /// <summary>Whether the mesh launched the instance (probed, watched, stopped) or routes to one that runs on its own.</summary>
     InstanceOwnership Ownership => InstanceOwnership.Launched;
 

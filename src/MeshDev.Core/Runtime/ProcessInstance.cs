@@ -60,6 +60,8 @@ internal sealed class ProcessInstance : IServiceInstance
 
     int? IServiceInstance.ProcessId => ProcessId;
 
+    string? IServiceInstance.CgroupPath => _processes.Cgroup?.Path;
+
     public ServiceEndpoint Endpoint { get; }
 
     public Task<int?> Exited => _exited.Task;
