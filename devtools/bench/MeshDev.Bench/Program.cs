@@ -29,7 +29,8 @@ namespace MeshDev.Bench
               --warm-warmup S       seconds of the discarded wrk warm-up run per target (default 5)
               --threads N           wrk -t (default 2)
               --connections N       wrk -c (default 32)
-              --only activation|warm   run one part only
+              --only activation|warm|attribution   run one part only (attribution: the cost of naming each
+                                    connection's caller, written to devtools/bench/attribution-results.md)
               --profile-alloc       after the warm path, one extra mesh run that samples the mesh's allocations by type
               --baseline-forwarder  a fourth warm-path target: a minimal Kestrel + YARP IHttpForwarder in this process
               --mesh-env NAME=VALUE an environment variable for the in-process mesh host only, not for the services it
@@ -83,6 +84,22 @@ namespace MeshDev.Bench
                 var machine = Machine.Describe(repositoryRoot, configuration);
                 Console.WriteLine($"MeshDev bench: {machine.Cpus} CPU(s) {machine.CpuModel}; {machine.Runtime}; commit {machine.Commit}");
                 Console.WriteLine($"  dotnet {context.Dotnet}; test service {testService}; scratch {temp}");
+
+                if (options.Only == "attribution")
+                {
+                    Console.WriteLine("(c) caller attribution: 5 rounds of 5000 loopback connections, with and without Track");
+                    var attribution = $"# Caller attribution cost\n\n{machine.Cpus} CPU(s) {machine.CpuModel}; {machine.Runtime}; commit {machine.Commit}\n\n"
+                        + await AttributionBench.RunAsync(5000, 5, cancel.Token).ConfigureAwait(false);
+                    Console.WriteLine(attribution);
+                    var attributionPath = options.Results ?? Path.Combine(repositoryRoot, "devtools", "bench", "attribution-results.md");
+                    if (attributionPath != "-")
+                    {
+                        await File.WriteAllTextAsync(attributionPath, attribution, CancellationToken.None).ConfigureAwait(false);
+                        Console.WriteLine($"written to {attributionPath}");
+                    }
+
+                    return 0;
+                }
 
                 mesh = await BenchMesh.StartAsync(context, cancel.Token).ConfigureAwait(false);
                 Console.WriteLine($"  mesh port of the service: 127.0.0.1:{mesh.MeshPort}");
@@ -185,7 +202,7 @@ namespace MeshDev.Bench
                         "--warm-warmup" => options with { WarmWarmupSeconds = arguments.Number(1) },
                         "--threads" => options with { Threads = arguments.Number(1) },
                         "--connections" => options with { Connections = arguments.Number(1) },
-                        "--only" => options with { Only = arguments.Value() is var only && only is "activation" or "warm" ? only : throw new BenchException("--only takes activation or warm") },
+                        "--only" => options with { Only = arguments.Value() is var only && only is "activation" or "warm" or "attribution" ? only : throw new BenchException("--only takes activation, warm or attribution") },
                         "--label" => options with { Label = arguments.Value() },
                         "--profile-alloc" => options with { ProfileAllocations = true },
                         "--baseline-forwarder" => options with { ForwarderBaseline = true },
