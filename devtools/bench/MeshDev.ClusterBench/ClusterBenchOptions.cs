@@ -5,7 +5,7 @@ internal sealed record ClusterBenchOptions
 {
     public const string Usage = """
         usage: MeshDev.ClusterBench [options]
-          --cold-rounds N        cold calls per side (pod, laptop), alternating, after the warm-up (default 15)
+          --cold-rounds N        cold calls per side (pod, laptop), alternating, after the warm-up (default 20)
           --cold-warmup N        cold warm-up rounds per side, not counted (default 2)
           --warm-rounds N        wrk rounds per target, order rotated each round (default 5)
           --duration S           seconds per wrk run (default 5)
@@ -21,7 +21,7 @@ internal sealed record ClusterBenchOptions
         needs root (network namespaces), wrk, ss, nsenter, ldd
         """;
 
-    public int ColdRounds { get; init; } = 15;
+    public int ColdRounds { get; init; } = 20;
     public int ColdWarmup { get; init; } = 2;
     public int WarmRounds { get; init; } = 5;
     public int DurationSeconds { get; init; } = 5;

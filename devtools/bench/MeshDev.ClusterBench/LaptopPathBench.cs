@@ -28,7 +28,9 @@ internal static class LaptopPathBench
             new(MeshOnly, "wrk on the laptop → users' mesh port (laptop mesh → users; no cluster transport)", null, Local(cluster.MeshPort(BenchCluster.Laptop))),
             new(MeshAndPortForward, "wrk on the laptop → orders' mesh port (laptop mesh → port-forward → orders pod)", null, Local(cluster.MeshPort(BenchCluster.CallerPod))),
         ];
-        return await WarmRounds.RunAsync(targets, loads, warmup, rounds, around: null, cancellationToken).ConfigureAwait(false);
+        var (gateway, app) = await CpuMeter.PodAsync(pod, BenchCluster.CallerPod).ConfigureAwait(false);
+        CpuMeter[] meters = [CpuMeter.Bench(), gateway, app, CpuMeter.LaptopService(BenchCluster.Laptop, [.. gateway.Pids, .. app.Pids])];
+        return await WarmRounds.RunAsync(targets, loads, warmup, rounds, meters, around: null, cancellationToken).ConfigureAwait(false);
     }
 
     private static Uri Local(int port) => new($"http://127.0.0.1:{port}/");

@@ -8,7 +8,8 @@ namespace MeshDev.ClusterBench;
 /// IP when the gateway connects directly; 127.0.0.1 when the call came through the laptop and the API server's
 /// port-forward, which connects inside the pod), and the requests the laptop counted for stock against those wrk sent.
 /// </summary>
-internal sealed record PathCheck(int FromCallerPod, int FromPortForward, int Other, long Sent, long Counted);
+/// <param name="BeforeFromCallerPod">Connections from the caller pod that were established before the run started (left from earlier runs).</param>
+internal sealed record PathCheck(int BeforeFromCallerPod, int FromCallerPod, int FromPortForward, int Other, long Sent, long Counted);
 
 internal sealed record PodToPodResult(WarmResult Warm, IReadOnlyList<PathCheck> Checks, string CallerIp, string CalledIp);
 
@@ -58,7 +59,10 @@ internal static class PodToPodBench
                 new Uri($"http://{called.Address}:{BenchCluster.AppPort}/")),
         ];
         var checks = new List<PathCheck>();
-        var warm = await WarmRounds.RunAsync(targets, loads, warmup, rounds, async (target, load, run) =>
+        var (gateway, _) = await CpuMeter.PodAsync(caller, BenchCluster.CallerPod).ConfigureAwait(false);
+        var (_, app) = await CpuMeter.PodAsync(called, BenchCluster.CalledPod).ConfigureAwait(false);
+        CpuMeter[] meters = [gateway, app, CpuMeter.Bench()];
+        var warm = await WarmRounds.RunAsync(targets, loads, warmup, rounds, meters, async (target, load, run) =>
         {
             if (target.Name != ThroughGateway)
             {
@@ -75,6 +79,7 @@ internal static class PodToPodBench
     private static async Task<(WrkRun Run, PathCheck Check)> ObserveAsync(
         PodNetwork called, IPAddress callerIp, MeshDev.Activation.ServiceActivator stock, WrkLoad load, Func<Task<WrkRun>> run, CancellationToken cancellationToken)
     {
+        var before = (await PeersAsync(called, cancellationToken).ConfigureAwait(false)).Count(p => p.Equals(callerIp));
         var countedBefore = stock.Requests;
         var running = run();
         await Task.Delay(load.Duration / 2, cancellationToken).ConfigureAwait(false);
@@ -83,7 +88,7 @@ internal static class PodToPodBench
         await Task.Delay(ReportDelay, cancellationToken).ConfigureAwait(false);
         var fromCaller = peers.Count(p => p.Equals(callerIp));
         var fromLoopback = peers.Count(IPAddress.IsLoopback);
-        return (result, new PathCheck(fromCaller, fromLoopback, peers.Count - fromCaller - fromLoopback, result.Requests, stock.Requests - countedBefore));
+        return (result, new PathCheck(before, fromCaller, fromLoopback, peers.Count - fromCaller - fromLoopback, result.Requests, stock.Requests - countedBefore));
     }
 
     /// <summary>The peers of the established connections to the app's port inside the pod, from <c>ss</c>.</summary>

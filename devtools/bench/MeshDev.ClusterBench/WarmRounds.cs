@@ -6,7 +6,7 @@ namespace MeshDev.ClusterBench;
 internal sealed record WarmTarget(string Name, string Description, PodNetwork? From, Uri Url);
 
 /// <summary>The runs of one warm measure: every target under every load, round after round.</summary>
-internal sealed record WarmResult(IReadOnlyList<WarmTarget> Targets, IReadOnlyList<WrkLoad> Loads, int Rounds, IReadOnlyList<(int Round, WrkRun Run)> Runs)
+internal sealed record WarmResult(IReadOnlyList<WarmTarget> Targets, IReadOnlyList<WrkLoad> Loads, int Rounds, IReadOnlyList<(int Round, WrkRun Run)> Runs, IReadOnlyList<CpuMeter> Meters)
 {
     public IEnumerable<WrkRun> Of(string target, WrkLoad load) =>
         Runs.Select(r => r.Run).Where(r => r.Target == target && r.Connections == load.Connections);
@@ -31,9 +31,10 @@ internal sealed record WarmResult(IReadOnlyList<WarmTarget> Targets, IReadOnlyLi
 /// </summary>
 internal static class WarmRounds
 {
+    /// <param name="meters">The parts of the paths whose CPU each counted run is charged with.</param>
     /// <param name="around">Wraps each counted run (e.g. to look at the path while it runs); null runs it as is.</param>
     public static async Task<WarmResult> RunAsync(
-        IReadOnlyList<WarmTarget> targets, IReadOnlyList<WrkLoad> loads, TimeSpan warmup, int rounds,
+        IReadOnlyList<WarmTarget> targets, IReadOnlyList<WrkLoad> loads, TimeSpan warmup, int rounds, IReadOnlyList<CpuMeter> meters,
         Func<WarmTarget, WrkLoad, Func<Task<WrkRun>>, Task<WrkRun>>? around, CancellationToken cancellationToken)
     {
         foreach (var load in loads)
@@ -53,7 +54,14 @@ internal static class WarmRounds
                 for (var k = 0; k < targets.Count; k++)
                 {
                     var target = targets[(round + k) % targets.Count];
-                    Task<WrkRun> Run() => Wrk.RunAsync(target.Name, target.From, target.Url, load, cancellationToken);
+                    async Task<WrkRun> Run()
+                    {
+                        var before = meters.Select(m => m.Seconds()).ToArray();
+                        var run = await Wrk.RunAsync(target.Name, target.From, target.Url, load, cancellationToken).ConfigureAwait(false);
+                        var cpu = meters.Select((m, i) => (m.Name, UsPerRequest: (m.Seconds() - before[i]) * 1e6 / Math.Max(1, run.Requests)));
+                        return run with { CpuUsPerRequest = cpu.ToDictionary(c => c.Name, c => c.UsPerRequest) };
+                    }
+
                     var run = around is null ? await Run().ConfigureAwait(false) : await around(target, load, Run).ConfigureAwait(false);
                     runs.Add((round, run));
                     Console.WriteLine($"  round {round + 1}/{rounds} c{load.Connections,-3} {target.Name,-20}: {run.RequestsPerSecond,8:0} req/s  " +
@@ -62,6 +70,6 @@ internal static class WarmRounds
             }
         }
 
-        return new WarmResult(targets, loads, rounds, runs);
+        return new WarmResult(targets, loads, rounds, runs, meters);
     }
 }

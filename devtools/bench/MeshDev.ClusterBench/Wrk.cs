@@ -4,8 +4,14 @@ using MeshDev.Kubernetes.Tests.ApiServer;
 
 namespace MeshDev.ClusterBench;
 
-/// <summary>One wrk run against one target: throughput, latency percentiles (wrk's, in µs resolution) and failures.</summary>
-internal sealed record WrkRun(string Target, int Connections, double RequestsPerSecond, long Requests, double P50Ms, double P90Ms, double P99Ms, long Errors);
+/// <summary>
+/// One wrk run against one target: throughput, latency percentiles (wrk's, in µs resolution), failures, and the CPU
+/// each part of the path spent per request during it (µs; utime+stime from /proc).
+/// </summary>
+internal sealed record WrkRun(string Target, int Connections, double RequestsPerSecond, long Requests, double P50Ms, double P90Ms, double P99Ms, long Errors)
+{
+    public IReadOnlyDictionary<string, double> CpuUsPerRequest { get; init; } = new Dictionary<string, double>();
+}
 
 /// <summary>How a wrk run is made: connections and threads, and for how long.</summary>
 internal sealed record WrkLoad(int Connections, TimeSpan Duration)
