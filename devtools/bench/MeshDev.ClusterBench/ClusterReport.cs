@@ -174,6 +174,20 @@ internal static class ClusterReport
         md.AppendLine($"| **difference** (median − median) | **{Signed(Median(pod) - Median(laptop))}** | | | | |");
         md.AppendLine($"| difference per round, paired | {Signed(Median(paired))} | {Signed(Percentile(paired, 25))} | {Signed(Percentile(paired, 75))} | {Signed(paired.Min())} | {Signed(paired.Max())} |");
         md.AppendLine();
+        double M(Func<ColdRound, double> metric) => Median([.. cold.Rounds.Select(metric)]);
+        md.AppendLine("Where the time goes (medians, ms after the call's start; launch: the activator's state Starting, i.e. the request reached the laptop mesh; ready: its `/healthz` probe passed; " +
+                      "both seen through the activator's StateChanged event, a thread-pool hop late on both sides alike):");
+        md.AppendLine();
+        md.AppendLine("| milestone | from the pod | on the laptop | difference |");
+        md.AppendLine("| --- | ---: | ---: | ---: |");
+        void Milestone(string name, Func<ColdCall, double> metric) =>
+            md.AppendLine($"| {name} | {Ms(M(x => metric(x.Pod)))} | {Ms(M(x => metric(x.Laptop)))} | {Signed(M(x => metric(x.Pod)) - M(x => metric(x.Laptop)))} |");
+        Milestone("launch begins (request → laptop mesh)", c => c.StartingMs);
+        Milestone("service ready", c => c.ReadyMs);
+        Milestone("response in", c => c.TotalMs);
+        Milestone("*launch → ready (the service's start)*", c => c.ReadyMs - c.StartingMs);
+        Milestone("*ready → response (forwarded, answered, carried back)*", c => c.TotalMs - c.ReadyMs);
+        md.AppendLine();
         md.AppendLine($"Launches of users during the measure (warm-up included): {cold.Launches}, one per call. Target: ≤ baseline + {ColdOverheadTargetMs:0} ms → {Verdict(Median(pod) - Median(laptop) <= ColdOverheadTargetMs)}.");
         md.AppendLine();
     }

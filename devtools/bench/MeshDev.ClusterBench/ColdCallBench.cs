@@ -6,8 +6,20 @@ using MeshDev.Kubernetes.Tests.ApiServer;
 
 namespace MeshDev.ClusterBench;
 
-/// <summary>One cold round: a GET / to the mesh port of the stopped laptop service, from the pod or from the laptop.</summary>
-internal sealed record ColdRound(double PodMs, double LaptopMs);
+/// <summary>
+/// One cold call, in ms after its start: the mesh began the launch (the activator's state Starting: the request has
+/// reached the laptop mesh), the service was ready (its probe passed), the whole response was in. Both state changes
+/// are seen through the activator's StateChanged event, which is delivered a thread-pool hop late on both sides alike.
+/// </summary>
+internal sealed record ColdCall(double TotalMs, double StartingMs, double ReadyMs);
+
+/// <summary>One cold round: a GET / to the mesh port of the stopped laptop service, from the pod and from the laptop.</summary>
+internal sealed record ColdRound(ColdCall Pod, ColdCall Laptop)
+{
+    public double PodMs => Pod.TotalMs;
+
+    public double LaptopMs => Laptop.TotalMs;
+}
 
 internal sealed record ColdResult(IReadOnlyList<ColdRound> Rounds, int WarmupRounds, int Launches);
 
@@ -45,30 +57,33 @@ internal sealed class ColdCallBench(BenchCluster cluster)
         for (var i = 0; i < warmup + rounds; i++)
         {
             // A then B, B then A: neither side always follows the other.
-            double podMs, laptopMs;
+            ColdCall fromPod, onLaptop;
             if (i % 2 == 0)
             {
-                podMs = await RoundAsync(ct => pod.ConnectAsync(endpoint, ct), cancellationToken).ConfigureAwait(false);
-                laptopMs = await RoundAsync(ct => ConnectOnLaptopAsync(endpoint, ct), cancellationToken).ConfigureAwait(false);
+                fromPod = await RoundAsync(ct => pod.ConnectAsync(endpoint, ct), cancellationToken).ConfigureAwait(false);
+                onLaptop = await RoundAsync(ct => ConnectOnLaptopAsync(endpoint, ct), cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                laptopMs = await RoundAsync(ct => ConnectOnLaptopAsync(endpoint, ct), cancellationToken).ConfigureAwait(false);
-                podMs = await RoundAsync(ct => pod.ConnectAsync(endpoint, ct), cancellationToken).ConfigureAwait(false);
+                onLaptop = await RoundAsync(ct => ConnectOnLaptopAsync(endpoint, ct), cancellationToken).ConfigureAwait(false);
+                fromPod = await RoundAsync(ct => pod.ConnectAsync(endpoint, ct), cancellationToken).ConfigureAwait(false);
             }
 
             var label = i < warmup ? $"warm-up {i + 1}/{warmup}" : $"round {i - warmup + 1}/{rounds}";
-            Console.WriteLine($"  {label}: from the pod {Stats.Ms(podMs)}, on the laptop {Stats.Ms(laptopMs)} (difference {Stats.Signed(podMs - laptopMs)})");
+            Console.WriteLine($"  {label}: from the pod {Describe(fromPod)}; on the laptop {Describe(onLaptop)}; difference {Stats.Signed(fromPod.TotalMs - onLaptop.TotalMs)}");
             if (i >= warmup)
             {
-                results.Add(new ColdRound(podMs, laptopMs));
+                results.Add(new ColdRound(fromPod, onLaptop));
             }
         }
 
         return new ColdResult(results, warmup, service.Launches - launchesBefore);
     }
 
-    private async Task<double> RoundAsync(Func<CancellationToken, Task<Socket>> connect, CancellationToken cancellationToken)
+    private static string Describe(ColdCall call) =>
+        $"{Stats.Ms(call.TotalMs)} (launch at {Stats.Ms(call.StartingMs)}, ready at {Stats.Ms(call.ReadyMs)})";
+
+    private async Task<ColdCall> RoundAsync(Func<CancellationToken, Task<Socket>> connect, CancellationToken cancellationToken)
     {
         var service = cluster.Service(BenchCluster.Laptop);
         if (service.State != ServiceState.Stopped)
@@ -85,10 +100,36 @@ internal sealed class ColdCallBench(BenchCluster cluster)
         };
         using var client = new HttpClient(handler) { Timeout = RoundTimeout };
         var url = new Uri($"http://127.0.0.1:{cluster.MeshPort(BenchCluster.Laptop)}/");
+        long starting = 0, ready = 0;
+        void OnChange(ServiceStateChange change)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (change.To == ServiceState.Starting)
+            {
+                Interlocked.CompareExchange(ref starting, now, 0);
+            }
+            else if (change.To == ServiceState.Ready)
+            {
+                Interlocked.CompareExchange(ref ready, now, 0);
+            }
+        }
+
+        service.StateChanged += OnChange;
         var started = Stopwatch.GetTimestamp();
-        using var response = await client.GetAsync(url, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.GetAsync(url, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            service.StateChanged -= OnChange;
+        }
+
+        using var answered = response;
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        double Since(long timestamp) => timestamp == 0 ? double.NaN : Stopwatch.GetElapsedTime(started, timestamp).TotalMilliseconds;
+        var body = await answered.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.OK || !body.Contains($"hello from {BenchCluster.Laptop}", StringComparison.Ordinal))
         {
             throw new BenchException($"the cold call answered {(int)response.StatusCode}: {body}\n{cluster.Mesh.LogOf(BenchCluster.Laptop)}");
@@ -96,7 +137,7 @@ internal sealed class ColdCallBench(BenchCluster cluster)
 
         await cluster.StopAsync(BenchCluster.Laptop, cancellationToken).ConfigureAwait(false);
         await Task.Delay(Settle, cancellationToken).ConfigureAwait(false);
-        return elapsed;
+        return new ColdCall(elapsed, Since(Volatile.Read(ref starting)), Since(Volatile.Read(ref ready)));
     }
 
     private static async Task<Socket> ConnectOnLaptopAsync(IPEndPoint endpoint, CancellationToken cancellationToken)
