@@ -139,6 +139,12 @@ internal static class ClusterReport
             }
         }
 
+        if (r.PodGatewayMemory.Count > 0)
+        {
+            var largest = r.PodGatewayMemory.MaxBy(m => m.RssMiB)!;
+            md.AppendLine($"| in-cluster part: RSS of a pod's gateway, the largest seen ({largest.Where}) | {Number(largest.RssMiB * 1024 * 1024 / 1e6, "0.0")} MB ({Number(largest.RssMiB, "0.0")} MiB) | — | ≤ {RssTargetMb:0} MB | {Verdict(largest.RssMiB * 1024 * 1024 <= RssTargetMb * 1e6)} |");
+        }
+
         md.AppendLine();
     }
 
