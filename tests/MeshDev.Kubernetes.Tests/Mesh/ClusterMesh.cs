@@ -267,7 +267,22 @@ internal static class TestPrograms
     /// <summary>The folder holding MeshDev.sln.</summary>
     public static string RepositoryRoot => Root;
 
-    private static string Root => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+    /// <summary>The checkout: the first folder above the output that holds MeshDev.sln (devtools/bench's cluster bench runs this from a deeper output folder).</summary>
+    private static string Root
+    {
+        get
+        {
+            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "MeshDev.sln")))
+                {
+                    return directory.FullName;
+                }
+            }
+
+            throw new DirectoryNotFoundException($"no MeshDev.sln above {AppContext.BaseDirectory}");
+        }
+    }
 
     private static string Sibling(string top, string project, string file)
     {
