@@ -183,15 +183,26 @@ internal sealed class PodGateway(GatewaySettings settings, Action<string> log) :
     {
         var call = new DirectCall(service, Report);
         _direct[call] = 0;
+        var up = CopyAsync(client, upstream, data => call.Observe(data, fromClient: true), () => { });
+        var down = CopyAsync(upstream, client, data => call.Observe(data, fromClient: false), call.ServerClosed);
         try
         {
-            await Task.WhenAll(
-                CopyAsync(client, upstream, data => call.Observe(data, fromClient: true), () => { }),
-                CopyAsync(upstream, client, data => call.Observe(data, fromClient: false), call.ServerClosed)).ConfigureAwait(false);
+            // One direction failing ends both at once: the other would wait for bytes that never come (a reset client's
+            // upstream keeps its keep-alive connection open), and the laptop would count the callee busy meanwhile.
+            if (await Task.WhenAny(up, down).ConfigureAwait(false) is { IsCompletedSuccessfully: false } failed)
+            {
+                await failed.ConfigureAwait(false);
+            }
+
+            await Task.WhenAll(up, down).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
         {
             client.LingerState = new LingerOption(true, 0);
+            upstream.LingerState = new LingerOption(true, 0);
+            client.Dispose();
+            upstream.Dispose();
+            await Task.WhenAll(up, down).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         }
         finally
         {

@@ -150,14 +150,25 @@ public sealed class LinkTunnel
     /// </summary>
     public async Task PipeAsync(Socket socket, CancellationToken cancellationToken = default)
     {
+        var up = SocketToStreamAsync(socket, cancellationToken);
+        var down = StreamToSocketAsync(socket, cancellationToken);
         try
         {
-            await Task.WhenAll(SocketToStreamAsync(socket, cancellationToken), StreamToSocketAsync(socket, cancellationToken)).ConfigureAwait(false);
+            // One direction failing (a client that reset its connection, a stream reset by the peer) ends both at once:
+            // the other would otherwise wait for bytes that never come, holding the connection and what it holds.
+            if (await Task.WhenAny(up, down).ConfigureAwait(false) is { IsCompletedSuccessfully: false } failed)
+            {
+                await failed.ConfigureAwait(false);
+            }
+
+            await Task.WhenAll(up, down).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
             Reset(e is OperationCanceledException ? "the connection was closed" : e.Message);
             socket.LingerState = new LingerOption(true, 0); // a reset, not a clean end: the client must not take a cut response for a whole one
+            socket.Dispose();
+            await Task.WhenAll(up, down).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         }
         finally
         {

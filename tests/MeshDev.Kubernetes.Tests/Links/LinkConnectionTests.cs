@@ -203,4 +203,35 @@ public sealed class LinkConnectionTests : IAsyncLifetime
         var report = new LinkReport("orders", 2, 1, 17);
         Assert.Equal(report, LinkReport.Decode(report.Encode()));
     }
+
+    [Fact]
+    public async Task A_client_that_resets_its_connection_ends_the_piped_stream_at_once_though_the_other_side_is_silent()
+    {
+        var laptopSide = new TaskCompletionSource<LinkTunnel>();
+        var (gateway, _) = await PairAsync((tunnel, open) =>
+        {
+            laptopSide.TrySetResult(tunnel); // answers nothing, ends nothing: a server waiting for the rest of a request
+            return Task.CompletedTask;
+        });
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var app = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var accepted = listener.AcceptSocketAsync();
+        await app.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
+        var pipe = gateway.Open(new LinkOpen(7)).PipeAsync(await accepted);
+        await app.SendAsync("GET / HTTP/1.1\r\n"u8.ToArray(), SocketFlags.None);
+        var remote = await laptopSide.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        app.LingerState = new LingerOption(true, 0);
+        app.Dispose();
+
+        await pipe.WaitAsync(TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAsync<IOException>(async () =>
+        {
+            var buffer = new byte[64];
+            while (await remote.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10)) > 0)
+            {
+            }
+        });
+    }
 }
