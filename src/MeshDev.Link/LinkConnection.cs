@@ -148,6 +148,11 @@ public sealed class LinkConnection : IAsyncDisposable
         {
             reason = e is IOException ? $"the link broke ({e.Message})" : reason;
         }
+        catch (Exception e)
+        {
+            // Whatever the transport throws, the link is over: a loop that died silently would leave it looking connected.
+            reason = $"the link failed ({e.Message})";
+        }
 
         Close(reason);
     }
@@ -255,9 +260,9 @@ public sealed class LinkConnection : IAsyncDisposable
                 await _transport.FlushAsync(_closing.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e)
         {
-            Close(e is IOException ? $"the link broke ({e.Message})" : "the link was closed");
+            Close(e is IOException ? $"the link broke ({e.Message})" : e is ObjectDisposedException or OperationCanceledException ? "the link was closed" : $"the link failed ({e.Message})");
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using k8s.Models;
 using MeshDev.Kubernetes.Forwarding;
@@ -15,7 +14,6 @@ internal sealed class InstanceLink(LinkHub hub, string service, int meshPort, in
     Func<string, int, CancellationToken, Task<WebSocket>> portForward, Action<string> log, TimeProvider time) : IAsyncDisposable
 {
     private readonly Lock _gate = new();
-    private PortForwardListener? _forward;
     private PodLink? _link;
     private volatile string? _pod;
     private bool _direct;
@@ -45,9 +43,8 @@ internal sealed class InstanceLink(LinkHub hub, string service, int meshPort, in
             }
 
             _pod = pod;
-            _forward ??= new PortForwardListener(() => _pod, (p, ct) => portForward(p, linkPort, ct), log);
             previous = _link;
-            _link = new PodLink(hub, service, pod, ConnectAsync, log, time);
+            _link = new PodLink(hub, service, pod, ct => ConnectAsync(pod, ct), log, time);
             _link.Start();
         }
 
@@ -79,26 +76,13 @@ internal sealed class InstanceLink(LinkHub hub, string service, int meshPort, in
         (pod.Status?.InitContainerStatuses ?? []).Concat(pod.Status?.ContainerStatuses ?? [])
             .Any(c => c.Name == GatewaySidecar.ContainerName && c.State?.Running is not null);
 
-    private async Task<Stream> ConnectAsync(CancellationToken cancellationToken)
-    {
-        var forward = _forward ?? throw new InvalidOperationException("no pod to connect to");
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(System.Net.IPAddress.Loopback, forward.Port, cancellationToken).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    /// <summary>The link's transport: one port-forward WebSocket to the gateway's link port, read and written as a stream.</summary>
+    private async Task<Stream> ConnectAsync(string pod, CancellationToken cancellationToken) =>
+        new PortForwardStream(await portForward(pod, linkPort, cancellationToken).ConfigureAwait(false));
 
     public async ValueTask DisposeAsync()
     {
         PodLink? link;
-        PortForwardListener? forward;
         lock (_gate)
         {
             _disposed = true;
@@ -109,18 +93,12 @@ internal sealed class InstanceLink(LinkHub hub, string service, int meshPort, in
             }
 
             link = _link;
-            forward = _forward;
             _link = null;
         }
 
         if (link is not null)
         {
             await link.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (forward is not null)
-        {
-            await forward.DisposeAsync().ConfigureAwait(false);
         }
     }
 }
