@@ -296,7 +296,12 @@ url="http://127.0.0.1:$smoke_port/"
 
 # Inside a pod: its app container, whose 127.0.0.1:{mesh port} is its gateway sidecar.
 pod_of() { "${kc[@]}" get pods -l "dev.meshdev.service=$1" --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}' 2>/dev/null; }
-in_pod() { local service=$1; shift; "${kc[@]}" exec "$(pod_of "$service")" -c app -- "$@"; }
+in_pod() {
+  local service=$1 pod; shift
+  pod=$(pod_of "$service")
+  [ -n "$pod" ] || { echo "k8s-smoke: no running pod of $service to exec into" >&2; return 1; }
+  "${kc[@]}" exec "$pod" -c app -- "$@"
+}
 # pod_call SERVICE URL [curl options]: "BODY\nCODE" of one call made inside the service's pod.
 pod_call() { local service=$1 target=$2; shift 2; in_pod "$service" curl -s --max-time 120 -w '\n%{http_code}' "$@" "$target" 2>/dev/null; }
 code_of() { printf '%s' "${1##*$'\n'}"; }
@@ -346,7 +351,7 @@ check "the caller pod carries the meshdev-gateway sidecar" [ "$(gateway_image_of
 has_curl() { in_pod "$1" curl --version >/dev/null 2>&1; }
 check "the caller pod's app container has curl (MESHDEV_SMOKE_CALLER_IMAGE)" has_curl caller
 env_in_pod=$(in_pod caller env 2>/dev/null)
-has_env() { for variable in "$@"; do grep -qx "$variable" <<<"$env_in_pod" || return 1; done; }
+has_env() { local variable; for variable in "$@"; do grep -qx "$variable" <<<"$env_in_pod" || return 1; done; }
 check "the pod gets the laptop's discovery variables for users (services__users__http__0, USERS_HTTP)" \
   has_env "services__users__http__0=http://127.0.0.1:$users_port" "USERS_HTTP=http://127.0.0.1:$users_port"
 check "and for stock, and its own MESHDEV_SERVICE" has_env "services__stock__http__0=http://127.0.0.1:$stock_port" "STOCK_HTTP=http://127.0.0.1:$stock_port" MESHDEV_SERVICE=caller
@@ -381,7 +386,8 @@ requests_before=$(status_field stock requests) recent_before=$(recent_count stoc
 codes=$(in_pod caller sh -c 'for _ in $(seq 10); do curl -s -o /dev/null -w "%{http_code}\n" --max-time 30 "$1"; done' sh "http://127.0.0.1:$stock_port/")
 check "10 warm calls from the caller pod to stock answered 200" [ "$(count_200 "$codes")" = 10 ]
 check "status counts them (requests ${requests_before:-?} → at least +10)" eventually 15 at_least $((requests_before + 10)) status_field stock requests
-check "the laptop's proxy carried none of them (recent requests to stock: $recent_before → $(recent_count stock))" [ "$(recent_count stock)" = "$recent_before" ]
+# (not more than before: the list of recent requests is bounded, so older ones may leave it, never new ones come)
+check "the laptop's proxy carried none of them (recent requests to stock: $recent_before → $(recent_count stock))" [ "$(recent_count stock)" -le "${recent_before:-0}" ]
 check "the call graph counts them on caller → stock ($(edge_count caller stock))" at_least 11 edge_count caller stock
 
 # A pod of the team's own manifests: Deployment joins the mesh the same way.
@@ -441,15 +447,17 @@ if [ -n "$daemon_pid" ] && kill -STOP "$daemon_pid"; then
 else
   fail "could not freeze the mesh's daemon (pid ${daemon_pid:-unknown})"
 fi
-links=$(doctor_pod_links)
-links_ok() { [[ $links == "ok "*connected* ]]; }
-check "doctor shows the pod links ($links)" links_ok
+links=''
+links_were_ok() { [[ $links == "ok "*connected* ]]; }
+links_ok() { links=$(doctor_pod_links); links_were_ok; }
+eventually 30 links_ok # stock's and billing's links come back by themselves too, each on its own back-off
+check "doctor shows the pod links ($links)" links_were_ok
 
 # Multi-tenant safety: an object without the owner label is never touched.
 "${kc[@]}" create deployment smoke-foreign --image="$image" --replicas=0 >/dev/null
 "${meshdev[@]}" down -f "$manifest" >/dev/null
 check "down: Deployment smoke scaled to 0" replicas_are smoke 0
-all_at_0() { for deployment in "$@"; do replicas_are "$deployment" 0 || return 1; done; }
+all_at_0() { local deployment; for deployment in "$@"; do replicas_are "$deployment" 0 || return 1; done; }
 check "down: Deployments caller, stock and billing scaled to 0" all_at_0 caller stock billing
 # none_of_mesh KINDS: nothing of those kinds carries this mesh's label (false when the label was never read).
 none_of_mesh() { [ -n "$mesh_id" ] && [ -z "$("${kc[@]}" get "$1" -l "dev.meshdev.mesh=$mesh_id" -o name 2>/dev/null)" ]; }
