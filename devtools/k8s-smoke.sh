@@ -26,13 +26,14 @@
 # (the gateway is a native sidecar); a cluster that can pull $MESHDEV_SMOKE_IMAGE (for kind without a registry mirror:
 # `docker pull IMAGE && kind load docker-image IMAGE`); the permissions in docs/kubernetes.md "Permissions".
 # The gateway image (docs/kubernetes.md "The gateway image"): unless MESHDEV_SMOKE_GATEWAY_IMAGE names one, the script
-# publishes the gateway (`dotnet publish src/MeshDev.Gateway -r linux-x64 -c Release`, needs clang or gcc), computes
-# the reference the mesh will build, meshdev/gateway:{content hash} (MeshDev.Docker.GatewayImage.DefaultReference, run
-# as a file-based C# program), waits until the mesh has built it on the local Docker engine after `up`, then loads it
-# into the cluster: context kind-NAME: `kind load docker-image --name NAME`; k3d-NAME: `k3d image import --cluster
-# NAME`; minikube: `minikube image load`; docker-desktop shares the engine and needs nothing. Any other cluster pulls
-# from a registry: push the image there (docs/kubernetes.md shows how) and set MESHDEV_SMOKE_GATEWAY_IMAGE, which the
-# script puts in mesh.kubernetes.gatewayImage (the mesh then builds nothing).
+# publishes the gateway when it is missing or older than its sources (`dotnet publish src/MeshDev.Gateway -r linux-x64
+# -c Release`, needs clang or gcc), computes the reference the mesh will build, meshdev/gateway:{content hash}
+# (MeshDev.Docker.GatewayImage.DefaultReference, run as a file-based C# program), waits after `up` until the mesh has
+# built it on the local Docker engine, then loads it into the cluster: context kind-NAME: `kind load docker-image
+# --name NAME`; k3d-NAME: `k3d image import --cluster NAME`; minikube: `minikube image load`; docker-desktop shares the
+# engine and needs nothing. Any other cluster pulls from a registry: push the image there (docs/kubernetes.md shows
+# how) and set MESHDEV_SMOKE_GATEWAY_IMAGE, which the script puts in mesh.kubernetes.gatewayImage (the mesh then
+# builds nothing).
 # Settings (environment):
 #   MESHDEV_SMOKE_CONTEXT        kubeconfig context (default: the current one)
 #   MESHDEV_SMOKE_NAMESPACE      namespace (default: MeshDev's own, meshdev-$USER; set it to a pre-created one on a shared cluster)
@@ -121,13 +122,23 @@ trap cleanup EXIT
 
 if [ -z "$gateway_image" ]; then
   # meshdev run from this checkout's build output makes its gateway image from this publish (GatewayBinary.InCheckout).
-  dotnet publish src/MeshDev.Gateway -r linux-x64 -c Release -nologo -v q >/dev/null || { echo "k8s-smoke: publishing the gateway failed (NativeAOT needs clang or gcc: devtools/setup.sh)"; exit 1; }
-  # The tag is a hash of the image's build context, exactly as the mesh computes it: ask the same code.
-  cat >"$work/gateway-reference.cs" <<EOF
+  # Published only when missing or older than its sources: a NativeAOT link is not byte-for-byte repeatable, and
+  # every new binary is a new image tag for the engine and the cluster's nodes to keep.
+  gateway_binary=src/MeshDev.Gateway/bin/Release/net10.0/linux-x64/publish/meshdev-gateway
+  if [ ! -x "$gateway_binary" ] || [ -n "$(find src/MeshDev.Gateway src/MeshDev.Link Directory.Build.props -newer "$gateway_binary" \
+      \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) -not -path '*/bin/*' -not -path '*/obj/*' -print -quit)" ]; then
+    dotnet publish src/MeshDev.Gateway -r linux-x64 -c Release -nologo -v q >/dev/null ||
+      { echo "k8s-smoke: publishing the gateway failed (NativeAOT needs clang or gcc: devtools/setup.sh)"; exit 1; }
+  fi
+  # The tag is a hash of the image's build context, exactly as the mesh computes it: ask the same code, as a
+  # file-based program (kept at one path so the SDK reuses its build from run to run).
+  reference_program="${TMPDIR:-/tmp}/meshdev-k8s-smoke-$(id -u)/gateway-reference.cs"
+  mkdir -p "$(dirname "$reference_program")"
+  cat >"$reference_program" <<EOF
 #:project $PWD/src/MeshDev.Docker/MeshDev.Docker.csproj
 Console.WriteLine(MeshDev.Docker.GatewayImage.FromBinary(args[0]).DefaultReference);
 EOF
-  built_image=$(dotnet run "$work/gateway-reference.cs" -- "$PWD/src/MeshDev.Gateway/bin/Release/net10.0/linux-x64/publish/meshdev-gateway" 2>&1 | tail -n 1)
+  built_image=$(dotnet run "$reference_program" -- "$PWD/$gateway_binary" 2>&1 | tail -n 1)
   [[ $built_image == meshdev/gateway:* ]] || { echo "k8s-smoke: could not compute the gateway image's reference: $built_image"; exit 1; }
   echo "k8s-smoke: the mesh builds the gateway image $built_image${load[0]:+; loaded with ${load[*]}}"
 fi
