@@ -7,9 +7,11 @@
 #     the discovery variables in the pod → the link to its gateway connected → 20 concurrent cold calls to a stopped
 #     laptop process launch it once, counted with the pod's service as the caller → the IDE-run (external) service →
 #     a stopped pod launched by a pod → pod to pod directly once both are ready (counted in status, not proxied by
-#     the laptop) → a pod of the team's own manifests: Deployment gets the gateway too → the link lost (the mesh's
-#     daemon frozen with SIGSTOP past the link's 15 s liveness ping: the pod's call gets an immediate 503 "not
-#     connected") and back by itself after SIGCONT → `doctor` shows the pod links →
+#     the laptop) → server-sent events from a stopped laptop service streamed to the pod → a laptop service that
+#     exits at launch: the pod gets the 503 with the cause and its last line → a pod of the team's own manifests:
+#     Deployment gets the gateway too → the link lost (the mesh's daemon frozen with SIGSTOP past the link's 15 s
+#     liveness ping: the pod's call gets an immediate 503 "not connected") and back by itself after SIGCONT →
+#     `doctor` shows the pod links →
 #   an object without the owner label is never touched → `down` scales to 0 and leaves no pod of the mesh, and leaves
 #   the IDE-run server running → `down --purge` deletes what MeshDev made.
 # Figures (recorded, no targets; the targets hold for the stand-in, devtools/bench): a cold call from the pod to a
@@ -17,9 +19,10 @@
 # a pod through a plain `kubectl port-forward` (200 sequential calls each, plus the laptop server's own p50 without
 # the mesh); warm pod → ready pod req/s through the gateway vs to the pod's IP directly (1000 calls on one keep-alive
 # connection each). Printed as a table at the end, and written to MESHDEV_SMOKE_FIGURES when set.
-# Not here, because public images cannot do them: gRPC through the link (four call shapes), WebSocket and SSE from a
-# pod, a failing laptop launch seen from a pod, and the chain laptop → pod → laptop → pod all need an app that calls
-# onward or speaks gRPC; nginx and curl do neither. The stand-in tests cover them with the repository's TestService.
+# Not here, because public images cannot play them: gRPC through the link (four call shapes) and the chain laptop →
+# pod → laptop → pod need an app in the pod that speaks gRPC or calls onward, and WebSocket a client in the pod that
+# speaks it (curl's ws:// depends on its version); nginx and curl do none of that. The stand-in tests cover them with
+# the repository's TestService and @grpc/grpc-js.
 #
 # Usage: KUBECONFIG=~/.kube/config ./devtools/k8s-smoke.sh
 # Needs: dotnet, kubectl, curl and python3 (the laptop services are `python3 -m http.server`); Kubernetes 1.29+
@@ -71,7 +74,8 @@ kc=(kubectl --context "$context" -n "$namespace")
 
 # Mesh ports: one per service, the same numbers on the laptop and inside every pod (the gateway serves them there).
 smoke_port=$((base + 21)) broken_port=$((base + 22)) caller_mesh=$((base + 23)) stock_port=$((base + 24))
-users_port=$((base + 25)) ide_mesh=$((base + 26)) billing_port=$((base + 27))
+users_port=$((base + 25)) ide_mesh=$((base + 26)) billing_port=$((base + 27)) events_port=$((base + 28))
+crashing_port=$((base + 29))
 ide_port=$((base + 100)) forward_port=$((base + 101))
 
 # The gateway image: named by the user, or built by the mesh and loaded with the cluster's own tool.
@@ -147,6 +151,30 @@ fi
 mkdir -p "$work/users" "$work/ide" "$work/k8s"
 echo "hello from users" >"$work/users/index.html"
 echo "hello from the IDE" >"$work/ide/index.html"
+# A laptop service streaming server-sent events: five, 0.2 s apart, so a caller can tell a stream from a buffered answer.
+cat >"$work/events.py" <<'EOF'
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Events(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        for i in range(1, 6):
+            self.wfile.write(f"data: event {i}\n\n".encode())
+            self.wfile.flush()
+            time.sleep(0.2)
+
+
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Events).serve_forever()
+EOF
 namespaced() {
   [ -n "${MESHDEV_SMOKE_CONTEXT:-}" ] && echo "    context: $context"
   [ -n "${MESHDEV_SMOKE_NAMESPACE:-}" ] && echo "    namespace: $namespace"
@@ -207,6 +235,14 @@ $(namespaced)
     meshPort: $users_port
     ready: { http: / }
     idleTimeout: 30m
+  crashing:
+    command: python3
+    args: [-c, "import sys; print('fatal: config missing', flush=True); sys.exit(3)"]
+    meshPort: $crashing_port
+  events:
+    command: python3
+    args: [events.py, "\${PORT}"]
+    meshPort: $events_port
   ide:
     command: python3
     args: [-m, http.server, "$ide_port", --bind, 127.0.0.1, --directory, ide]
@@ -400,6 +436,19 @@ check "status counts them (requests ${requests_before:-?} → at least +10)" eve
 # (not more than before: the list of recent requests is bounded, so older ones may leave it, never new ones come)
 check "the laptop's proxy carried none of them (recent requests to stock: $recent_before → $(recent_count stock))" [ "$(recent_count stock)" -le "${recent_before:-0}" ]
 check "the call graph counts them on caller → stock ($(edge_count caller stock))" at_least 11 edge_count caller stock
+
+# Server-sent events from a stopped laptop service reach the pod as a stream, not as one buffered answer.
+# shellcheck disable=SC2016 # expanded by the pod's shell
+reply=$(in_pod caller sh -c 'curl -sN --max-time 60 -w "\n%{time_starttransfer} %{time_total}\n" "$1"' sh "http://127.0.0.1:$events_port/" 2>/dev/null)
+events=$(grep -c '^data: event [1-5]$' <<<"$reply")
+timing=$(tail -n 1 <<<"$reply")
+streamed() { [ "$events" = 5 ] && awk -v t="$timing" 'BEGIN { split(t, s, " "); exit !(s[2] - s[1] >= 0.6) }'; }
+check "server-sent events from a stopped laptop service reach the pod as a stream ($events of 5 events; first byte, end: ${timing:-?} s)" streamed
+
+# A laptop service that fails to launch: the pod gets the mesh's 503 with the cause and the last lines, as a laptop caller does.
+reply=$(pod_call caller "http://127.0.0.1:$crashing_port/")
+failed_as_on_the_laptop() { [ "$(code_of "$reply")" = 503 ] && grep -q "exited with code 3" <<<"$reply" && grep -q "fatal: config missing" <<<"$reply"; }
+check "a laptop service that exits at launch: the pod gets 503 with the exit code and its last line (got $(code_of "$reply"))" failed_as_on_the_laptop
 
 # A pod of the team's own manifests: Deployment joins the mesh the same way.
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 300 "http://127.0.0.1:$billing_port/")
