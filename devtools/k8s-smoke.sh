@@ -327,7 +327,8 @@ equals() { [ "$("${@:2}")" = "$1" ]; }
 faster_than() { awk -v s="${1:-}" -v limit="$2" 'BEGIN { exit !(s != "" && s < limit) }'; }
 link_connected() { [[ $(status_field "$1" link) == *" connected"* ]]; }
 
-no_pods() { [ -z "$("${kc[@]}" get pods -l dev.meshdev.service=smoke -o name 2>/dev/null)" ]; }
+# Absence only counts when the API server answered: an unreachable cluster lists nothing too.
+no_pods() { local pods; pods=$("${kc[@]}" get pods -l dev.meshdev.service=smoke -o name 2>/dev/null) && [ -z "$pods" ]; }
 owner_label_is() { [ "$("${kc[@]}" get deployment smoke -o jsonpath='{.metadata.labels.dev\.meshdev\.owner}' 2>/dev/null)" = "$1" ]; }
 seccomp_is_runtime_default() {
   "${kc[@]}" get pods -l dev.meshdev.service=smoke -o jsonpath='{.items[0].spec.securityContext.seccompProfile.type}' 2>/dev/null | grep -qx RuntimeDefault
@@ -336,7 +337,7 @@ gateway_image_of() {
   "${kc[@]}" get pods -l "dev.meshdev.service=$1" -o jsonpath='{.items[0].spec.initContainers[?(@.name=="meshdev-gateway")].image}' 2>/dev/null
 }
 count_200() { grep -c '^200$' <<<"$1"; }
-gone() { ! "${kc[@]}" get "$1" "$2" >/dev/null 2>&1; }
+gone() { "${kc[@]}" get "$1" "$2" 2>&1 >/dev/null | grep -q NotFound; }
 names_a_pull_failure() { grep -Eq 'ErrImagePull|ImagePullBackOff|InvalidImageName' <<<"$1"; }
 parallel_calls() { for _ in $(seq "$1"); do curl -s -o /dev/null -w '%{http_code}\n' --max-time 300 "$2" & done; wait; }
 url="http://127.0.0.1:$smoke_port/"
@@ -520,7 +521,7 @@ check "down: Deployment smoke scaled to 0" replicas_are smoke 0
 all_at_0() { local deployment; for deployment in "$@"; do replicas_are "$deployment" 0 || return 1; done; }
 check "down: Deployments caller, stock and billing scaled to 0" all_at_0 caller stock billing
 # none_of_mesh KINDS: nothing of those kinds carries this mesh's label (false when the label was never read).
-none_of_mesh() { [ -n "$mesh_id" ] && [ -z "$("${kc[@]}" get "$1" -l "dev.meshdev.mesh=$mesh_id" -o name 2>/dev/null)" ]; }
+none_of_mesh() { local objects; [ -n "$mesh_id" ] && objects=$("${kc[@]}" get "$1" -l "dev.meshdev.mesh=$mesh_id" -o name 2>/dev/null) && [ -z "$objects" ]; }
 check "down: no pod of the mesh is left (gateways included)" eventually 120 none_of_mesh pods
 check "down: the IDE-run server is still running" curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$ide_port/"
 "${meshdev[@]}" down -f "$manifest" --purge
