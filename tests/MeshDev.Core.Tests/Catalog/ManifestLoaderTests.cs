@@ -4,7 +4,7 @@ namespace MeshDev.Core.Tests.Catalog;
 
 public sealed class ManifestLoaderTests : IDisposable
 {
-    private const string Services = "(expected one of: runtime, command, args, env, workingDir, project, port, meshPort, protocol, url, ready, routes, idleTimeout, startTimeout, stopGracePeriod, requestTimeout, maxWaitingRequests, httpProxy, dependsOn, image, network, volumes, pull, onIdle, seccomp, context, namespace, manifests, deployment, runAsNonRoot)";
+    private const string Services = "(expected one of: runtime, command, args, env, workingDir, project, port, meshPort, protocol, url, ready, routes, idleTimeout, startTimeout, stopGracePeriod, requestTimeout, maxWaitingRequests, httpProxy, dependsOn, calls, prewarm, image, network, volumes, pull, onIdle, seccomp, context, namespace, manifests, deployment, runAsNonRoot)";
     private const string DnsLabel = "must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
 
     // Holds the files a manifest may point at (workingDir, project); deleted after each test.
@@ -364,7 +364,7 @@ public sealed class ManifestLoaderTests : IDisposable
         // mesh
         {
             "mesh:\n  admin: 15020\nservices:\n  orders:\n    command: ./orders\n",
-            ["2:3: unknown key 'admin' in mesh (expected one of: http, xds, portRange, logs, maxWaitingRequests, kubernetes)"]
+            ["2:3: unknown key 'admin' in mesh (expected one of: http, xds, portRange, logs, maxWaitingRequests, kubernetes, prewarm)"]
         },
         { "mesh: 15000\nservices:\n  orders:\n    command: ./orders\n", ["1:7: 'mesh' must be a mapping with 'http', 'xds' and/or 'portRange'"] },
         {

@@ -91,7 +91,7 @@ public sealed class ManifestMessageTests
         { "service:\n  orders:\n    command: ./orders\n", "1:1: unknown key 'service' at top level; did you mean 'services'?" },
         { "services:\n  orders:\n    command: ./orders\n    ready: { htp: /healthz }\n", "4:14: unknown key 'htp' in ready of service 'orders'; did you mean 'http'?" },
         { "services:\n  orders:\n    command: ./orders\n    routes: { host: [orders] }\n", "4:15: unknown key 'host' in routes of service 'orders'; did you mean 'hosts'?" },
-        { "mesh:\n  admin: 15020\nservices:\n  orders:\n    command: ./orders\n", "2:3: unknown key 'admin' in mesh (expected one of: http, xds, portRange, logs, maxWaitingRequests, kubernetes)" },
+        { "mesh:\n  admin: 15020\nservices:\n  orders:\n    command: ./orders\n", "2:3: unknown key 'admin' in mesh (expected one of: http, xds, portRange, logs, maxWaitingRequests, kubernetes, prewarm)" },
     };
 
     [Theory]
