@@ -29,8 +29,10 @@ namespace MeshDev.Bench
               --warm-warmup S       seconds of the discarded wrk warm-up run per target (default 5)
               --threads N           wrk -t (default 2)
               --connections N       wrk -c (default 32)
-              --only activation|warm|attribution   run one part only (attribution: the cost of naming each
-                                    connection's caller, written to devtools/bench/attribution-results.md)
+              --only activation|warm|attribution|prewarm   run one part only (attribution: the cost of naming
+                                    each connection's caller, written to devtools/bench/attribution-results.md; prewarm:
+                                    a cold 4-deep python chain with and without pre-launch against all four started at
+                                    once, written to devtools/bench/prewarm-results.md)
               --profile-alloc       after the warm path, one extra mesh run that samples the mesh's allocations by type
               --baseline-forwarder  a fourth warm-path target: a minimal Kestrel + YARP IHttpForwarder in this process
               --mesh-env NAME=VALUE an environment variable for the in-process mesh host only, not for the services it
@@ -96,6 +98,22 @@ namespace MeshDev.Bench
                     {
                         await File.WriteAllTextAsync(attributionPath, attribution, CancellationToken.None).ConfigureAwait(false);
                         Console.WriteLine($"written to {attributionPath}");
+                    }
+
+                    return 0;
+                }
+
+                if (options.Only == "prewarm")
+                {
+                    Console.WriteLine($"(d) cold chain of 4 python services: {options.Rounds} rounds, A/B alternating");
+                    var prewarm = $"# Pre-launch of a cold call chain\n\n{machine.Cpus} CPU(s) {machine.CpuModel}; {machine.Runtime}; commit {machine.Commit}; load at start {machine.LoadAtStart}\n\n"
+                        + await PrewarmBench.RunAsync(context, options.Rounds, cancel.Token).ConfigureAwait(false);
+                    Console.WriteLine(prewarm);
+                    var prewarmPath = options.Results ?? Path.Combine(repositoryRoot, "devtools", "bench", "prewarm-results.md");
+                    if (prewarmPath != "-")
+                    {
+                        await File.WriteAllTextAsync(prewarmPath, prewarm, CancellationToken.None).ConfigureAwait(false);
+                        Console.WriteLine($"written to {prewarmPath}");
                     }
 
                     return 0;
@@ -202,7 +220,7 @@ namespace MeshDev.Bench
                         "--warm-warmup" => options with { WarmWarmupSeconds = arguments.Number(1) },
                         "--threads" => options with { Threads = arguments.Number(1) },
                         "--connections" => options with { Connections = arguments.Number(1) },
-                        "--only" => options with { Only = arguments.Value() is var only && only is "activation" or "warm" or "attribution" ? only : throw new BenchException("--only takes activation, warm or attribution") },
+                        "--only" => options with { Only = arguments.Value() is var only && only is "activation" or "warm" or "attribution" or "prewarm" ? only : throw new BenchException("--only takes activation, warm, attribution or prewarm") },
                         "--label" => options with { Label = arguments.Value() },
                         "--profile-alloc" => options with { ProfileAllocations = true },
                         "--baseline-forwarder" => options with { ForwarderBaseline = true },
