@@ -244,7 +244,7 @@ public sealed class MeshHost : IAsyncDisposable
     public static GatewaySidecar GatewayFor(MeshManifest manifest) => new(
         manifest.Mesh.GatewayImage ?? GatewaySidecar.DefaultImage,
         manifest.Mesh.XdsPort,
-        manifest.Services.ToDictionary(s => s.MeshPort, s => s.Name).Append(new KeyValuePair<int, string>(manifest.Mesh.HttpPort, "*")).ToDictionary());
+        manifest.Services.Select(s => KeyValuePair.Create(s.MeshPort, s.Name)).Append(KeyValuePair.Create(manifest.Mesh.HttpPort, "*")).ToDictionary());
 
     /// <summary>The routing table as served over xDS, for <c>meshdev routes</c>.</summary>
     public RoutesView GetRoutes() => RoutesView.Of(this);

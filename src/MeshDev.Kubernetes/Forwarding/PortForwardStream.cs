@@ -7,8 +7,8 @@ namespace MeshDev.Kubernetes.Forwarding;
 /// <summary>
 /// One port-forward WebSocket (<c>v4.channel.k8s.io</c>, one port) as a byte stream, for the link to a pod's gateway:
 /// reads strip each message's channel byte and each channel's 2-byte port header; the kubelet's error channel ends the
-/// stream with its text as the <see cref="IOException"/>'s message; writes go out on the data channel. No local socket
-/// and no copy loop in between, unlike <see cref="PortForwardListener"/>, which serves clients that need a port.
+/// stream with its text as the <see cref="IOException"/>'s message; writes go out on the data channel. The link to a
+/// pod's gateway uses it as its transport; <see cref="PortForwardTunnel"/> reads a forwarded connection through it.
 /// </summary>
 internal sealed class PortForwardStream(WebSocket socket) : Stream
 {
@@ -19,9 +19,12 @@ internal sealed class PortForwardStream(WebSocket socket) : Stream
     private readonly int[] _headerLeft = [PortHeaderLength, PortHeaderLength];
     private readonly StringBuilder _errors = new();
     private readonly SemaphoreSlim _writing = new(1, 1);
-    private byte[] _send = ArrayPool<byte>.Shared.Rent(64 * 1024);
+    private byte[]? _send;
     private byte _channel;
     private bool _atMessageStart = true;
+
+    /// <summary>What the kubelet wrote on the error channel so far (e.g. nothing listens on the port in the pod); null when nothing.</summary>
+    public string? ErrorText => _errors.Length > 0 ? _errors.ToString().Trim() : null;
 
     public override bool CanRead => true;
 
@@ -46,7 +49,7 @@ internal sealed class PortForwardStream(WebSocket socket) : Stream
 
             if (received.MessageType == WebSocketMessageType.Close)
             {
-                return _errors.Length > 0 ? throw new IOException(_errors.ToString().Trim()) : 0;
+                return ErrorText is { } error ? throw new IOException(error) : 0;
             }
 
             var data = buffer[..received.Count];
@@ -92,6 +95,7 @@ internal sealed class PortForwardStream(WebSocket socket) : Stream
         await _writing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            _send ??= ArrayPool<byte>.Shared.Rent(64 * 1024);
             while (!buffer.IsEmpty)
             {
                 var take = Math.Min(buffer.Length, _send.Length - 1);
@@ -124,7 +128,10 @@ internal sealed class PortForwardStream(WebSocket socket) : Stream
             socket.Abort();
             socket.Dispose();
             _writing.Dispose();
-            ArrayPool<byte>.Shared.Return(Interlocked.Exchange(ref _send, []));
+            if (Interlocked.Exchange(ref _send, null) is { } send)
+            {
+                ArrayPool<byte>.Shared.Return(send);
+            }
         }
 
         base.Dispose(disposing);

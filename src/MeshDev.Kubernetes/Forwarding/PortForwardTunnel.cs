@@ -1,14 +1,14 @@
 using System.Buffers;
 using System.Net.Sockets;
 using System.Net.WebSockets;
-using System.Text;
 
 namespace MeshDev.Kubernetes.Forwarding;
 
 /// <summary>
 /// One forwarded connection over the API server's WebSocket port-forward protocol (<c>v4.channel.k8s.io</c>, one
 /// port): every binary message starts with a channel byte — 0 carries the connection's bytes both ways, 1 carries the
-/// kubelet's error text — and the server opens each channel with the port number (2 bytes, little endian), skipped here.
+/// kubelet's error text — and the server opens each channel with the port number (2 bytes, little endian); reading
+/// them apart is <see cref="PortForwardStream"/>'s.
 /// </summary>
 internal static class PortForwardTunnel
 {
@@ -16,8 +16,6 @@ internal static class PortForwardTunnel
     public const string Protocol = "v4.channel.k8s.io";
 
     private const byte DataChannel = 0;
-    private const byte ErrorChannel = 1;
-    private const int PortHeaderLength = 2;
     private const int ChunkSize = 64 * 1024;
 
     /// <summary>How long a closed local side waits for the pod's side to finish before the tunnel is cut.</summary>
@@ -48,7 +46,7 @@ internal static class PortForwardTunnel
                 local.Shutdown(SocketShutdown.Send);
             }
         }
-        catch (Exception e) when (e is TimeoutException or OperationCanceledException or SocketException or ObjectDisposedException or WebSocketException)
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException or SocketException or ObjectDisposedException or WebSocketException or IOException)
         {
             // Cut below.
         }
@@ -86,58 +84,37 @@ internal static class PortForwardTunnel
 
     private static async Task CopyFromPodAsync(WebSocket tunnel, Socket local, Action<string> onError, CancellationToken cancellationToken)
     {
+        // Read only, never disposed here: the tunnel is the caller's to close.
+        var fromPod = new PortForwardStream(tunnel);
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
-        var headerLeft = new[] { PortHeaderLength, PortHeaderLength };
-        var errors = new StringBuilder();
         try
         {
-            var atMessageStart = true;
-            byte channel = DataChannel;
             while (true)
             {
-                var received = await tunnel.ReceiveAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false);
-                if (received.MessageType == WebSocketMessageType.Close)
+                int read;
+                try
+                {
+                    read = await fromPod.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException) when (fromPod.ErrorText is not null)
+                {
+                    return; // the close after the kubelet's error text, which is reported below
+                }
+
+                if (read == 0)
                 {
                     return;
                 }
 
-                var data = buffer.AsMemory(0, received.Count);
-                if (atMessageStart && data.Length > 0)
-                {
-                    channel = data.Span[0];
-                    data = data[1..];
-                }
-
-                atMessageStart = received.EndOfMessage;
-                if (channel > ErrorChannel)
-                {
-                    continue;
-                }
-
-                var skip = Math.Min(headerLeft[channel], data.Length);
-                headerLeft[channel] -= skip;
-                data = data[skip..];
-                if (data.IsEmpty)
-                {
-                    continue;
-                }
-
-                if (channel == DataChannel)
-                {
-                    await local.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    errors.Append(Encoding.UTF8.GetString(data.Span));
-                }
+                await local.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            if (errors.Length > 0)
+            if (fromPod.ErrorText is { } error)
             {
-                onError(errors.ToString().Trim());
+                onError(error);
             }
         }
     }
