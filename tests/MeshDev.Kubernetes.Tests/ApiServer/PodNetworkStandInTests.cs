@@ -154,7 +154,7 @@ public sealed class PodNetworkStandInTests : IDisposable
     {
         await using var standIn = await KubernetesApiStandIn.StartAsync();
         standIn.SetImageBehaviour("shop/orders:dev", ImageBehaviour.Executes(
-            "/bin/sh", ["-c"], ["echo starting orders; echo 'panic: no database at db:5432' >&2; exit 3"], firstBackOff: TimeSpan.FromSeconds(1)));
+            "/bin/sh", ["-c"], ["echo starting orders >&2; echo 'panic: no database at db:5432' >&2; exit 3"], firstBackOff: TimeSpan.FromSeconds(1)));
         using var client = standIn.CreateClient();
         await client.CoreV1.CreateNamespaceAsync(StandInObjects.Namespace(Ns));
         var from = $"{standIn.ResourceVersion}";
@@ -176,9 +176,8 @@ public sealed class PodNetworkStandInTests : IDisposable
         var (_, again) = await pods.NextAsync((_, p) => Status(p)?.RestartCount == 2 && Status(p)?.State.Waiting?.Reason == "CrashLoopBackOff", "the second crash");
         Assert.StartsWith("back-off 2s", Status(again)!.State.Waiting.Message);
         using var previous = new StreamReader(await client.CoreV1.ReadNamespacedPodLogAsync(name, Ns, previous: true));
-        var lines = (await previous.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        // stdout and stderr are two pipes: their lines keep their order within each, not between them.
-        Assert.Equal(["panic: no database at db:5432", "starting orders"], lines.Order());
+        // Both lines go to stderr: one pipe keeps their order (stdout and stderr are two pipes, ordered within each only).
+        Assert.Equal("starting orders\npanic: no database at db:5432\n", await previous.ReadToEndAsync());
         var backOff = await client.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: $"involvedObject.name={name},reason=BackOff");
         Assert.True(backOff.Items.Single().Count >= 2);
     }
