@@ -18,7 +18,7 @@ namespace MeshDev.Xds.Server;
 /// The rules, per resource type: a request whose nonce is not the latest one sent is stale and ignored; with the
 /// latest nonce it ACKs (no <c>error_detail</c>) or NACKs (<c>error_detail</c> set) that response. A response goes
 /// out for the first request, when the subscription changes, and when a new snapshot changes what this subscription
-/// gets — never again for the same content after a NACK, so a client that rejects a version is not flooded with it.
+/// gets (pushed by the snapshot event only, never by an ACK, so the push order holds) — never again for the same content after a NACK, so a client that rejects a version is not flooded with it.
 /// After a snapshot change the types go out in <see cref="XdsTypes.PushOrder"/>.
 /// </remarks>
 internal sealed class AdsStream
@@ -161,8 +161,13 @@ internal sealed class AdsStream
             }
         }
 
+        // An ACK or NACK that keeps the subscription sends nothing: content published since is pushed by the snapshot
+        // event queued behind it, in push order for all types (answering here would send this type out of order).
         var changed = subscription.Update(request.ResourceNames);
-        await SendAsync(subscription, snapshot, force: initial || changed, cancellationToken).ConfigureAwait(false);
+        if (initial || changed)
+        {
+            await SendAsync(subscription, snapshot, force: true, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task PushChangesAsync(XdsSnapshot snapshot, CancellationToken cancellationToken)
