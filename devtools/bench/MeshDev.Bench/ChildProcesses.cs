@@ -109,6 +109,49 @@ internal sealed partial class ChildProcesses : IDisposable
         Kill(child);
     }
 
+    /// <summary>
+    /// Runs a load tool (wrk, h2load, tcpbench) in the bench's own process group until it exits, at most
+    /// <paramref name="timeout"/>, and returns its output (stdout and stderr); a non-zero exit is printed, not thrown,
+    /// so the caller's parser says what is missing.
+    /// </summary>
+    public async Task<string> RunToEndAsync(string command, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var output = new System.Text.StringBuilder();
+        var child = Start(command, arguments, onLine: line =>
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }, newGroup: false);
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            await child.Process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            int? exitCode = null;
+            if (child.Process.HasExited)
+            {
+                child.Process.WaitForExit(); // the parameterless overload also waits until the redirected output is drained
+                exitCode = child.Process.ExitCode;
+            }
+
+            Kill(child);
+            if (exitCode is not 0 && !cancellationToken.IsCancellationRequested)
+            {
+                Console.Error.WriteLine($"{Path.GetFileName(command)} exited with {exitCode?.ToString(CultureInfo.InvariantCulture) ?? "a timeout"}:\n{output}");
+            }
+        }
+
+        lock (output)
+        {
+            return output.ToString();
+        }
+    }
+
     /// <summary>SIGKILLs the child's whole process group (or just the child) and waits, bounded, until it is gone.</summary>
     public void Kill(Child child)
     {

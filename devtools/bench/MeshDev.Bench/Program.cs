@@ -29,10 +29,13 @@ namespace MeshDev.Bench
               --warm-warmup S       seconds of the discarded wrk warm-up run per target (default 5)
               --threads N           wrk -t (default 2)
               --connections N       wrk -c (default 32)
-              --only activation|warm|attribution|prewarm   run one part only (attribution: the cost of naming
-                                    each connection's caller, written to devtools/bench/attribution-results.md; prewarm:
-                                    a cold 4-deep python chain with and without pre-launch against all four started at
-                                    once, written to devtools/bench/prewarm-results.md)
+              --only activation|warm|attribution|prewarm|grpc|tcp   run one part only (attribution: the cost of
+                                    naming each connection's caller, written to devtools/bench/attribution-results.md;
+                                    prewarm: a cold 4-deep python chain with and without pre-launch against all four
+                                    started at once, written to devtools/bench/prewarm-results.md; grpc: unary calls with
+                                    h2load directly, through the mesh and through nginx grpc_pass; tcp: round trips and a
+                                    bulk stream directly, through a protocol: tcp mesh port and through nginx stream;
+                                    both written to devtools/bench/peers-results.md, --warm-rounds and --duration apply)
               --profile-alloc       after the warm path, one extra mesh run that samples the mesh's allocations by type
               --baseline-forwarder  a fourth warm-path target: a minimal Kestrel + YARP IHttpForwarder in this process
               --mesh-env NAME=VALUE an environment variable for the in-process mesh host only, not for the services it
@@ -114,6 +117,26 @@ namespace MeshDev.Bench
                     {
                         await File.WriteAllTextAsync(prewarmPath, prewarm, CancellationToken.None).ConfigureAwait(false);
                         Console.WriteLine($"written to {prewarmPath}");
+                    }
+
+                    return 0;
+                }
+
+                if (options.Only is "grpc" or "tcp")
+                {
+                    var grpcService = Path.Combine(repositoryRoot, "tests", "MeshDev.GrpcTestService", "bin", configuration, "net10.0", "MeshDev.GrpcTestService.dll");
+                    Console.WriteLine(options.Only == "grpc"
+                        ? $"(e) gRPC unary: h2load -c4 -m8, {options.WarmRounds} round(s) of {options.DurationSeconds} s per target"
+                        : $"(f) TCP: 32 × 1 KiB round trips for {options.DurationSeconds} s and a 1 GiB stream, {options.WarmRounds} round(s) per target");
+                    var part = options.Only == "grpc"
+                        ? await GrpcUnaryBench.RunAsync(context, grpcService, options.WarmRounds, options.DurationSeconds, cancel.Token).ConfigureAwait(false)
+                        : await TcpBench.RunAsync(context, repositoryRoot, options.WarmRounds, options.DurationSeconds, cancel.Token).ConfigureAwait(false);
+                    Console.WriteLine(part);
+                    var peersPath = options.Results ?? Path.Combine(repositoryRoot, "devtools", "bench", "peers-results.md");
+                    if (peersPath != "-")
+                    {
+                        await PeersReport.WriteAsync(peersPath, machine, options.Only, part).ConfigureAwait(false);
+                        Console.WriteLine($"written to {peersPath}");
                     }
 
                     return 0;
@@ -220,7 +243,7 @@ namespace MeshDev.Bench
                         "--warm-warmup" => options with { WarmWarmupSeconds = arguments.Number(1) },
                         "--threads" => options with { Threads = arguments.Number(1) },
                         "--connections" => options with { Connections = arguments.Number(1) },
-                        "--only" => options with { Only = arguments.Value() is var only && only is "activation" or "warm" or "attribution" or "prewarm" ? only : throw new BenchException("--only takes activation, warm, attribution or prewarm") },
+                        "--only" => options with { Only = arguments.Value() is var only && only is "activation" or "warm" or "attribution" or "prewarm" or "grpc" or "tcp" ? only : throw new BenchException("--only takes activation, warm, attribution, prewarm, grpc or tcp") },
                         "--label" => options with { Label = arguments.Value() },
                         "--profile-alloc" => options with { ProfileAllocations = true },
                         "--baseline-forwarder" => options with { ForwarderBaseline = true },
@@ -239,7 +262,7 @@ namespace MeshDev.Bench
                         : new Dictionary<string, string>(variables) { [assignment[..equals]] = assignment[(equals + 1)..] };
                 }
 
-                if (options.Rounds < 20 && options.Only != "warm")
+                if (options.Rounds < 20 && options.Only is null or "activation")
                 {
                     Console.Error.WriteLine($"warning: {options.Rounds} activation rounds; the report asks for at least 20");
                 }

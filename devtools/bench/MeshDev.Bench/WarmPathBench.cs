@@ -51,8 +51,7 @@ internal sealed partial class WarmPathBench(BenchContext context, BenchMesh mesh
     public async Task<WarmPathResult> RunAsync(WarmPathSettings settings, CancellationToken cancellationToken)
     {
         var wrk = FindOnPath("wrk") ?? throw new BenchException("wrk is not installed (devtools/bench/run.sh installs it: apt-get install -y wrk)");
-        var nginxPath = FindOnPath("nginx") ?? (File.Exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : null)
-            ?? throw new BenchException("nginx is not installed (devtools/bench/run.sh installs it: apt-get install -y nginx-light)");
+        NginxProcess.Find();
 
         await mesh.Service.StartAsync(cancellationToken).ConfigureAwait(false);
         var backend = mesh.Service.Endpoint ?? throw new BenchException("the service is not ready after StartAsync");
@@ -62,7 +61,7 @@ internal sealed partial class WarmPathBench(BenchContext context, BenchMesh mesh
         Console.WriteLine($"  backend: the mesh-launched test service at {backend} (pid {whoami.Pid})");
 
         var nginxPort = Ports.GetFreePort();
-        var nginx = await StartNginxAsync(nginxPath, nginxPort, backend.Port, probeClient, cancellationToken).ConfigureAwait(false);
+        var nginx = await StartNginxAsync(nginxPort, backend.Port, probeClient, cancellationToken).ConfigureAwait(false);
         ForwarderBaseline? baseline = null;
         try
         {
@@ -120,7 +119,7 @@ internal sealed partial class WarmPathBench(BenchContext context, BenchMesh mesh
                 }
             }
 
-            return new WarmPathResult($"wrk {arguments}", runs, settings.Rounds, NginxVersion(nginxPath), allocations);
+            return new WarmPathResult($"wrk {arguments}", runs, settings.Rounds, NginxProcess.Version(), allocations);
         }
         finally
         {
@@ -132,22 +131,13 @@ internal sealed partial class WarmPathBench(BenchContext context, BenchMesh mesh
         }
     }
 
-    private async Task<Child> StartNginxAsync(string nginxPath, int port, int backendPort, HttpClient client, CancellationToken cancellationToken)
+    private async Task<Child> StartNginxAsync(int port, int backendPort, HttpClient client, CancellationToken cancellationToken)
     {
-        var prefix = Path.Combine(context.TempDirectory, "nginx") + "/";
-        Directory.CreateDirectory(prefix);
-        // Workers of a root master run as 'nobody'; they only need to read the prefix.
-        File.SetUnixFileMode(prefix, (UnixFileMode)0b111_101_101);
-        var config = Path.Combine(prefix, "nginx.conf");
-        await File.WriteAllTextAsync(config, string.Create(CultureInfo.InvariantCulture, $$"""
-            # Written by devtools/bench (MeshDev.Bench): nginx as a plain keep-alive reverse proxy, the yardstick for the mesh.
-            daemon off;
-            worker_processes auto;
-            pid {{prefix}}nginx.pid;
-            error_log {{prefix}}error.log warn;
-            events { worker_connections 4096; }
+        var nginx = await NginxProcess.StartAsync(context, "nginx", port, prefix => string.Create(CultureInfo.InvariantCulture, $$"""
             http {
                 access_log off;
+                # The default (1000 requests, then GOAWAY / close) makes h2load's connections end, since it does not reconnect.
+                keepalive_requests 100000000;
                 client_body_temp_path {{prefix}}client_body;
                 proxy_temp_path {{prefix}}proxy;
                 fastcgi_temp_path {{prefix}}fastcgi;
@@ -156,6 +146,7 @@ internal sealed partial class WarmPathBench(BenchContext context, BenchMesh mesh
                 upstream backend {
                     server 127.0.0.1:{{backendPort}};
                     keepalive 64;
+                    keepalive_requests 100000000;
                 }
                 server {
                     listen 127.0.0.1:{{port}};
@@ -166,97 +157,30 @@ internal sealed partial class WarmPathBench(BenchContext context, BenchMesh mesh
                     }
                 }
             }
-
             """), cancellationToken).ConfigureAwait(false);
 
-        var output = new StringBuilder();
-        var nginx = context.Children.Start(nginxPath, ["-c", config, "-p", prefix, "-e", prefix + "error.log"], onLine: line =>
+        // Listening is not enough: the first request must come back from the backend.
+        using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/"), cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.OK)
         {
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-        });
-
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (nginx.Process.HasExited)
-            {
-                var log = File.Exists(prefix + "error.log") ? await File.ReadAllTextAsync(prefix + "error.log", cancellationToken).ConfigureAwait(false) : "";
-                context.Children.Kill(nginx);
-                throw new BenchException($"nginx exited at start: {output}{log}");
-            }
-
-            try
-            {
-                using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/"), cancellationToken).ConfigureAwait(false);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    Console.WriteLine($"  nginx: 127.0.0.1:{port} → 127.0.0.1:{backendPort} (pid {nginx.Pid}, config {config})");
-                    return nginx;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+            context.Children.Kill(nginx);
+            throw new BenchException($"nginx answered {(int)response.StatusCode} instead of passing the request on");
         }
 
-        context.Children.Kill(nginx);
-        throw new BenchException("nginx did not answer within 10 s");
+        return nginx;
     }
 
     private async Task<WrkRun> RunWrkAsync(string wrk, WarmPathSettings settings, (string Name, int Port, Func<double> ProxyCpu) target, int backendPid, CancellationToken cancellationToken)
     {
-        var output = new StringBuilder();
         var proxyBefore = target.ProxyCpu();
         var backendBefore = ChildProcesses.GroupCpuSeconds(backendPid);
         var gcBefore = MeshGc.Sample();
-        var child = context.Children.Start(wrk,
+        var text = await context.Children.RunToEndAsync(wrk,
             [$"-t{settings.Threads}", $"-c{settings.Connections}", $"-d{(int)settings.Duration.TotalSeconds}s", "--latency", $"http://127.0.0.1:{target.Port}/"],
-            onLine: line =>
-            {
-                lock (output)
-                {
-                    output.AppendLine(line);
-                }
-            },
-            newGroup: false);
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(settings.Duration + TimeSpan.FromSeconds(30));
-            await child.Process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            int? exitCode = null;
-            if (child.Process.HasExited)
-            {
-                child.Process.WaitForExit(); // the parameterless overload also waits until the redirected output is drained
-                exitCode = child.Process.ExitCode;
-            }
-
-            context.Children.Kill(child);
-            if (exitCode is not 0 && !cancellationToken.IsCancellationRequested)
-            {
-                Console.Error.WriteLine($"wrk exited with {exitCode?.ToString(CultureInfo.InvariantCulture) ?? "a timeout"}:\n{output}");
-            }
-        }
-
+            settings.Duration + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         var proxyCpu = target.ProxyCpu() - proxyBefore;
         var gcDuring = gcBefore;
         var backendCpu = ChildProcesses.GroupCpuSeconds(backendPid) - backendBefore;
-        string text;
-        lock (output)
-        {
-            text = output.ToString();
-        }
-
         var parsed = ParseWrk(text) ?? throw new BenchException($"could not read wrk's output:\n{text}");
         return new WrkRun(target.Name, parsed.RequestsPerSecond, parsed.Requests, parsed.P50, parsed.P90, parsed.P99, parsed.Errors,
             parsed.Requests == 0 ? double.NaN : proxyCpu * 1e6 / parsed.Requests,
@@ -300,21 +224,6 @@ internal sealed partial class WarmPathBench(BenchContext context, BenchMesh mesh
         "ms" => 1,
         _ => 1000,
     };
-
-    private static string NginxVersion(string nginx)
-    {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo(nginx, "-v") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false })!;
-            var text = process.StandardError.ReadToEnd() + process.StandardOutput.ReadToEnd();
-            process.WaitForExit(5000);
-            return text.Trim().Replace("nginx version: ", "", StringComparison.Ordinal);
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            return "nginx (version unknown)";
-        }
-    }
 
     internal static string? FindOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)

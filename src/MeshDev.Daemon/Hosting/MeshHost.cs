@@ -194,6 +194,8 @@ public sealed class MeshHost : IAsyncDisposable
         services.AddHostedService(sp => new ActivatorLifetime(Activator, _options.OnMeshMessage));
         services.AddHostedService<IdleMemoryTrim>();
         services.AddHostedService(sp => new CallGraphPersistence(CallGraph, State.CallsFile, _options.Time));
+        // 3. the mesh ports of protocol: tcp services (their own sockets, not Kestrel's); closed first at stop.
+        services.AddHostedService(sp => new TcpPorts(_listeners, sp.GetRequiredService<ILoggerFactory>()));
 
         builder.WebHost.ConfigureKestrel(_listeners.Configure);
 

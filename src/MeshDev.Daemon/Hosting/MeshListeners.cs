@@ -34,22 +34,22 @@ public sealed class MeshListeners(MeshManifest manifest, RoutingTable routing, M
         .. manifest.Services.Select(s => (s.MeshPort, $"mesh port {s.MeshPort} of service '{s.Name}' (meshPort)")),
     ];
 
+    /// <summary>The mesh ports of <c>protocol: tcp</c> services, each relayed by a <see cref="TcpServiceProxy"/> of its own.</summary>
+    public IReadOnlyList<TcpServiceProxy> TcpProxies(ILogger logger) =>
+        [.. routing.Current.Listeners
+            .Where(l => l.Protocol == ServiceProtocol.Tcp)
+            .Select(l => new TcpServiceProxy(l.Port, activator.Find(l.Service!)!, callers, logger))];
+
     /// <summary>Adds every listener to Kestrel (called once, when Kestrel's options are built).</summary>
     public void Configure(KestrelServerOptions kestrel)
     {
         kestrel.AddServerHeader = false;
         kestrel.AllowAlternateSchemes = true; // see H2cPriorKnowledge
-        var logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<TcpServiceProxy>();
-
-        // The shared port and the mesh ports: HTTP/1.1 and h2c on one port, or raw TCP piped to a protocol: tcp service.
+        // The shared port and the mesh ports: HTTP/1.1 and h2c on one port. The mesh ports of protocol: tcp services
+        // are not Kestrel's: see TcpPorts.
         foreach (var listener in routing.Current.Listeners)
         {
-            if (listener.Protocol == ServiceProtocol.Tcp)
-            {
-                var tcp = new TcpServiceProxy(activator.Find(listener.Service!)!, logger);
-                kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.UseCallerTracking(callers).Run(tcp.HandleAsync));
-            }
-            else
+            if (listener.Protocol != ServiceProtocol.Tcp)
             {
                 kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.UseH2cPriorKnowledge().UseCallerTracking(callers));
             }

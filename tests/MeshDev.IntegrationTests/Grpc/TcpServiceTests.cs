@@ -65,6 +65,65 @@ public sealed class TcpServiceTests
         Assert.Contains("exited with code 3", mesh.Status("broken").LastError);
     }
 
+    [Fact]
+    public async Task A_half_close_is_passed_on_both_ways_and_every_byte_comes_back_first()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.TcpEcho("echo"));
+        using var limit = new CancellationTokenSource(Eventually.Deadline);
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync("127.0.0.1", mesh.MeshPort("echo"), limit.Token);
+        var sent = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 20_000).Select(i => $"{i:D5}\n")));
+
+        // The client sends everything, then closes its sending half: the echo server sees the end only through the
+        // mesh, echoes the rest, closes, and the client's read ends (0) after the last byte.
+        await client.SendAsync(sent, SocketFlags.None, limit.Token);
+        client.Shutdown(SocketShutdown.Send);
+        using var received = new MemoryStream();
+        var buffer = new byte[8192];
+        int read;
+        while ((read = await client.ReceiveAsync(buffer, SocketFlags.None, limit.Token)) > 0)
+        {
+            received.Write(buffer, 0, read);
+        }
+
+        Assert.Equal(sent.Length, received.Length);
+        Assert.Equal(sent, received.ToArray());
+    }
+
+    [Fact]
+    public async Task Stopping_the_mesh_closes_open_tcp_connections_and_the_service()
+    {
+        var mesh = await TestMesh.StartAsync(m => m.TcpEcho("echo"));
+        using var limit = new CancellationTokenSource(Eventually.Deadline);
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync("127.0.0.1", mesh.MeshPort("echo"), limit.Token);
+            var stream = client.GetStream();
+            await stream.WriteAsync("ping\n"u8.ToArray(), limit.Token);
+            var buffer = new byte[16];
+            Assert.Equal(5, await stream.ReadAsync(buffer, limit.Token));
+        }
+        finally
+        {
+            await mesh.DisposeAsync();
+        }
+
+        // An open connection does not keep the mesh (or the relay) alive: it is closed, and the service is stopped.
+        var closed = false;
+        try
+        {
+            closed = await client.GetStream().ReadAsync(new byte[16], limit.Token) == 0;
+        }
+        catch (IOException e) when (e.InnerException is SocketException)
+        {
+            closed = true; // reset
+        }
+
+        Assert.True(closed, "the connection stayed open after the mesh stopped");
+        Assert.Equal(ServiceState.Stopped, mesh.Service("echo").State);
+    }
+
     /// <summary>Connects to <paramref name="port"/>, sends <paramref name="message"/> and reads as many bytes back.</summary>
     private static async Task<string> EchoAsync(int port, string message)
     {
