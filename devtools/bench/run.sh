@@ -20,6 +20,10 @@ install_tools() {
     local missing=()
     command -v wrk >/dev/null 2>&1 || missing+=(wrk)
     command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+    # --only grpc: h2load; --only tcp: g++ (the load tool is compiled) and nginx's stream module (a package on Debian).
+    command -v h2load >/dev/null 2>&1 || missing+=(h2load)
+    command -v g++ >/dev/null 2>&1 || missing+=(g++)
+    ls /usr/lib/nginx/modules/ngx_stream_module.so >/dev/null 2>&1 || nginx -V 2>&1 | grep -q -- '--with-stream ' || missing+=(nginx-stream)
     [ ${#missing[@]} -eq 0 ] && return 0
 
     echo "installing ${missing[*]} with apt-get"
@@ -34,6 +38,9 @@ install_tools() {
         case $tool in
             wrk) packages+=(wrk) ;;
             nginx) packages+=(nginx-light) ;; # the smallest build; Debian 13 has no nginx-light, see the fallback below
+            h2load) packages+=(nghttp2-client) ;;
+            g++) packages+=(g++) ;;
+            nginx-stream) packages+=(libnginx-mod-stream) ;;
         esac
     done
     as_root apt-get update -qq || status=$?

@@ -29,10 +29,11 @@ namespace MeshDev.Bench
               --warm-warmup S       seconds of the discarded wrk warm-up run per target (default 5)
               --threads N           wrk -t (default 2)
               --connections N       wrk -c (default 32)
-              --only activation|warm|attribution|prewarm|grpc|tcp   run one part only (attribution: the cost of
+              --only activation|warm|attribution|prewarm|prewarm-shop|grpc|tcp   one part only (attribution: the cost of
                                     naming each connection's caller, written to devtools/bench/attribution-results.md;
                                     prewarm: a cold 4-deep python chain with and without pre-launch against all four
-                                    started at once, written to devtools/bench/prewarm-results.md; grpc: unary calls with
+                                    started at once, written to devtools/bench/prewarm-results.md; prewarm-shop: the same
+                                    for the sample shop's four .NET services (prewarm-shop-results.md); grpc: unary calls with
                                     h2load directly, through the mesh and through nginx grpc_pass; tcp: round trips and a
                                     bulk stream directly, through a protocol: tcp mesh port and through nginx stream;
                                     both written to devtools/bench/peers-results.md, --warm-rounds and --duration apply)
@@ -117,6 +118,22 @@ namespace MeshDev.Bench
                     {
                         await File.WriteAllTextAsync(prewarmPath, prewarm, CancellationToken.None).ConfigureAwait(false);
                         Console.WriteLine($"written to {prewarmPath}");
+                    }
+
+                    return 0;
+                }
+
+                if (options.Only == "prewarm-shop")
+                {
+                    Console.WriteLine($"(d2) the sample shop's first call: {options.Rounds} rounds");
+                    var shop = $"# Pre-launch of the sample shop\n\n{machine.Cpus} CPU(s) {machine.CpuModel}; {machine.Runtime}; commit {machine.Commit}; load at start {machine.LoadAtStart}\n\n"
+                        + await ShopPrewarmBench.RunAsync(context, repositoryRoot, options.Rounds, cancel.Token).ConfigureAwait(false);
+                    Console.WriteLine(shop);
+                    var shopPath = options.Results ?? Path.Combine(repositoryRoot, "devtools", "bench", "prewarm-shop-results.md");
+                    if (shopPath != "-")
+                    {
+                        await File.WriteAllTextAsync(shopPath, shop, CancellationToken.None).ConfigureAwait(false);
+                        Console.WriteLine($"written to {shopPath}");
                     }
 
                     return 0;
@@ -243,7 +260,7 @@ namespace MeshDev.Bench
                         "--warm-warmup" => options with { WarmWarmupSeconds = arguments.Number(1) },
                         "--threads" => options with { Threads = arguments.Number(1) },
                         "--connections" => options with { Connections = arguments.Number(1) },
-                        "--only" => options with { Only = arguments.Value() is var only && only is "activation" or "warm" or "attribution" or "prewarm" or "grpc" or "tcp" ? only : throw new BenchException("--only takes activation, warm, attribution, prewarm, grpc or tcp") },
+                        "--only" => options with { Only = arguments.Value() is var only && only is "activation" or "warm" or "attribution" or "prewarm" or "prewarm-shop" or "grpc" or "tcp" ? only : throw new BenchException("--only takes activation, warm, attribution, prewarm, prewarm-shop, grpc or tcp") },
                         "--label" => options with { Label = arguments.Value() },
                         "--profile-alloc" => options with { ProfileAllocations = true },
                         "--baseline-forwarder" => options with { ForwarderBaseline = true },
