@@ -20,7 +20,7 @@ namespace MeshDev.Runtime;
 /// (SCM_RIGHTS) needs a helper program in the chain; posix_spawn with file actions would replace Process (its pipes
 /// and exit watch) with code of our own.
 /// </remarks>
-public sealed partial class ActivationSocket : IDisposable
+internal sealed partial class ActivationSocket : IDisposable
 {
     /// <summary>The descriptor sd_listen_fds(3) reads the first socket from.</summary>
     public const int ListenFd = 3;

@@ -9,7 +9,7 @@ namespace MeshDev.Runtime;
 /// service in <c>NOTIFY_SOCKET</c>. <c>READY=1</c> makes the instance ready without any probe; <c>STATUS=…</c> goes to
 /// the service's log. One socket per instance: whatever arrives on it is that instance's, so no sender check is needed.
 /// </summary>
-public sealed class NotifySocket : IReadinessProbe, IDisposable
+internal sealed class NotifySocket : IReadinessProbe, IDisposable
 {
     // sd_notify messages are small ("READY=1", a STATUS line); a datagram longer than this is cut, not an error.
     private const int MaxMessage = 4096;
