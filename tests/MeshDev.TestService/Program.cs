@@ -37,6 +37,8 @@
 //   --ignore-sigterm     ignore SIGTERM (prints "SIGTERM received, ignored"); only SIGKILL stops it
 //   --spawn-child        start a child process `sleep 600` at startup (prints "spawned child pid N"), to test tree killing
 //   --h2c                speak HTTP/2 only, without TLS (prior knowledge), instead of HTTP/1.1
+//   --systemd            take the listening socket the mesh passes at fd 3 (socket activation: Kestrel's UseSystemd)
+//                        and send READY=1 to NOTIFY_SOCKET once started (SystemdNotifier), as the README shows
 //
 // Output: one stdout line "listening on http://127.0.0.1:{port}" once it accepts connections, "stopping" on a graceful
 // stop; framework logging is at Warning. Exit codes: 0 after a graceful stop (SIGTERM/SIGINT), 2 for bad arguments or a
@@ -92,6 +94,12 @@ if (options.SpawnChild)
 TestServiceHost.DelayStart(options.StartDelayMs);
 
 var builder = TestServiceHost.CreateBuilder(port);
+if (options.Systemd)
+{
+    // Takes fd 3 only when LISTEN_PID is this process: the addresses of UseUrls are then overridden.
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.UseSystemd());
+}
+
 if (options.H2c)
 {
     builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
@@ -118,6 +126,12 @@ app.Lifetime.ApplicationStarted.Register(() =>
     }
 
     Console.WriteLine($"listening on {url}");
+    if (options.Systemd)
+    {
+        // The host-level UseSystemd() would do this only under systemd itself (its parent process), never under the mesh.
+        new Microsoft.Extensions.Hosting.Systemd.SystemdNotifier().Notify(Microsoft.Extensions.Hosting.Systemd.ServiceState.Ready);
+    }
+
     if (options.NeverReady)
     {
         return;
@@ -318,6 +332,7 @@ internal sealed record TestServiceOptions
     public bool IgnoreSigterm { get; private init; }
     public bool SpawnChild { get; private init; }
     public bool H2c { get; private init; }
+    public bool Systemd { get; private init; }
 
     public static bool TryParse(string[] args, out TestServiceOptions options, out string error)
     {
@@ -332,6 +347,7 @@ internal sealed record TestServiceOptions
                 case "--ignore-sigterm": options = options with { IgnoreSigterm = true }; break;
                 case "--spawn-child": options = options with { SpawnChild = true }; break;
                 case "--h2c": options = options with { H2c = true }; break;
+                case "--systemd": options = options with { Systemd = true }; break;
                 case "--port" or "--exit-at-once" or "--ready-delay-ms" or "--start-delay-ms":
                     if (i + 1 >= args.Length || !int.TryParse(args[i + 1], out var value) || value < 0)
                     {

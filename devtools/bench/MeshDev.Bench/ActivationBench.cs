@@ -21,12 +21,16 @@ internal sealed record MeshRound(double TotalMs, double SpawnMs, double Listenin
     public double ReadyMs => SpawnMs + ReadyInMs;
 }
 
-internal sealed record ActivationResult(IReadOnlyList<DirectRound> Direct, IReadOnlyList<MeshRound> Mesh, int WarmupRounds);
+/// <summary>The rounds of each <see cref="ActivationVariant"/>, in the order of <see cref="BenchMesh.Variants"/>; <see cref="Mesh"/> is the probed one's.</summary>
+internal sealed record ActivationResult(IReadOnlyList<DirectRound> Direct, IReadOnlyList<(ActivationVariant Variant, IReadOnlyList<MeshRound> Rounds)> Variants, int WarmupRounds)
+{
+    public IReadOnlyList<MeshRound> Mesh => Variants[0].Rounds;
+}
 
 /// <summary>
 /// Part (a): the time to the first response through the mesh for a stopped service, against the time the same service
-/// needs from spawn to its first direct response. Rounds alternate (direct, mesh, direct, mesh…) so drift in machine
-/// load hits both alike.
+/// needs from spawn to its first direct response, for each way the mesh learns readiness (probe, socket activation,
+/// sd_notify). Rounds alternate (direct, probe, socket, notify, direct…) so drift in machine load hits all alike.
 /// </summary>
 internal sealed class ActivationBench(BenchContext context, BenchMesh mesh)
 {
@@ -35,24 +39,31 @@ internal sealed class ActivationBench(BenchContext context, BenchMesh mesh)
     public async Task<ActivationResult> RunAsync(int rounds, int warmup, CancellationToken cancellationToken)
     {
         var direct = new List<DirectRound>();
-        var viaMesh = new List<MeshRound>();
+        var viaMesh = BenchMesh.Variants.Select(v => (Variant: v, Rounds: new List<MeshRound>())).ToList();
         for (var i = 0; i < warmup + rounds; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var d = RunDirect(cancellationToken);
-            cancellationToken.ThrowIfCancellationRequested();
-            var m = await RunMeshAsync(cancellationToken).ConfigureAwait(false);
             var label = i < warmup ? $"warm-up {i + 1}/{warmup}" : $"round {i - warmup + 1}/{rounds}";
-            Console.WriteLine($"  {label}: direct {Stats.Ms(d.TotalMs)} (listening at {Stats.Ms(d.ListeningMs)}, {d.Attempts} polls), " +
-                              $"mesh {Stats.Ms(m.TotalMs)} (spawn at {Stats.Ms(m.SpawnMs)}, listening at {Stats.Ms(m.ListeningMs)}, ready at ~{Stats.Ms(m.ReadyMs)})");
+            Console.WriteLine($"  {label}: direct {Stats.Ms(d.TotalMs)} (listening at {Stats.Ms(d.ListeningMs)}, {d.Attempts} polls)");
+            foreach (var (variant, variantRounds) in viaMesh)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var m = await RunMeshAsync(variant, cancellationToken).ConfigureAwait(false);
+                Console.WriteLine($"    mesh ({variant.Key}) {Stats.Ms(m.TotalMs)} (spawn at {Stats.Ms(m.SpawnMs)}, listening at {Stats.Ms(m.ListeningMs)}, ready at ~{Stats.Ms(m.ReadyMs)})");
+                if (i >= warmup)
+                {
+                    variantRounds.Add(m);
+                }
+            }
+
             if (i >= warmup)
             {
                 direct.Add(d);
-                viaMesh.Add(m);
             }
         }
 
-        return new ActivationResult(direct, viaMesh, warmup);
+        return new ActivationResult(direct, [.. viaMesh.Select(v => (v.Variant, (IReadOnlyList<MeshRound>)v.Rounds))], warmup);
     }
 
     /// <summary>Spawns the service, polls GET / about every millisecond until the first 200, kills the whole process group.</summary>
@@ -145,9 +156,9 @@ internal sealed class ActivationBench(BenchContext context, BenchMesh mesh)
         }
     }
 
-    private async Task<MeshRound> RunMeshAsync(CancellationToken cancellationToken)
+    private async Task<MeshRound> RunMeshAsync(ActivationVariant variant, CancellationToken cancellationToken)
     {
-        var activator = mesh.Service;
+        var activator = mesh.ActivatorOf(variant);
         if (activator.State != ServiceState.Stopped)
         {
             throw new BenchException($"the service should be stopped before a mesh round, but is {activator.State}");
@@ -159,7 +170,7 @@ internal sealed class ActivationBench(BenchContext context, BenchMesh mesh)
         timeout.CancelAfter(RoundTimeout);
 
         var milestones = mesh.BeginRound();
-        using var response = await client.GetAsync(mesh.ServiceUri, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+        using var response = await client.GetAsync(mesh.UriOf(variant), HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
         var total = Stopwatch.GetElapsedTime(milestones.Sent).TotalMilliseconds;
         if (response.StatusCode != HttpStatusCode.OK)
         {
@@ -167,7 +178,7 @@ internal sealed class ActivationBench(BenchContext context, BenchMesh mesh)
             throw new BenchException($"the mesh answered {(int)response.StatusCode}: {body}");
         }
 
-        await mesh.StopServiceAsync(cancellationToken).ConfigureAwait(false);
+        await mesh.StopServiceAsync(activator, cancellationToken).ConfigureAwait(false);
         return new MeshRound(total, milestones.Since(milestones.Spawn), milestones.Since(milestones.Listening), milestones.ReadyInMs);
     }
 }

@@ -72,60 +72,93 @@ internal sealed class TimedRuntime(ProcessRuntime inner, Action spawning) : ISer
 }
 
 /// <summary>
-/// The mesh under test, in this process (as <c>meshdev up</c> runs it): one service, the test service run with
-/// <c>dotnet</c>, <c>ready: { http: /healthz }</c>, on its own mesh port. Its state directory is in the scratch directory.
+/// One way the mesh learns that the test service is ready: the service name in the bench's manifest, its <c>ready:</c>
+/// and the test service's flags for it (<c>--systemd</c>: Kestrel's UseSystemd and SystemdNotifier).
+/// </summary>
+internal sealed record ActivationVariant(string Key, string ServiceName, string Ready, string[] Flags, string Label);
+
+/// <summary>
+/// The mesh under test, in this process (as <c>meshdev up</c> runs it): the test service run with <c>dotnet</c> as one
+/// service per <see cref="ActivationVariant"/>, each on its own mesh port: <c>ready: { http: /healthz }</c> (probed; the
+/// one the warm path uses), socket activation, and sd_notify. Its state directory is in the scratch directory.
 /// </summary>
 internal sealed partial class BenchMesh : IAsyncDisposable
 {
     public const string ServiceName = "bench";
 
+    public static readonly IReadOnlyList<ActivationVariant> Variants =
+    [
+        new("probe", ServiceName, "{ http: /healthz }", [], "`ready: { http: /healthz }` (probed every 5 ms)"),
+        new("socket", "bench-socket", "{ socket: true }", ["--systemd"], "`ready: { socket: true }` (Kestrel `UseSystemd()`: calls wait in the accept queue)"),
+        new("notify", "bench-notify", "{ notify: true }", ["--systemd"], "`ready: { notify: true }` (`SystemdNotifier` READY=1, nothing probed)"),
+    ];
+
     private readonly MeshHost _host;
     private readonly TimedRuntime _runtime;
     private Milestones? _round;
 
-    private BenchMesh(MeshHost host, TimedRuntime runtime, int meshPort)
+    private readonly IReadOnlyDictionary<string, int> _meshPorts;
+
+    private BenchMesh(MeshHost host, TimedRuntime runtime, IReadOnlyDictionary<string, int> meshPorts)
     {
         _host = host;
         _runtime = runtime;
-        MeshPort = meshPort;
-        Service = host.Activator.Find(ServiceName) ?? throw new BenchException("the bench service is missing from the mesh");
-        ServiceUri = new Uri($"http://127.0.0.1:{meshPort}/");
+        _meshPorts = meshPorts;
+        MeshPort = meshPorts[ServiceName];
+        Service = ActivatorOf(Variants[0]);
+        ServiceUri = UriOf(Variants[0]);
     }
 
+    /// <summary>The mesh port of the probed service (the warm path's).</summary>
     public int MeshPort { get; }
 
     public Uri ServiceUri { get; }
 
     public ServiceActivator Service { get; }
 
+    public ServiceActivator ActivatorOf(ActivationVariant variant) =>
+        _host.Activator.Find(variant.ServiceName) ?? throw new BenchException($"the bench service '{variant.ServiceName}' is missing from the mesh");
+
+    public Uri UriOf(ActivationVariant variant) => new($"http://127.0.0.1:{_meshPorts[variant.ServiceName]}/");
+
     public static async Task<BenchMesh> StartAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var sharedPort = Ports.GetFreePort();
-        var meshPort = Ports.GetFreePort();
-        while (meshPort == sharedPort)
+        var meshPorts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var variant in Variants)
         {
-            meshPort = Ports.GetFreePort();
+            var port = Ports.GetFreePort();
+            while (port == sharedPort || meshPorts.ContainsValue(port))
+            {
+                port = Ports.GetFreePort();
+            }
+
+            meshPorts[variant.ServiceName] = port;
         }
 
         var manifestPath = Path.Combine(context.TempDirectory, "meshdev.yaml");
+        var env = string.Join(", ", context.ServiceEnvironment.Select(e => $"{e.Key}: {Quote(e.Value)}"));
+        var services = string.Concat(Variants.Select(variant => string.Create(CultureInfo.InvariantCulture, $"""
+              {variant.ServiceName}:
+                runtime: process
+                command: {Quote(context.Dotnet)}
+                args: [{string.Join(", ", variant.Flags.Prepend(context.TestServiceDll).Select(Quote))}]
+                port: auto
+                meshPort: {meshPorts[variant.ServiceName]}
+                ready: {variant.Ready}
+                idleTimeout: never
+                startTimeout: 60s
+                stopGracePeriod: 0s
+                env: {"{"}{env}{"}"}
+
+            """)));
         var yaml = string.Create(CultureInfo.InvariantCulture, $"""
             # Written by devtools/bench (MeshDev.Bench) for one run.
             mesh:
               http: {sharedPort}
             services:
-              {ServiceName}:
-                runtime: process
-                command: {Quote(context.Dotnet)}
-                args: [{Quote(context.TestServiceDll)}]
-                port: auto
-                meshPort: {meshPort}
-                ready: {"{"} http: /healthz {"}"}
-                idleTimeout: never
-                startTimeout: 60s
-                stopGracePeriod: 0s
-                env: {"{"}{string.Join(", ", context.ServiceEnvironment.Select(e => $"{e.Key}: {Quote(e.Value)}"))}{"}"}
 
-            """);
+            """) + services;
         await File.WriteAllTextAsync(manifestPath, yaml, cancellationToken).ConfigureAwait(false);
 
         BenchMesh? mesh = null;
@@ -158,7 +191,7 @@ internal sealed partial class BenchMesh : IAsyncDisposable
             }
         }
 
-        mesh = new BenchMesh(host, runtime, meshPort);
+        mesh = new BenchMesh(host, runtime, meshPorts);
         return mesh;
     }
 
@@ -174,7 +207,10 @@ internal sealed partial class BenchMesh : IAsyncDisposable
     /// Waits (bounded) for the activator's "ready" report of the round — state changes are delivered from a queue and
     /// may come after the response — then stops the service and waits, bounded, until the activator says stopped.
     /// </summary>
-    public async Task StopServiceAsync(CancellationToken cancellationToken)
+    public Task StopServiceAsync(CancellationToken cancellationToken) => StopServiceAsync(Service, cancellationToken);
+
+    /// <inheritdoc cref="StopServiceAsync(CancellationToken)"/>
+    public async Task StopServiceAsync(ServiceActivator service, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
@@ -185,8 +221,8 @@ internal sealed partial class BenchMesh : IAsyncDisposable
         }
 
         Volatile.Write(ref _round, null);
-        await Service.StopAsync("bench round over").WaitAsync(timeout.Token).ConfigureAwait(false);
-        while (Service.State != ServiceState.Stopped)
+        await service.StopAsync("bench round over").WaitAsync(timeout.Token).ConfigureAwait(false);
+        while (service.State != ServiceState.Stopped)
         {
             await Task.Delay(5, timeout.Token).ConfigureAwait(false);
         }

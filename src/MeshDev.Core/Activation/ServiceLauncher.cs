@@ -231,7 +231,8 @@ internal sealed class ServiceLauncher
             if (instance.Exited.IsCompleted)
             {
                 var code = await instance.Exited.ConfigureAwait(false);
-                throw new LaunchException($"exited with code {code?.ToString() ?? "unknown"} before it was ready");
+                var silent = _service.Ready.Notify ? " (it never sent READY=1 to NOTIFY_SOCKET)" : "";
+                throw new LaunchException($"exited with code {code?.ToString() ?? "unknown"} before it was ready{silent}");
             }
 
             if (await probe.ProbeAsync(instance.Endpoint, cancellationToken).ConfigureAwait(false))

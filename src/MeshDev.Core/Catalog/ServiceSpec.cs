@@ -39,7 +39,8 @@ public enum ServiceProtocol
 
 /// <summary>
 /// The readiness probe of a service: a TCP connect, an HTTP GET that must answer 2xx/3xx, or a gRPC health check
-/// (<see cref="GrpcService"/> is the name asked for; empty = the server as a whole).
+/// (<see cref="GrpcService"/> is the name asked for; empty = the server as a whole). A local process may also take its
+/// listening socket from the mesh (<see cref="Socket"/>) and say itself when it is ready (<see cref="Notify"/>).
 /// </summary>
 public sealed record ReadyProbeSpec(ReadyKind Kind, string? HttpPath = null, string? GrpcService = null)
 {
@@ -49,16 +50,35 @@ public sealed record ReadyProbeSpec(ReadyKind Kind, string? HttpPath = null, str
     /// <summary>The command of an <see cref="ReadyKind.Exec"/> probe: program and arguments, run inside the container.</summary>
     public ImmutableArray<string> Command { get; init; } = [];
 
+    /// <summary>
+    /// Systemd socket activation: the mesh binds the service's port and hands the listening socket over at fd 3
+    /// (<c>LISTEN_FDS=1</c>), so connections wait in the kernel's accept queue from the spawn on.
+    /// </summary>
+    public bool Socket { get; init; }
+
+    /// <summary>The service says <c>READY=1</c> on <c>NOTIFY_SOCKET</c> (sd_notify) when it is ready; nothing is probed.</summary>
+    public bool Notify { get; init; }
+
     public static ReadyProbeSpec Exec(IEnumerable<string> command) => new(ReadyKind.Exec) { Command = [.. command] };
 
-    public override string ToString() => Kind switch
+    public override string ToString()
     {
-        ReadyKind.Http => $"http {HttpPath}",
-        ReadyKind.Grpc => string.IsNullOrEmpty(GrpcService) ? "grpc health" : $"grpc health of {GrpcService}",
-        ReadyKind.Exec => $"exec {string.Join(' ', Command)}",
-        ReadyKind.ImageHealthcheck => "the image's HEALTHCHECK, else tcp",
-        _ => "tcp",
-    };
+        var probe = Kind switch
+        {
+            ReadyKind.Http => $"http {HttpPath}",
+            ReadyKind.Grpc => string.IsNullOrEmpty(GrpcService) ? "grpc health" : $"grpc health of {GrpcService}",
+            ReadyKind.Exec => $"exec {string.Join(' ', Command)}",
+            ReadyKind.ImageHealthcheck => "the image's HEALTHCHECK, else tcp",
+            _ => "tcp",
+        };
+        return (Socket, Notify) switch
+        {
+            (true, true) => "socket activation, READY=1 on NOTIFY_SOCKET",
+            (false, true) => "READY=1 on NOTIFY_SOCKET",
+            (true, false) => Kind == ReadyKind.Tcp ? "socket activation" : $"socket activation, then {probe}",
+            _ => probe,
+        };
+    }
 }
 
 /// <summary>How a container is networked.</summary>

@@ -24,7 +24,7 @@ internal sealed partial class ServiceSpecReader
     // The defaults live on ServiceSpec; invalid values fall back to them.
     private static readonly ServiceSpec Defaults = new() { Name = "", WorkingDir = "" };
 
-    private static readonly ImmutableArray<string> ReadyKeys = ["http", "tcp", "grpc", "exec", "service"];
+    private static readonly ImmutableArray<string> ReadyKeys = ["http", "tcp", "grpc", "exec", "service", "socket", "notify"];
     private static readonly ImmutableArray<string> RouteKeys = ["hosts", "paths", "grpc"];
 
     // The keys of 'ready' that choose the probe; a ready mapping holds exactly one of them.
@@ -428,7 +428,7 @@ internal sealed partial class ServiceSpecReader
     {
         // A container without 'ready' is ready when its image's own HEALTHCHECK passes (or, without one, when its port accepts).
         var fallback = runtime == RuntimeKind.Docker ? ReadyProbeSpec.ImageHealthcheck : ReadyProbeSpec.Tcp;
-        if (_section.Mapping("ready", "{ http: /path }, { grpc: true }, { tcp: true } or { exec: [command, args…] }") is not { } mapping)
+        if (_section.Mapping("ready", "{ http: /path }, { grpc: true }, { tcp: true }, { exec: [command, args…] }, { socket: true } or { notify: true }") is not { } mapping)
         {
             return fallback;
         }
@@ -439,7 +439,27 @@ internal sealed partial class ServiceSpecReader
             Report(service, $"{ready.Describe("service")} is only for {{ grpc: true }}");
         }
 
+        var socket = ReadHandshake(ready, "socket", runtime, out var socketRefused);
+        var notify = ReadHandshake(ready, "notify", runtime, out var notifyRefused);
         var probes = ProbeKeys.Where(ready.Has).ToList();
+        if (probes.Count == 0 && (socketRefused || notifyRefused))
+        {
+            // Already said: what the service asked for does not work where it runs; "no probe" would repeat it.
+            return fallback;
+        }
+
+        if (notify && probes.Count > 0)
+        {
+            Report(ready.KeyNode(probes[0])!, $"{ready.Describe(probes[0])} cannot go with notify: true, whose READY=1 is the readiness signal itself; leave one of them out");
+            return ReadyProbeSpec.Tcp with { Socket = socket, Notify = true };
+        }
+
+        if (probes.Count == 0 && (socket || notify))
+        {
+            // Socket activation alone: a tcp "probe" is the accept queue itself, ready from the spawn on.
+            return ReadyProbeSpec.Tcp with { Socket = socket, Notify = notify };
+        }
+
         if (probes.Count != 1)
         {
             Report(mapping, $"{_section.Describe("ready")} must have exactly one of 'http', 'tcp', 'grpc' or 'exec'");
@@ -453,13 +473,39 @@ internal sealed partial class ServiceSpecReader
             return fallback;
         }
 
-        return probes[0] switch
+        var probe = probes[0] switch
         {
             "tcp" => ReadTcpReady(ready),
             "grpc" => ReadGrpcReady(ready),
             "exec" => ReadExecReady(ready, runtime, fallback),
             _ => ReadHttpReady(ready),
         };
+        return socket ? probe with { Socket = true } : probe;
+    }
+
+    /// <summary>
+    /// 'socket' or 'notify' of 'ready': true opts in. Both are a handshake between the mesh and a process it spawns
+    /// itself, which a container or a remote upstream cannot take part in.
+    /// </summary>
+    private bool ReadHandshake(ManifestSection ready, string key, RuntimeKind? runtime, out bool refused)
+    {
+        var value = ready.Bool(key);
+        // An invalid value is reported by Bool; like a refused one, it should not also read as "no probe at all".
+        refused = value is null && ready.Has(key);
+        if (value != true)
+        {
+            return false;
+        }
+
+        if (runtime is RuntimeKind.Docker or RuntimeKind.Kubernetes or RuntimeKind.Remote)
+        {
+            var why = key == "socket" ? "the listening socket is handed to a process as it is spawned" : "NOTIFY_SOCKET is a socket on the mesh's own machine";
+            Report(ready.KeyNode(key)!, $"{ready.Describe(key)} is only for services the mesh runs as local processes (command or project), not runtime {runtime.Value.ToString().ToLowerInvariant()}: {why}");
+            refused = true;
+            return false;
+        }
+
+        return true;
     }
 
     private ReadyProbeSpec ReadExecReady(ManifestSection ready, RuntimeKind? runtime, ReadyProbeSpec fallback)

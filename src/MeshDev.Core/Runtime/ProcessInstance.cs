@@ -18,6 +18,7 @@ internal sealed class ProcessInstance : IServiceInstance
     private readonly PidFile? _pidFile;
     private readonly InstanceProcesses _processes;
     private readonly TimeProvider _time;
+    private readonly IDisposable? _ownedUntilExit;
     private readonly TaskCompletionSource<int?> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
     private bool _stopping;
@@ -27,9 +28,15 @@ internal sealed class ProcessInstance : IServiceInstance
     /// <param name="ownGroup">Whether the process leads its own process group (started through setsid), so pgid == pid.</param>
     /// <param name="pidFile">Where the group is recorded for <see cref="ProcessRuntime.KillOrphansAsync"/>, or null.</param>
     /// <param name="processes">Everything the instance starts, also outside its group.</param>
-    public ProcessInstance(Process process, bool ownGroup, ServiceEndpoint endpoint, ServiceLog log, string? pidFile, InstanceProcesses processes, TimeProvider time)
+    /// <param name="readiness">The instance's own readiness signal (<see cref="IServiceInstance.Readiness"/>), or null for the service's probe.</param>
+    /// <param name="ownedUntilExit">Closed when the process exits (the NOTIFY_SOCKET it was given).</param>
+    public ProcessInstance(
+        Process process, bool ownGroup, ServiceEndpoint endpoint, ServiceLog log, string? pidFile, InstanceProcesses processes, TimeProvider time,
+        IReadinessProbe? readiness = null, IDisposable? ownedUntilExit = null)
     {
         _process = process;
+        Readiness = readiness;
+        _ownedUntilExit = ownedUntilExit;
         _ownGroup = ownGroup;
         _processes = processes;
         _time = time;
@@ -63,6 +70,8 @@ internal sealed class ProcessInstance : IServiceInstance
     string? IServiceInstance.CgroupPath => _processes.Cgroup?.Path;
 
     public ServiceEndpoint Endpoint { get; }
+
+    public IReadinessProbe? Readiness { get; }
 
     public Task<int?> Exited => _exited.Task;
 
@@ -173,6 +182,7 @@ internal sealed class ProcessInstance : IServiceInstance
         }
         finally
         {
+            _ownedUntilExit?.Dispose();
             _pidFile?.DeleteIfCurrent();
             _exited.TrySetResult(exitCode);
         }

@@ -23,11 +23,16 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
     // and execs in place, so the service keeps the pid we were given and pgid == sid == pid.
     private static readonly Lazy<string?> Setsid = new(() => new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists));
 
-    // The spawn wrapper: moves itself ($$, the pid Process.Start returns) into the instance's cgroup ($0) before it
-    // execs the service in place, so the service and all it ever forks are in the cgroup from their first instruction.
-    // A cgroup that refuses the move costs the service nothing: it still runs, found by its environment marker instead.
-    private const string JoinCgroupScript =
-        "echo $$ 2>/dev/null >\"$0\" || echo \"meshdev: could not move into the cgroup $0; leftovers of this service are found by its environment instead\" >&2; exec \"$@\"";
+    // The spawn wrapper's first step: moves itself ($$, the pid Process.Start returns) into the instance's cgroup ($0)
+    // before it execs the service in place, so the service and all it ever forks are in the cgroup from their first
+    // instruction. A cgroup that refuses the move costs the service nothing: it still runs, found by its environment
+    // marker instead.
+    private const string JoinCgroupStep =
+        "echo $$ 2>/dev/null >\"$0\" || echo \"meshdev: could not move into the cgroup $0; leftovers of this service are found by its environment instead\" >&2; ";
+
+    // What a service may get from the mesh's own parent (a daemon run by systemd) but must only get from the mesh,
+    // for its own launch: inherited, they would point the service at a socket that is not its own.
+    private static readonly string[] HandshakeVariables = ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET"];
 
     // bash first: dash (Debian's /bin/sh) drops every environment variable whose name is not a shell identifier before it
     // execs the service, and services__order-events__http__0 is one (a service name with a dash); bash passes them on.
@@ -276,17 +281,27 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
         var service = request.Service;
         var setsid = Setsid.Value;
         var instanceId = $"{_meshId}.{StateFiles.SafeName(service.Name)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        var ready = service.Ready;
+        // dash, the other shell there may be, cannot name a descriptor above 9 in a redirection.
+        if (ready.Socket && Shell.Value?.EndsWith("bash", StringComparison.Ordinal) != true)
+        {
+            throw new LaunchException("ready: { socket: true } needs bash to hand the listening socket over, and there is none in /bin or /usr/bin");
+        }
+
+        // Bound before anything else can fail, so that a port taken meanwhile is the launch's first and only complaint.
+        using var listener = ready.Socket ? ActivationSocket.Bind(request.Port) : null;
+        var notify = ready.Notify ? NotifySocket.Open(request.Log) : null;
         var cgroup = EnsureMeshCgroup()?.TryCreateChild(instanceId);
 
         // The launcher chain, each exec'ing the next in place (one pid throughout): [sh] [setsid] command. The shell
-        // joins the instance's cgroup when there is one, and gives stdout and stderr one pipe (as `2>&1` does): two
-        // pipes read by two readers lose the order in which the service wrote to them.
+        // joins the instance's cgroup when there is one, moves a socket-activated service's socket to fd 3, and gives
+        // stdout and stderr one pipe (as `2>&1` does): two pipes read by two readers lose the order in which the
+        // service wrote to them.
         var launcher = new List<string>();
         if (Shell.Value is { } shell)
         {
-            launcher.AddRange(cgroup is not null
-                ? [shell, "-c", JoinCgroupScript + " 2>&1", cgroup.ProcessesFile]
-                : [shell, "-c", "exec \"$@\" 2>&1", "meshdev-service"]);
+            var script = (cgroup is not null ? JoinCgroupStep : "") + listener?.LauncherStep + "exec \"$@\" 2>&1";
+            launcher.AddRange([shell, "-c", script, cgroup?.ProcessesFile ?? "meshdev-service"]);
         }
 
         if (setsid is not null)
@@ -310,6 +325,21 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
             start.ArgumentList.Add(argument);
         }
 
+        foreach (var variable in HandshakeVariables)
+        {
+            environment.Remove(variable);
+        }
+
+        if (listener is not null)
+        {
+            ActivationSocket.AddEnvironment(environment, service.Name);
+        }
+
+        if (notify is not null)
+        {
+            environment["NOTIFY_SOCKET"] = notify.Address;
+        }
+
         // Last, so that no service setting can take the markers away: they are how its leftovers are found.
         environment[MarkedProcesses.MeshVariable] = _meshId;
         environment[MarkedProcesses.InstanceVariable] = instanceId;
@@ -322,19 +352,22 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
         Process process;
         try
         {
-            process = Process.Start(start) ?? throw new LaunchException($"could not start '{command}'");
+            process = listener is null ? SpawnGate.Start(start) : SpawnGate.StartHandingOver(start, listener);
         }
-        catch (Win32Exception e)
+        catch (Exception e) when (e is Win32Exception or LaunchException)
         {
             cgroup?.TryRemove();
-            throw new LaunchException($"could not start '{command}': {e.Message}", e);
+            notify?.Dispose();
+            throw e as LaunchException ?? new LaunchException($"could not start '{command}': {e.Message}", e);
         }
 
         // Services must never read the terminal (or wait for input that will never come): give them an empty stdin.
         process.StandardInput.Close();
         var pidFile = _stateDirectory is null ? null : StateFiles.PidFile(_stateDirectory, service.Name);
         var processes = new InstanceProcesses(cgroup, MarkedProcesses.Entry(MarkedProcesses.InstanceVariable, instanceId));
-        return new ProcessInstance(process, ownGroup: setsid is not null, new ServiceEndpoint("127.0.0.1", request.Port), request.Log, pidFile, processes, _time);
+        // The service's own word (READY=1) first; with socket activation alone, its accept queue takes traffic at once.
+        IReadinessProbe? readiness = notify ?? (ready.Socket && ready.Kind == ReadyKind.Tcp ? ActivationSocket.AcceptQueue : null);
+        return new ProcessInstance(process, ownGroup: setsid is not null, new ServiceEndpoint("127.0.0.1", request.Port), request.Log, pidFile, processes, _time, readiness, notify);
     }
 
     /// <summary>The daemon's environment, then the service's <c>env</c>, then the launch's (discovery variables…), then PORT; later wins.</summary>

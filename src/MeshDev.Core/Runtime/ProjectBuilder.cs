@@ -123,7 +123,7 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
         }
 
         var recent = new Queue<string>();
-        using var process = Process.Start(start) ?? throw new LaunchException($"could not start '{Dotnet} build'");
+        using var process = SpawnGate.Start(start);
         process.StandardInput.Close();
         var drained = OutputPump.Start(process, line =>
         {

@@ -155,6 +155,14 @@ public sealed class ContainerManifestTests : IDisposable
         { Docker + "    image: web:1\n    ready: { exec: [] }\n", ["5:14: 'exec' in ready of service 'web' must name a command, like [pg_isready, -U, postgres]"] },
         { Docker + "    image: web:1\n    ready: { exec: true }\n", ["5:20: 'exec' in ready of service 'web' must be a list"] },
         {
+            Docker + "    image: web:1\n    ready: { socket: true }\n",
+            ["5:14: 'socket' in ready of service 'web' is only for services the mesh runs as local processes (command or project), not runtime docker: the listening socket is handed to a process as it is spawned"]
+        },
+        {
+            Docker + "    image: web:1\n    ready: { http: /healthz, notify: true }\n",
+            ["5:30: 'notify' in ready of service 'web' is only for services the mesh runs as local processes (command or project), not runtime docker: NOTIFY_SOCKET is a socket on the mesh's own machine"]
+        },
+        {
             Docker + "    image: web:1\n    ready: { exec: [a], tcp: true }\n",
             ["5:12: 'ready' of service 'web' must have exactly one of 'http', 'tcp', 'grpc' or 'exec'"]
         },

@@ -626,7 +626,23 @@ public sealed class ManifestLoaderTests : IDisposable
         },
         {
             "services:\n  orders:\n    command: ./orders\n    ready: http\n",
-            ["4:12: 'ready' of service 'orders' must be { http: /path }, { grpc: true }, { tcp: true } or { exec: [command, args…] }"]
+            ["4:12: 'ready' of service 'orders' must be { http: /path }, { grpc: true }, { tcp: true }, { exec: [command, args…] }, { socket: true } or { notify: true }"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    ready: { notify: true, http: /healthz }\n",
+            ["4:28: 'http' in ready of service 'orders' cannot go with notify: true, whose READY=1 is the readiness signal itself; leave one of them out"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    ready: { socket: maybe }\n",
+            ["4:22: 'socket' in ready of service 'orders' must be true or false"]
+        },
+        {
+            "services:\n  orders:\n    command: ./orders\n    ready: { socket: false }\n",
+            ["4:12: 'ready' of service 'orders' must have exactly one of 'http', 'tcp', 'grpc' or 'exec'"]
+        },
+        {
+            "services:\n  legacy:\n    runtime: remote\n    url: http://127.0.0.1:9000\n    ready: { notify: true }\n",
+            ["5:14: 'notify' in ready of service 'legacy' is only for services the mesh runs as local processes (command or project), not runtime remote: NOTIFY_SOCKET is a socket on the mesh's own machine"]
         },
 
         // routes
