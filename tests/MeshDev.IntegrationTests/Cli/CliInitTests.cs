@@ -8,7 +8,7 @@ namespace MeshDev.IntegrationTests.Cli;
 
 /// <summary>
 /// <c>meshdev init</c> as a new user runs it: on a solution made with dotnet new (web, grpc, classlib), then
-/// <c>meshdev up</c> on what it wrote, and real calls through the mesh to both generated projects.
+/// <c>meshdev profiles</c> and <c>meshdev up</c> on what it wrote, and real calls through the mesh to both generated projects.
 /// </summary>
 public sealed class CliInitTests
 {
@@ -39,6 +39,12 @@ public sealed class CliInitTests
         Assert.True(again.ExitCode == 2, again.ToString());
         Assert.Equal("meshdev: meshdev.yaml already exists; pass --force to overwrite it (or -o to write another file)\n", again.Stderr);
         Assert.Equal(written, File.ReadAllText(manifestPath));
+
+        // Every service has its fixed port, so IDE profiles can be written at once.
+        var profiles = await cli.RunOkAsync("profiles");
+        Assert.Equal("", profiles.Stderr);
+        Assert.Contains("web: run the service from your IDE with the 'web (mesh)' profile; the mesh adopts it on its next call", profiles.Stdout, StringComparison.Ordinal);
+        Assert.Contains("greeter: run the service from your IDE with the 'greeter (mesh)' profile; the mesh adopts it on its next call", profiles.Stdout, StringComparison.Ordinal);
 
         // Only what a parallel test needs of its own is added: the mesh's ports (the defaults would collide between tests).
         cli.WriteManifest($"mesh:\n  http: {ports.SharedPort}\n  xds: {ports.XdsPort}\n" + written
