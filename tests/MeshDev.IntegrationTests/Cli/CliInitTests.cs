@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using Grpc.Core;
 using Grpc.Net.Client;
 using MeshDev.IntegrationTests.Infrastructure;
@@ -20,6 +21,7 @@ public sealed class CliInitTests
         int webPort = ports.NewPort(), greeterPort = ports.NewPort(), webMeshPort = ports.NewPort(), greeterMeshPort = ports.NewPort();
         await GeneratedSolution.CreateAsync(cli.Directory, webPort, greeterPort);
         var manifestPath = Path.Combine(cli.Directory, "meshdev.yaml");
+        File.WriteAllText(Path.Combine(cli.Directory, "compose.yaml"), "services:\n  db:\n    image: postgres:16\n");
 
         var init = await cli.RunOkAsync("init", "App.slnx");
 
@@ -30,7 +32,13 @@ public sealed class CliInitTests
         Assert.Contains("  calls greeter (services:greeter in Web/appsettings.json)", lines);
         Assert.Contains("  routes.grpc greet.Greeter from Greeter/Protos/greet.proto", lines);
         Assert.Contains("skipped Lib/Lib.csproj: a class library (no Web SDK, no OutputType Exe)", lines);
-        Assert.Equal("wrote meshdev.yaml: 2 services from App.slnx, valid; run meshdev up", lines[^1]);
+        Assert.Equal("wrote meshdev.yaml: 2 services from App.slnx, valid; run meshdev up", lines[^2]);
+
+        // The compose file beside the solution is offered with a command that runs as printed.
+        var offer = Regex.Match(lines[^1], "^compose.yaml is there too: meshdev (import compose compose.yaml -o meshdev.compose.yaml) makes");
+        Assert.True(offer.Success, lines[^1]);
+        await cli.RunOkAsync(offer.Groups[1].Value.Split(' '));
+        Assert.Contains("  db:\n    runtime: docker\n    image: postgres:16\n", File.ReadAllText(Path.Combine(cli.Directory, "meshdev.compose.yaml")), StringComparison.Ordinal);
         var written = File.ReadAllText(manifestPath);
         Assert.Contains($"  web:\n    project: Web/Web.csproj\n    port: {webPort}\n", written, StringComparison.Ordinal);
 
