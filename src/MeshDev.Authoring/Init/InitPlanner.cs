@@ -68,6 +68,7 @@ internal sealed class InitPlanner
 
     private ServiceDraft Draft(ProjectFile project, string name)
     {
+        // The port's reason comes first (DropSharedPorts rewrites it).
         var reasons = new List<string>();
         var profile = ProjectLaunchProfile.Read(project.Path, _warnings);
         var profileText = profile is null ? "" : $"profile '{profile.Name}' of {Relative(profile.FilePath)}";
@@ -178,8 +179,9 @@ internal sealed class InitPlanner
             clashing.UnionWith(names);
         }
 
+        // Draft puts the port's reason first.
         return [.. services.Select(s => clashing.Contains(s.Name)
-            ? s with { Port = null, Reasons = [.. s.Reasons.Select(r => r.StartsWith("port ", StringComparison.Ordinal) ? $"port auto: {r[5..]} is not its own (see above)" : r)] }
+            ? s with { Port = null, Reasons = s.Reasons.SetItem(0, $"port auto: {s.Reasons[0]["port ".Length..]} is not its own (see above)") }
             : s)];
     }
 
