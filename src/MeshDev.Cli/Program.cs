@@ -10,6 +10,7 @@ var root = new RootCommand("MeshDev: a local dev service mesh that launches a se
     RoutesCommand.Create(),
     ValidateCommand.Create(),
     DoctorCommand.Create(),
+    InitCommand.Create(),
     ImportCommand.Create(),
     ProfilesCommand.Create(),
     ServiceCommands.Start(),

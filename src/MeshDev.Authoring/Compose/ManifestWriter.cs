@@ -69,7 +69,8 @@ internal static class ManifestWriter
         Line(yaml, Indent, "stopGracePeriod", service.StopGracePeriod);
     }
 
-    private static void Line(StringBuilder yaml, string indent, string key, string? value)
+    // Line, Number and List are shared with init's writer, so both write the manifest's values alike.
+    internal static void Line(StringBuilder yaml, string indent, string key, string? value)
     {
         if (value is not null)
         {
@@ -77,7 +78,7 @@ internal static class ManifestWriter
         }
     }
 
-    private static void Number(StringBuilder yaml, string indent, string key, int? value)
+    internal static void Number(StringBuilder yaml, string indent, string key, int? value)
     {
         if (value is { } number)
         {
@@ -85,7 +86,7 @@ internal static class ManifestWriter
         }
     }
 
-    private static void List(StringBuilder yaml, string indent, string key, IReadOnlyList<string> items)
+    internal static void List(StringBuilder yaml, string indent, string key, IReadOnlyList<string> items)
     {
         if (items.Count == 0)
         {

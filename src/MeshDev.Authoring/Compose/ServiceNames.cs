@@ -24,18 +24,23 @@ internal static class ServiceNames
                 continue;
             }
 
-            var label = ToDnsLabel(composeName);
-            var unique = label;
-            for (var n = 2; !taken.Add(unique); n++)
-            {
-                var suffix = $"-{n}";
-                unique = label[..Math.Min(label.Length, MaxLength - suffix.Length)].TrimEnd('-') + suffix;
-            }
-
-            names[composeName] = unique;
+            names[composeName] = Unique(ToDnsLabel(composeName), taken);
         }
 
         return names;
+    }
+
+    /// <summary><paramref name="label"/>, or <c>label-2</c>, <c>label-3</c>… the first not in <paramref name="taken"/>, which it joins.</summary>
+    public static string Unique(string label, HashSet<string> taken)
+    {
+        var unique = label;
+        for (var n = 2; !taken.Add(unique); n++)
+        {
+            var suffix = $"-{n}";
+            unique = label[..Math.Min(label.Length, MaxLength - suffix.Length)].TrimEnd('-') + suffix;
+        }
+
+        return unique;
     }
 
     /// <summary>Lowercase; every run of other characters becomes one '-'; at most 63 characters; never empty.</summary>

@@ -51,9 +51,23 @@ internal static class LaunchSettingsFile
         DefaultProfile(root)?.Member("environmentVariables")?.Member("ASPNETCORE_ENVIRONMENT")?.String;
 
     /// <summary>The port of the default profile's first <c>http://</c> application URL, or null.</summary>
-    public static int? DefaultHttpPort(JsoncValue root)
+    public static int? DefaultHttpPort(JsoncValue root) => DefaultProfile(root) is { } profile ? HttpPort(profile) : null;
+
+    /// <summary>
+    /// The first of the user's <c>commandName: Project</c> profiles with an <c>http://</c> application URL (the one a
+    /// developer runs without TLS), else the first Project profile, else null; the mesh's own profiles never count.
+    /// </summary>
+    public static (string Name, JsoncValue Profile)? FirstHttpProfile(JsoncValue root)
     {
-        var urls = DefaultProfile(root)?.Member("applicationUrl")?.String ?? "";
+        var projects = UserProfiles(root).Where(p => p.Value.Member("commandName")?.String == "Project").ToList();
+        var chosen = projects.FirstOrDefault(p => HttpPort(p.Value) is not null) ?? projects.FirstOrDefault();
+        return chosen is null ? null : (chosen.Name, chosen.Value);
+    }
+
+    /// <summary>The port of the profile's first <c>http://</c> application URL that names one, or null.</summary>
+    public static int? HttpPort(JsoncValue profile)
+    {
+        var urls = profile.Member("applicationUrl")?.String ?? "";
         return urls.Split(';', StringSplitOptions.TrimEntries)
             .Where(url => url.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
             .Select(url => Uri.TryCreate(url, UriKind.Absolute, out var uri) && !uri.IsDefaultPort ? uri.Port : (int?)null)
@@ -79,10 +93,10 @@ internal static class LaunchSettingsFile
     }
 
     private static JsoncValue? DefaultProfile(JsoncValue root) =>
-        root.Member("profiles")?.Members
-            .Where(p => !MeshLaunchProfile.IsProfileName(p.Name))
-            .Select(p => p.Value)
-            .FirstOrDefault(p => p.Member("commandName")?.String == "Project");
+        UserProfiles(root).Select(p => p.Value).FirstOrDefault(p => p.Member("commandName")?.String == "Project");
+
+    private static IEnumerable<JsoncMember> UserProfiles(JsoncValue root) =>
+        root.Member("profiles")?.Members.Where(p => !MeshLaunchProfile.IsProfileName(p.Name)) ?? [];
 
     private static JsoncValue RequireObject(JsoncEditor editor, JsoncValue value, string message) =>
         value.Kind == JsonValueKind.Object ? value : throw editor.ProblemAt(value, message);

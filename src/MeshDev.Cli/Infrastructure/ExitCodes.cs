@@ -11,6 +11,9 @@ public static class ExitCodes
     /// <summary>The manifest is invalid; nothing was started.</summary>
     public const int InvalidManifest = 2;
 
+    /// <summary><c>init</c> would overwrite a manifest without <c>--force</c>: nothing was read or written.</summary>
+    public const int WouldOverwrite = 2;
+
     /// <summary>No such verb (<c>meshdev lauch</c>): like an invalid manifest, the input is wrong and nothing ran.</summary>
     public const int UnknownCommand = 2;
 }
