@@ -15,7 +15,7 @@ namespace MeshDev.Activation;
 public sealed class MeshActivator : IAsyncDisposable
 {
     private readonly FrozenDictionary<string, ServiceActivator> _byName;
-    private readonly SemaphoreSlim _prewarmSlots = new(Math.Max(1, Environment.ProcessorCount));
+    private readonly SemaphoreSlim _prewarmSlots = new(2 * Math.Max(1, Environment.ProcessorCount));
     private readonly CancellationTokenSource _stopping = new();
     private volatile Func<string, IReadOnlyList<string>>? _observedCallees;
 
@@ -86,8 +86,10 @@ public sealed class MeshActivator : IAsyncDisposable
 
     private async Task PrewarmAsync(ServiceActivator callee, string caller)
     {
-        // Bounded by the cores: launches are mostly CPU (a runtime starting, a JIT), and more at once would slow the
-        // launch the original call waits for.
+        // Bounded by twice the cores: a launch is CPU (a runtime starting, a JIT) and waiting (loading, probes), and a
+        // tree of four .NET services (the sample shop) started all at once answered in about half the time of a
+        // slot per core, where its deepest service waited for a slot; many more at once would slow the launch the
+        // original call waits for.
         try
         {
             await _prewarmSlots.WaitAsync(_stopping.Token).ConfigureAwait(false);
