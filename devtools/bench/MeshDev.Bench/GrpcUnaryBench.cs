@@ -44,16 +44,7 @@ internal static partial class GrpcUnaryBench
         ], cancellationToken).ConfigureAwait(false);
 
         var nginxPort = Ports.GetFreePort();
-        var nginx = await NginxProcess.StartAsync(context, "nginx-grpc", nginxPort, prefix => string.Create(CultureInfo.InvariantCulture, $$"""
-            http {
-                access_log off;
-                # The default (1000 requests, then GOAWAY / close) makes h2load's connections end, since it does not reconnect.
-                keepalive_requests 100000000;
-                client_body_temp_path {{prefix}}client_body;
-                proxy_temp_path {{prefix}}proxy;
-                fastcgi_temp_path {{prefix}}fastcgi;
-                uwsgi_temp_path {{prefix}}uwsgi;
-                scgi_temp_path {{prefix}}scgi;
+        var nginx = await NginxProcess.StartAsync(context, "nginx-grpc", nginxPort, prefix => NginxProcess.Http(prefix, string.Create(CultureInfo.InvariantCulture, $$"""
                 upstream echo {
                     server 127.0.0.1:{{mesh.Backend.Port}};
                     keepalive 64;
@@ -65,8 +56,7 @@ internal static partial class GrpcUnaryBench
                         grpc_pass grpc://echo;
                     }
                 }
-            }
-            """), cancellationToken).ConfigureAwait(false);
+            """)), cancellationToken).ConfigureAwait(false);
         try
         {
             var body = Path.Combine(context.TempDirectory, "say-hi.grpc");

@@ -80,6 +80,24 @@ internal static class NginxProcess
         throw new BenchException("nginx did not listen within 10 s");
     }
 
+    /// <summary>
+    /// An <c>http { }</c> block with <paramref name="body"/> (upstreams, servers): no access log, temporary files in
+    /// the prefix, and no end to a connection's requests (the default ends it after 1000 with GOAWAY or a close, and
+    /// h2load does not reconnect).
+    /// </summary>
+    public static string Http(string prefix, string body) => $$"""
+        http {
+            access_log off;
+            keepalive_requests 100000000;
+            client_body_temp_path {{prefix}}client_body;
+            proxy_temp_path {{prefix}}proxy;
+            fastcgi_temp_path {{prefix}}fastcgi;
+            uwsgi_temp_path {{prefix}}uwsgi;
+            scgi_temp_path {{prefix}}scgi;
+        {{body}}
+        }
+        """;
+
     public static string Version()
     {
         try

@@ -133,16 +133,7 @@ internal sealed partial class WarmPathBench(BenchContext context, BenchMesh mesh
 
     private async Task<Child> StartNginxAsync(int port, int backendPort, HttpClient client, CancellationToken cancellationToken)
     {
-        var nginx = await NginxProcess.StartAsync(context, "nginx", port, prefix => string.Create(CultureInfo.InvariantCulture, $$"""
-            http {
-                access_log off;
-                # The default (1000 requests, then GOAWAY / close) makes h2load's connections end, since it does not reconnect.
-                keepalive_requests 100000000;
-                client_body_temp_path {{prefix}}client_body;
-                proxy_temp_path {{prefix}}proxy;
-                fastcgi_temp_path {{prefix}}fastcgi;
-                uwsgi_temp_path {{prefix}}uwsgi;
-                scgi_temp_path {{prefix}}scgi;
+        var nginx = await NginxProcess.StartAsync(context, "nginx", port, prefix => NginxProcess.Http(prefix, string.Create(CultureInfo.InvariantCulture, $$"""
                 upstream backend {
                     server 127.0.0.1:{{backendPort}};
                     keepalive 64;
@@ -156,8 +147,7 @@ internal sealed partial class WarmPathBench(BenchContext context, BenchMesh mesh
                         proxy_set_header Connection "";
                     }
                 }
-            }
-            """), cancellationToken).ConfigureAwait(false);
+            """)), cancellationToken).ConfigureAwait(false);
 
         // Listening is not enough: the first request must come back from the backend.
         using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/"), cancellationToken).ConfigureAwait(false);
