@@ -88,6 +88,9 @@ public sealed class ServiceActivator : IAsyncDisposable
     /// How long the oldest request, stream or connection open right now has been open, measured from the start of the
     /// 100 ms tick it began in (at most that much more than its true age); null when none is open.
     /// </summary>
+    /// <summary>The clock of this service's launches and waits (tests give a fake one).</summary>
+    public TimeProvider Time => _time;
+
     public TimeSpan? OldestInFlightAge => _inFlightStarts.OldestStart() is { } start ? _time.GetElapsedTime(start) : null;
 
     /// <summary>Requests waiting right now for the service to become ready.</summary>

@@ -112,15 +112,22 @@ public sealed partial class MeshRoutingMiddleware
     /// </summary>
     private static async Task<ActivityLease?> WaitForLaunchAsync(HttpContext context, ServiceActivator activator, CallerConnection? caller, bool grpc)
     {
+        // Browser dev tools and tracing tools read the wait as Server-Timing; set when the response starts (YARP copies the
+        // service's headers before that), whatever the answer: the service's, or the mesh's error.
+        var waited = new ActivationWait(activator.Time);
+        context.Response.OnStarting(ActivationWait.AddHeader, (context, waited));
         var deadline = grpc ? GrpcResponses.ParseTimeout(context.Request.Headers["grpc-timeout"]) : null;
         using var timeout = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout?.CancelAfter(deadline!.Value);
         try
         {
-            return await activator.AcquireAsync(LaunchReason.CallFrom(caller), timeout?.Token ?? context.RequestAborted).ConfigureAwait(false);
+            var lease = await activator.AcquireAsync(LaunchReason.CallFrom(caller), timeout?.Token ?? context.RequestAborted).ConfigureAwait(false);
+            waited.End();
+            return lease;
         }
         catch (ServiceUnavailableException ex)
         {
+            waited.End();
             await (grpc ? GrpcResponses.WriteUnavailableAsync(context, ex) : ProblemResponses.WriteUnavailableAsync(context, ex)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested && timeout is not null)
