@@ -8,9 +8,9 @@ namespace MeshDev.Authoring.Compose;
 /// <summary>
 /// Compose's host names (<c>db</c>, <c>cache</c>) exist only on compose's network. In the services' <c>env</c> they are
 /// rewritten to the mesh's address of that service, <c>127.0.0.1:{meshPort}</c>, so a call launches it on demand:
-/// in a URL (<c>postgres://u:p@db:5432/app</c>), as <c>host:port</c> (<c>cache:6379</c>), and as the whole value of a
-/// variable named like a host (<c>DB_HOST: db</c>, which gets <c>127.0.0.1</c>: its port variable stays the service's own),
-/// and as a connection string's <c>Host=db</c>.
+/// in a URL (<c>postgres://u:p@db:5432/app</c>), as <c>host:port</c> (<c>cache:6379</c>), as a connection string's
+/// <c>Host=db</c>, and as the whole value of a variable named like a host (<c>DB_HOST: db</c>, which gets <c>127.0.0.1</c>:
+/// its port variable stays the service's own).
 /// </summary>
 internal static partial class HostNameRewriter
 {
@@ -18,7 +18,13 @@ internal static partial class HostNameRewriter
     public static (IReadOnlyList<ImportedService> Services, ImmutableArray<ComposeRewrite> Rewrites) Rewrite(IReadOnlyList<ImportedService> services)
     {
         var meshPorts = MeshPorts(services);
-        var byHost = services.ToDictionary(service => service.ComposeName.Value ?? "", StringComparer.OrdinalIgnoreCase);
+        // Host names are case-insensitive; of two services named alike only in case, the first one keeps the name.
+        var byHost = new Dictionary<string, ImportedService>(StringComparer.OrdinalIgnoreCase);
+        foreach (var service in services)
+        {
+            byHost.TryAdd(service.ComposeName.Value ?? "", service);
+        }
+
         var targets = new HashSet<string>(StringComparer.Ordinal);
         var rewrites = ImmutableArray.CreateBuilder<ComposeRewrite>();
         var result = new List<ImportedService>(services.Count);

@@ -98,6 +98,16 @@ public sealed class HostNameRewriteTests
     }
 
     [Fact]
+    public void A_renamed_service_is_found_by_its_compose_name_in_any_case()
+    {
+        var result = Import("services:\n  web:\n    image: web\n    environment:\n      CATALOG: http://Catalog_API:8080/items\n  catalog_api:\n    image: catalog\n    expose: [\"8080\"]\n");
+        var ports = MeshPorts(result);
+
+        Assert.Equal([$"web CATALOG: http://Catalog_API:8080/items → http://127.0.0.1:{ports["catalog-api"]}/items"], result.Rewrites.Select(rewrite => rewrite.ToString()));
+        Assert.Equal($"runtime: docker\nimage: catalog\nport: 8080\nmeshPort: {ports["catalog-api"]}\n", Service(result, "catalog-api"));
+    }
+
+    [Fact]
     public void Without_references_no_mesh_port_is_written_and_nothing_is_listed()
     {
         var result = Import("services:\n  web:\n    image: web\n    environment:\n      MODE: api\n  api:\n    image: api\n    expose: [\"8080\"]\n");
