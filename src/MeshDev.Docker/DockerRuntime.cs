@@ -204,10 +204,7 @@ public sealed class DockerRuntime : IServiceRuntime, IAsyncDisposable
     /// </summary>
     private static async Task EnsureBridgeNetworkAsync(DockerClient client, CancellationToken cancellationToken)
     {
-        var networks = await client.Networks.ListNetworksAsync(
-            new NetworksListParameters { Filters = new Dictionary<string, IDictionary<string, bool>> { ["name"] = new Dictionary<string, bool> { ["bridge"] = true } } },
-            cancellationToken).ConfigureAwait(false);
-        if (!networks.Any(n => n.Name == "bridge"))
+        if (!await EngineChecks.HasBridgeNetworkAsync(client, cancellationToken).ConfigureAwait(false))
         {
             throw new LaunchException("the Docker engine has no bridge network (it runs with --bridge=none), so a port cannot be published; use 'network: host'");
         }

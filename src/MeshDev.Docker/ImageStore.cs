@@ -29,7 +29,7 @@ internal sealed class ImageStore(DockerEngine engine, TimeProvider time, Cancell
 
         if (container.Pull == PullPolicy.Never)
         {
-            throw new LaunchException($"image '{container.Image}' is not on this machine and 'pull' is never; build or pull it first (docker pull {container.Image})");
+            throw new LaunchException($"image '{container.Image}' is not on this machine and 'pull' is never; {EngineChecks.BuildFix(container.Image)}");
         }
 
         await JoinPullAsync(client, container.Image, log).WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -23,7 +23,7 @@ public static class ComposeImporter
     private static readonly ImmutableDictionary<string, string> IgnoredBecause = new Dictionary<string, string>
     {
         ["volumes"] = "named volumes are created by Docker when a service first uses them",
-        ["networks"] = "services reach each other through the mesh",
+        ["networks"] = "services run on the host network and reach each other through the mesh",
     }.ToImmutableDictionary();
 
     /// <summary>Imports <paramref name="composeYaml"/>.</summary>
@@ -75,8 +75,10 @@ public static class ComposeImporter
             }
         }
 
-        var manifest = ManifestWriter.Write(Path.GetFileName(composePath), HostPortClashes.Resolve(imported, findings));
-        return new ComposeImportResult(manifest, imported.Count, Warnings(findings));
+        PortCollisions.Report(imported, findings);
+        var (rewritten, rewrites) = HostNameRewriter.Rewrite(imported);
+        var manifest = ManifestWriter.Write(Path.GetFileName(composePath), rewritten);
+        return new ComposeImportResult(manifest, imported.Count, Warnings(findings)) { Rewrites = rewrites };
     }
 
     /// <summary>What the import found, as warnings: the manifest is still written.</summary>

@@ -39,9 +39,6 @@ internal sealed record ImportedService
     /// <summary><c>tcp</c> or null (http, the default).</summary>
     public string? Protocol { get; init; }
 
-    /// <summary><c>host</c>, <c>bridge</c> or null (host, the default).</summary>
-    public string? Network { get; init; }
-
     public ImmutableArray<string> Volumes { get; init; } = [];
 
     public ImmutableArray<string> DependsOn { get; init; } = [];

@@ -53,7 +53,6 @@ internal static class ManifestWriter
         Number(yaml, Indent, "port", service.Port);
         Number(yaml, Indent, "meshPort", service.MeshPort);
         Line(yaml, Indent, "protocol", service.Protocol);
-        Line(yaml, Indent, "network", service.Network);
         List(yaml, Indent, "volumes", service.Volumes);
         List(yaml, Indent, "dependsOn", service.DependsOn);
         if (service.ReadyExec is { } exec)

@@ -70,7 +70,7 @@ internal sealed class ServiceImporter
         var (image, pull) = ReadImage();
         var (command, args) = ReadCommandLine();
         var env = EnvironmentMapping.Read(_context, _path, Value("env_file"), Value("environment"));
-        var (port, meshPort, network) = ReadPorts(image);
+        var (port, meshPort) = ReadPorts(image);
         var ready = Value("healthcheck") is { } healthcheck ? HealthcheckMapping.Read(healthcheck, $"{_path}.healthcheck", Reader) : default;
         return new ImportedService
         {
@@ -85,7 +85,6 @@ internal sealed class ServiceImporter
             Port = port,
             MeshPort = meshPort,
             Protocol = KnownImages.SpeaksTcp(image, port) ? "tcp" : null,
-            Network = network,
             Volumes = ReadVolumes(),
             DependsOn = ReadDependsOn(),
             ReadyExec = ready.Exec,
@@ -199,33 +198,29 @@ internal sealed class ServiceImporter
     }
 
     /// <summary>
-    /// The first port entry gives the port the app listens on in the container; a published host port becomes the
-    /// service's mesh port, so what called <c>localhost:8080</c> before keeps working, and bridge networking, so the
-    /// container port is published for the mesh to reach.
+    /// The first port entry gives the port the app listens on in the container. Every imported service runs on the host
+    /// network (a bridged container cannot reach the mesh on the host's loopback, and the engine may have no bridge), so
+    /// the container port is a host port; a published host port that differs becomes the service's mesh port, so what
+    /// called <c>localhost:8080</c> before keeps working.
     /// </summary>
-    private (int? Port, int? MeshPort, string? Network) ReadPorts(string? image)
+    private (int? Port, int? MeshPort) ReadPorts(string? image)
     {
-        var network = ReadNetworkMode();
+        ReadNetworkMode();
         var first = Value("ports") is { } ports ? FirstPort(ports, $"{_path}.ports") : null;
-        if (first is { Published: true } published && network == "host")
-        {
-            // With host networking there is nothing to publish; compose ignores 'ports' then too.
-            Reader.Report(Key("ports")!, $"{_path}.ports are not published with network_mode: host (as in compose); port {published.ContainerPort} is used on the host");
-            first = published with { HostPort = null, Published = false };
-        }
-
         var port = first?.ContainerPort ?? FirstExposed() ?? KnownImages.DefaultPort(image);
         if (port is null)
         {
             Reader.Report(_nameNode, $"{_path} has no ports: set 'port' to the port it listens on, or it must listen on $PORT (port: auto)");
         }
 
-        if (first is { HostPort: < 1024 and var hostPort })
+        // Published on its own port, the container port already is that host port: the mesh port is assigned instead.
+        var meshPort = first?.HostPort is { } hostPort && hostPort != first.Value.ContainerPort ? hostPort : (int?)null;
+        if (meshPort is < 1024)
         {
-            Reader.Report(Key("ports")!, $"{_path}.ports publishes {hostPort}, which becomes its meshPort: ports below 1024 need root; choose another meshPort");
+            Reader.Report(Key("ports")!, $"{_path}.ports publishes {meshPort}, which becomes its meshPort: ports below 1024 need root; choose another meshPort");
         }
 
-        return (port, first?.HostPort, first is { Published: true } ? "bridge" : network);
+        return (port, meshPort);
     }
 
     private PortMapping? FirstPort(YamlNode ports, string path)
@@ -325,20 +320,13 @@ internal sealed class ServiceImporter
         return null;
     }
 
-    private string? ReadNetworkMode()
+    /// <summary>Reports a network mode other than host: the manifest runs every imported service on the host network.</summary>
+    private void ReadNetworkMode()
     {
-        if (Value("network_mode") is not { } value || Reader.Scalar(value, $"{_path}.network_mode", "a network mode") is not { } mode)
+        if (Value("network_mode") is { } value && Reader.Scalar(value, $"{_path}.network_mode", "a network mode") is { } mode && mode != "host")
         {
-            return null;
+            Reader.Report(value, $"{_path}.network_mode '{mode}' is not carried over: imported services use the host network, where they reach each other through the mesh");
         }
-
-        if (mode is "host" or "bridge")
-        {
-            return mode;
-        }
-
-        Reader.Report(value, $"{_path}.network_mode '{mode}' is not supported (ignored): the manifest offers host and bridge");
-        return null;
     }
 
     private ImmutableArray<string> ReadVolumes()

@@ -14,7 +14,8 @@ namespace MeshDev.Cli.Commands;
 
 /// <summary>
 /// <c>meshdev doctor</c>: checks what the mesh needs (the .NET SDK, the manifest, free mesh ports) and what some
-/// runtimes need (a Docker engine, a Kubernetes context), and says in one sentence each what to fix.
+/// runtimes need (a Docker engine with what the containers need from it, a Kubernetes context), and says in one
+/// sentence each what to fix.
 /// </summary>
 public static class DoctorCommand
 {
@@ -66,6 +67,7 @@ public static class DoctorCommand
         }
 
         checks.Add(await DockerEngineAsync(manifest, cancellationToken));
+        checks.AddRange(await DoctorEngineNeeds.RunAsync(manifest, cancellationToken));
         checks.Add(KubeContext(manifest));
         if (manifest is not null && await PodLinksAsync(manifest, cancellationToken) is { } links)
         {

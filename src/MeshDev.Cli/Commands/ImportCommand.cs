@@ -51,6 +51,12 @@ public static class ImportCommand
             Console.Error.WriteLine(finding.ToString());
         }
 
+        // On stderr, as the findings: stdout may be the manifest itself.
+        foreach (var rewrite in result.Rewrites)
+        {
+            Console.Error.WriteLine($"rewritten: {rewrite}");
+        }
+
         if (result.Manifest is null)
         {
             Console.Error.WriteLine($"meshdev: {composePath} is not a compose file that can be imported; nothing was written.");

@@ -96,7 +96,7 @@ public sealed class ComposeImporterTests
             "6:3: services.web has no ports: set 'port' to the port it listens on, or it must listen on $PORT (port: auto)",
             "8:5: services.web.port_hint is not supported (ignored)",
             "9:1: volumes is not supported (ignored): named volumes are created by Docker when a service first uses them",
-            "11:1: networks is not supported (ignored): services reach each other through the mesh",
+            "11:1: networks is not supported (ignored): services run on the host network and reach each other through the mesh",
             "13:1: secrets is not supported (ignored)",
             "15:1: configs is not supported (ignored)",
             "17:1: include is not supported (ignored)",
@@ -245,7 +245,7 @@ public sealed class ComposeImporterTests
     }
 
     [Fact]
-    public void A_service_whose_port_is_taken_on_the_host_gets_bridge_networking()
+    public void A_service_whose_port_is_taken_on_the_host_is_reported_with_a_free_port_to_move_to()
     {
         var result = Import("""
             services:
@@ -264,33 +264,35 @@ public sealed class ComposeImporterTests
               tools:
                 image: tools
                 network_mode: host
-                expose: ["8080"]
-              jobs:
-                image: jobs
-                expose: ["9000"]
+                expose: ["8081"]
             """);
 
-        Assert.Equal("runtime: docker\nimage: api\nport: 8080\nnetwork: bridge\n", Service(result, "api"));
-        Assert.Equal("runtime: docker\nimage: admin\nport: 8080\nnetwork: bridge\n", Service(result, "admin"));
-        Assert.Equal("runtime: docker\nimage: proxy\nport: 15000\nnetwork: bridge\n", Service(result, "proxy"));
-        Assert.Equal("runtime: docker\nimage: tools\nport: 8080\nnetwork: host\n", Service(result, "tools"));
-        Assert.Equal("runtime: docker\nimage: jobs\nport: 9000\n", Service(result, "jobs"));
+        // Every service stays on the host network: a bridged container could not reach the mesh.
+        Assert.Equal("runtime: docker\nimage: api\nport: 8080\n", Service(result, "api"));
+        Assert.Equal("runtime: docker\nimage: admin\nport: 8080\n", Service(result, "admin"));
+        Assert.Equal("runtime: docker\nimage: proxy\nport: 15000\n", Service(result, "proxy"));
         Assert.Equal(
         [
-            "5:3: services.api listens on 8080, which is the meshPort of web on the host; it gets network: bridge, so 8080 stays inside its container",
-            "8:3: services.admin listens on 8080, which is the meshPort of web on the host; it gets network: bridge, so 8080 stays inside its container",
-            "11:3: services.proxy listens on 15000, which is the mesh's shared port on the host; it gets network: bridge, so 15000 stays inside its container",
+            "5:3: services.api listens on 8080, which is the meshPort of web on the host network; make it listen on another port and set that as its port, " +
+                "e.g. 'port: 8082' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"8082\" for ASP.NET Core, PORT: \"8082\" for many others)",
+            "8:3: services.admin listens on 8080, which is the meshPort of web on the host network; make it listen on another port and set that as its port, " +
+                "e.g. 'port: 8083' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"8083\" for ASP.NET Core, PORT: \"8083\" for many others)",
+            "11:3: services.proxy listens on 15000, which is the mesh's shared port on the host network; make it listen on another port and set that as its port, " +
+                "e.g. 'port: 15001' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"15001\" for ASP.NET Core, PORT: \"15001\" for many others)",
         ], Findings(result));
     }
 
     [Fact]
-    public void Two_services_on_the_same_port_keep_the_first_on_the_host()
+    public void Two_services_on_the_same_port_report_the_second_with_the_fix()
     {
         var result = Import("services:\n  one:\n    image: one\n    expose: [\"3000\"]\n  two:\n    image: two\n    expose: [\"3000\"]\n");
 
         Assert.Equal("runtime: docker\nimage: one\nport: 3000\n", Service(result, "one"));
-        Assert.Equal("runtime: docker\nimage: two\nport: 3000\nnetwork: bridge\n", Service(result, "two"));
-        Assert.Equal(["5:3: services.two listens on 3000, which is the port of one on the host; it gets network: bridge, so 3000 stays inside its container"], Findings(result));
+        Assert.Equal("runtime: docker\nimage: two\nport: 3000\n", Service(result, "two"));
+        Assert.Equal(
+            ["5:3: services.two listens on 3000, which is the port of one on the host network; make it listen on another port and set that as its port, " +
+                "e.g. 'port: 3001' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"3001\" for ASP.NET Core, PORT: \"3001\" for many others)"],
+            Findings(result));
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class InterpolationImportTests
                   ZONE: ${ZONE-${REGION}-1}
             """, variables, files);
 
-        Assert.Equal("runtime: docker\nimage: acme/web:2.0\nenv:\n  REGION: eu\n  PRICE: $5\n  ZONE: eu-1\nport: 80\nmeshPort: 8088\nnetwork: bridge\n", Service(result, "web"));
+        Assert.Equal("runtime: docker\nimage: acme/web:2.0\nenv:\n  REGION: eu\n  PRICE: $5\n  ZONE: eu-1\nport: 80\nmeshPort: 8088\n", Service(result, "web"));
         Assert.Empty(Findings(result));
     }
 

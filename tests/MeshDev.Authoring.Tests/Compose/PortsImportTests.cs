@@ -2,7 +2,7 @@ using static MeshDev.Authoring.Tests.Compose.ComposeTestImport;
 
 namespace MeshDev.Authoring.Tests.Compose;
 
-/// <summary><c>ports</c>, <c>expose</c> and <c>network_mode</c> → <c>port</c>, <c>meshPort</c> and <c>network</c>.</summary>
+/// <summary><c>ports</c>, <c>expose</c> and <c>network_mode</c> → <c>port</c> and <c>meshPort</c>, on the host network.</summary>
 public sealed class PortsImportTests
 {
     private const string NoPorts = "2:3: services.app has no ports: set 'port' to the port it listens on, or it must listen on $PORT (port: auto)";
@@ -13,20 +13,20 @@ public sealed class PortsImportTests
         { "\"80\"", "port: 80\n", [] },
         { "8080", "port: 8080\n", [] },
         { "\"80/tcp\"", "port: 80\n", [] },
-        { "\"8080:80\"", "port: 80\nmeshPort: 8080\nnetwork: bridge\n", [] },
-        { "\"127.0.0.1:8080:80\"", "port: 80\nmeshPort: 8080\nnetwork: bridge\n", [] },
-        { "\"127.0.0.1::80\"", "port: 80\nnetwork: bridge\n", [] },
-        { "\"[::1]:8080:80/tcp\"", "port: 80\nmeshPort: 8080\nnetwork: bridge\n", [] },
-        { "{target: 80, published: \"8080\", host_ip: 127.0.0.1, protocol: tcp, mode: host, name: web}", "port: 80\nmeshPort: 8080\nnetwork: bridge\n", [] },
-        { "{target: 80, published: 8080}", "port: 80\nmeshPort: 8080\nnetwork: bridge\n", [] },
+        { "\"8080:80\"", "port: 80\nmeshPort: 8080\n", [] },
+        { "\"127.0.0.1:8080:80\"", "port: 80\nmeshPort: 8080\n", [] },
+        { "\"127.0.0.1::80\"", "port: 80\n", [] },
+        { "\"[::1]:8080:80/tcp\"", "port: 80\nmeshPort: 8080\n", [] },
+        { "{target: 80, published: \"8080\", host_ip: 127.0.0.1, protocol: tcp, mode: host, name: web}", "port: 80\nmeshPort: 8080\n", [] },
+        { "{target: 80, published: 8080}", "port: 80\nmeshPort: 8080\n", [] },
         { "{target: 80}", "port: 80\n", [] },
-        { "{target: 80, host_ip: \"::1\"}", "port: 80\nnetwork: bridge\n", [] },
+        { "{target: 80, host_ip: \"::1\"}", "port: 80\n", [] },
         {
-            "\"8080:80\", \"8443:443\"", "port: 80\nmeshPort: 8080\nnetwork: bridge\n",
+            "\"8080:80\", \"8443:443\"", "port: 80\nmeshPort: 8080\n",
             ["4:24: services.app.ports '8443:443' is left out: a manifest service has one port (the first, 80)"]
         },
         {
-            "\"53:53/udp\", \"8080:80\"", "port: 80\nmeshPort: 8080\nnetwork: bridge\n",
+            "\"53:53/udp\", \"8080:80\"", "port: 80\nmeshPort: 8080\n",
             ["4:13: services.app.ports '53:53/udp' is a UDP port; the mesh forwards TCP only (ignored)"]
         },
         { "{target: 53, protocol: udp}", "", [NoPorts, "4:13: services.app.ports '53/udp' is a UDP port; the mesh forwards TCP only (ignored)"] },
@@ -38,14 +38,17 @@ public sealed class PortsImportTests
         { "{published: 8080}", "", [NoPorts, "4:13: services.app.ports entry has no 'target' (ignored)"] },
         { "{target: 80, x: 1}", "port: 80\n", ["4:26: services.app.ports.x is not supported (ignored)"] },
         {
-            "\"80:80\"", "port: 80\nmeshPort: 80\nnetwork: bridge\n",
+            "\"8080:8080\"", "port: 8080\n", []
+        },
+        {
+            "\"80:8080\"", "port: 8080\nmeshPort: 80\n",
             ["4:5: services.app.ports publishes 80, which becomes its meshPort: ports below 1024 need root; choose another meshPort"]
         },
     };
 
     [Theory]
     [MemberData(nameof(Ports))]
-    public void Ports_map_to_port_meshPort_and_network(string ports, string expected, string[] findings)
+    public void Ports_map_to_port_and_meshPort(string ports, string expected, string[] findings)
     {
         var result = Import($"services:\n  app:\n    image: app\n    ports: [{ports}]\n");
 
@@ -71,24 +74,26 @@ public sealed class PortsImportTests
     }
 
     [Fact]
-    public void Network_mode_host_is_kept_and_its_published_ports_are_not_published()
+    public void Network_mode_host_is_the_default_and_needs_no_finding()
     {
         var result = Import("services:\n  app:\n    image: app\n    network_mode: host\n    ports: [\"8080:80\"]\n");
 
-        Assert.Equal("runtime: docker\nimage: app\nport: 80\nnetwork: host\n", Service(result, "app"));
-        Assert.Equal(["5:5: services.app.ports are not published with network_mode: host (as in compose); port 80 is used on the host"], Findings(result));
+        Assert.Equal("runtime: docker\nimage: app\nport: 80\nmeshPort: 8080\n", Service(result, "app"));
+        Assert.Empty(Findings(result));
     }
 
     [Theory]
-    [InlineData("bridge", "network: bridge\n", null)]
-    [InlineData("none", "", "4:19: services.app.network_mode 'none' is not supported (ignored): the manifest offers host and bridge")]
-    [InlineData("\"service:db\"", "", "4:19: services.app.network_mode 'service:db' is not supported (ignored): the manifest offers host and bridge")]
-    public void Other_network_modes(string mode, string expected, string? finding)
+    [InlineData("bridge")]
+    [InlineData("none")]
+    [InlineData("\"service:db\"")]
+    public void Other_network_modes_become_the_host_network(string mode)
     {
         var result = Import($"services:\n  app:\n    image: app\n    network_mode: {mode}\n    expose: [\"80\"]\n");
 
-        Assert.Equal("runtime: docker\nimage: app\nport: 80\n" + expected, Service(result, "app"));
-        Assert.Equal(finding is null ? [] : [finding], Findings(result));
+        Assert.Equal("runtime: docker\nimage: app\nport: 80\n", Service(result, "app"));
+        Assert.Equal(
+            [$"4:19: services.app.network_mode '{mode.Trim('"')}' is not carried over: imported services use the host network, where they reach each other through the mesh"],
+            Findings(result));
     }
 
     [Theory]

@@ -23,7 +23,6 @@ public sealed class CliImportTests
             image: nginx:1.27-alpine
             port: 80
             meshPort: 8080
-            network: bridge
 
           my-db:
             runtime: docker
@@ -81,6 +80,24 @@ public sealed class CliImportTests
 
         Assert.True(forced.ExitCode == 0, forced.ToString());
         Assert.Equal(Normalize(Manifest), File.ReadAllText(output));
+    }
+
+    [Fact]
+    public async Task Import_lists_every_host_name_rewrite_on_stderr_and_the_manifest_validates()
+    {
+        await using var cli = new MeshdevCli();
+        cli.WriteManifest(
+            "services:\n  web:\n    image: shop/web\n    expose: [\"8000\"]\n    environment:\n      DATABASE_URL: postgres://u:p@db:5432/app\n" +
+            "  db:\n    image: postgres:16\n",
+            "docker-compose.yml");
+
+        var result = await cli.RunAsync("import", "compose", "docker-compose.yml", "-o", "meshdev.yaml");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var meshPort = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(cli.Directory, "meshdev.yaml")), @"\n    meshPort: (\d+)\n").Groups[1].Value;
+        Assert.Equal([$"rewritten: web DATABASE_URL: postgres://u:p@db:5432/app → postgres://u:p@127.0.0.1:{meshPort}/app"], Lines(result.Stderr));
+        var validated = await cli.RunAsync("validate", "-f", "meshdev.yaml");
+        Assert.True(validated.ExitCode == 0, validated.ToString());
     }
 
     [Fact]

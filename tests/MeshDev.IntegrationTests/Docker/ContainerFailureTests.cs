@@ -24,7 +24,11 @@ public sealed class ContainerFailureTests(TestImages images)
         Assert.All(problems, p =>
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, p.Status);
-            Assert.Contains("image 'meshdev-test/does-not-exist:1' is not on this machine and 'pull' is never; build or pull it first (docker pull meshdev-test/does-not-exist:1)", p.Detail);
+            Assert.Contains(
+                "image 'meshdev-test/does-not-exist:1' is not on this machine and 'pull' is never; build it: " +
+                "docker build -t meshdev-test/does-not-exist:1 <folder of its Dockerfile> (docker compose build for a service imported from compose)",
+                p.Detail);
+            Assert.DoesNotContain("docker pull", p.Detail, StringComparison.Ordinal);
         });
         Assert.Equal(ServiceState.Failed, mesh.Service("ghost").State);
         Assert.Equal("hello from orders", await mesh.GetStringAsync("orders"));

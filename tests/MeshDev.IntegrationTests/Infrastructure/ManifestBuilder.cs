@@ -160,6 +160,22 @@ internal sealed class ManifestBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds the services of a manifest another command generated (<c>import compose</c>), as written, and their mesh
+    /// ports; the <c>mesh:</c> section stays this builder's, with its free ports.
+    /// </summary>
+    public ManifestBuilder Generated(string manifest, IReadOnlyDictionary<string, int> meshPorts)
+    {
+        const string Services = "services:\n";
+        _services.Add(manifest[(manifest.IndexOf(Services, StringComparison.Ordinal) + Services.Length)..]);
+        foreach (var (name, port) in meshPorts)
+        {
+            _meshPorts[name] = port;
+        }
+
+        return this;
+    }
+
     /// <summary>Adds a setting of the <c>mesh:</c> section, <c>key: value</c> (e.g. <c>prewarm: off</c>).</summary>
     public ManifestBuilder Mesh(string setting)
     {
