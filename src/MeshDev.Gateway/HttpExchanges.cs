@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Buffers.Text;
 
 namespace MeshDev.Gateway;
 
@@ -15,7 +16,8 @@ internal sealed class HttpExchanges
     private static readonly byte[] Http2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray();
 
     private readonly Lock _gate = new();
-    private readonly Queue<string> _methods = new();
+    /// <summary>Per request awaiting its response: whether it is a HEAD (whose response has no body whatever its head says).</summary>
+    private readonly Queue<bool> _heads = new();
     private readonly Http1Framing _requests;
     private readonly Http1Framing _responses;
     private readonly Http2Frames _clientFrames;
@@ -59,7 +61,7 @@ internal sealed class HttpExchanges
         {
             lock (_gate)
             {
-                return _opaque ? 1 : _protocol == Protocol.Http2 ? _openStreams.Count : _methods.Count;
+                return _opaque ? 1 : _protocol == Protocol.Http2 ? _openStreams.Count : _heads.Count;
             }
         }
     }
@@ -138,18 +140,16 @@ internal sealed class HttpExchanges
         }
     }
 
-    private (BodyFraming, long) OnRequestHead(IReadOnlyList<string> head)
+    private (BodyFraming, long) OnRequestHead(in MessageHead head)
     {
         _requestCount++;
-        var method = head[0].Split(' ')[0];
-        _methods.Enqueue(method);
-        return Http1Framing.DeclaredBody(head, BodyFraming.None);
+        _heads.Enqueue(head.Word(0).SequenceEqual("HEAD"u8));
+        return head.DeclaredBody(BodyFraming.None);
     }
 
-    private (BodyFraming, long) OnResponseHead(IReadOnlyList<string> head)
+    private (BodyFraming, long) OnResponseHead(in MessageHead head)
     {
-        var parts = head[0].Split(' ');
-        var status = parts.Length > 1 && int.TryParse(parts[1], out var code) ? code : 0;
+        var status = Utf8Parser.TryParse(head.Word(1), out int code, out var used) && used == head.Word(1).Length ? code : 0;
         if (status == 101)
         {
             return (BodyFraming.Opaque, 0);
@@ -161,8 +161,8 @@ internal sealed class HttpExchanges
             return (BodyFraming.None, 0);
         }
 
-        var method = _methods.Count > 0 ? _methods.Peek() : "GET";
-        return method == "HEAD" || status is 204 or 304 ? (BodyFraming.None, 0) : Http1Framing.DeclaredBody(head, BodyFraming.UntilClose);
+        var isHead = _heads.Count > 0 && _heads.Peek();
+        return isHead || status is 204 or 304 ? (BodyFraming.None, 0) : head.DeclaredBody(BodyFraming.UntilClose);
     }
 
     private void OnResponseEnd()
@@ -173,7 +173,7 @@ internal sealed class HttpExchanges
             return;
         }
 
-        _methods.TryDequeue(out _);
+        _heads.TryDequeue(out _);
     }
 
     private void OnClientFrame(byte type, byte flags, uint stream)
