@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
+using MeshDev.Link;
 
 namespace MeshDev.Gateway;
 
@@ -13,8 +14,6 @@ namespace MeshDev.Gateway;
 /// </summary>
 internal sealed class HttpExchanges
 {
-    private static readonly byte[] Http2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray();
-
     private readonly Lock _gate = new();
     /// <summary>Per request awaiting its response: whether it is a HEAD (whose response has no body whatever its head says).</summary>
     private readonly Queue<bool> _heads = new();
@@ -79,12 +78,12 @@ internal sealed class HttpExchanges
             if (!_decided)
             {
                 // HTTP/2 with prior knowledge (h2c, gRPC) starts with the 24-byte preface; anything else is HTTP/1.x.
-                var take = Math.Min(Http2Preface.Length - _prefaceMatched, data.Length);
-                if (data[..take].SequenceEqual(Http2Preface.AsSpan(_prefaceMatched, take)))
+                var take = Math.Min(HttpWire.Http2Preface.Length - _prefaceMatched, data.Length);
+                if (data[..take].SequenceEqual(HttpWire.Http2Preface.Slice(_prefaceMatched, take)))
                 {
                     _prefaceMatched += take;
                     data = data[take..];
-                    if (_prefaceMatched < Http2Preface.Length)
+                    if (_prefaceMatched < HttpWire.Http2Preface.Length)
                     {
                         return;
                     }
@@ -93,7 +92,7 @@ internal sealed class HttpExchanges
                 }
                 else
                 {
-                    _requests.Observe(Http2Preface.AsSpan(0, _prefaceMatched));
+                    _requests.Observe(HttpWire.Http2Preface[.._prefaceMatched]);
                 }
 
                 _decided = true;
