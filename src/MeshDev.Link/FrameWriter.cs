@@ -39,7 +39,7 @@ internal sealed class FrameWriter(Stream transport, Action<Exception> failed, Ca
             }
             else
             {
-                // The gateway's socket engine thread: it runs nothing else meanwhile, so it writes at once.
+                // Not a pool thread (the gateway's socket event thread, which runs its relaying inline; a timer): at once.
                 _drain = DrainAsync();
             }
         }
