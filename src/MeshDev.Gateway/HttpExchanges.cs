@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Buffers.Text;
+using MeshDev.Link;
 
 namespace MeshDev.Gateway;
 
@@ -12,10 +14,9 @@ namespace MeshDev.Gateway;
 /// </summary>
 internal sealed class HttpExchanges
 {
-    private static readonly byte[] Http2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray();
-
     private readonly Lock _gate = new();
-    private readonly Queue<string> _methods = new();
+    /// <summary>Per request awaiting its response: whether it is a HEAD (whose response has no body whatever its head says).</summary>
+    private readonly Queue<bool> _heads = new();
     private readonly Http1Framing _requests;
     private readonly Http1Framing _responses;
     private readonly Http2Frames _clientFrames;
@@ -59,7 +60,7 @@ internal sealed class HttpExchanges
         {
             lock (_gate)
             {
-                return _opaque ? 1 : _protocol == Protocol.Http2 ? _openStreams.Count : _methods.Count;
+                return _opaque ? 1 : _protocol == Protocol.Http2 ? _openStreams.Count : _heads.Count;
             }
         }
     }
@@ -77,12 +78,12 @@ internal sealed class HttpExchanges
             if (!_decided)
             {
                 // HTTP/2 with prior knowledge (h2c, gRPC) starts with the 24-byte preface; anything else is HTTP/1.x.
-                var take = Math.Min(Http2Preface.Length - _prefaceMatched, data.Length);
-                if (data[..take].SequenceEqual(Http2Preface.AsSpan(_prefaceMatched, take)))
+                var take = Math.Min(HttpWire.Http2Preface.Length - _prefaceMatched, data.Length);
+                if (data[..take].SequenceEqual(HttpWire.Http2Preface.Slice(_prefaceMatched, take)))
                 {
                     _prefaceMatched += take;
                     data = data[take..];
-                    if (_prefaceMatched < Http2Preface.Length)
+                    if (_prefaceMatched < HttpWire.Http2Preface.Length)
                     {
                         return;
                     }
@@ -91,7 +92,7 @@ internal sealed class HttpExchanges
                 }
                 else
                 {
-                    _requests.Observe(Http2Preface.AsSpan(0, _prefaceMatched));
+                    _requests.Observe(HttpWire.Http2Preface[.._prefaceMatched]);
                 }
 
                 _decided = true;
@@ -138,18 +139,16 @@ internal sealed class HttpExchanges
         }
     }
 
-    private (BodyFraming, long) OnRequestHead(IReadOnlyList<string> head)
+    private (BodyFraming, long) OnRequestHead(in MessageHead head)
     {
         _requestCount++;
-        var method = head[0].Split(' ')[0];
-        _methods.Enqueue(method);
-        return Http1Framing.DeclaredBody(head, BodyFraming.None);
+        _heads.Enqueue(head.Word(0).SequenceEqual("HEAD"u8));
+        return head.DeclaredBody(BodyFraming.None);
     }
 
-    private (BodyFraming, long) OnResponseHead(IReadOnlyList<string> head)
+    private (BodyFraming, long) OnResponseHead(in MessageHead head)
     {
-        var parts = head[0].Split(' ');
-        var status = parts.Length > 1 && int.TryParse(parts[1], out var code) ? code : 0;
+        var status = Utf8Parser.TryParse(head.Word(1), out int code, out var used) && used == head.Word(1).Length ? code : 0;
         if (status == 101)
         {
             return (BodyFraming.Opaque, 0);
@@ -161,8 +160,8 @@ internal sealed class HttpExchanges
             return (BodyFraming.None, 0);
         }
 
-        var method = _methods.Count > 0 ? _methods.Peek() : "GET";
-        return method == "HEAD" || status is 204 or 304 ? (BodyFraming.None, 0) : Http1Framing.DeclaredBody(head, BodyFraming.UntilClose);
+        var isHead = _heads.Count > 0 && _heads.Peek();
+        return isHead || status is 204 or 304 ? (BodyFraming.None, 0) : head.DeclaredBody(BodyFraming.UntilClose);
     }
 
     private void OnResponseEnd()
@@ -173,7 +172,7 @@ internal sealed class HttpExchanges
             return;
         }
 
-        _methods.TryDequeue(out _);
+        _heads.TryDequeue(out _);
     }
 
     private void OnClientFrame(byte type, byte flags, uint stream)

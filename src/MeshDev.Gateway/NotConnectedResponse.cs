@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
+using MeshDev.Link;
 
 namespace MeshDev.Gateway;
 
@@ -13,7 +14,6 @@ namespace MeshDev.Gateway;
 internal static class NotConnectedResponse
 {
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(2);
-    private static readonly byte[] Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray();
 
     public static string Message(string service, string why) =>
         $"the developer's mesh is not connected ({why}), so '{service}' cannot be reached from this pod; it reconnects by itself while 'meshdev up' runs on the developer's machine";
@@ -26,7 +26,7 @@ internal static class NotConnectedResponse
         var filled = 0;
         try
         {
-            while (filled < Preface.Length)
+            while (filled < HttpWire.Http2Preface.Length)
             {
                 var read = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, timeout.Token).ConfigureAwait(false);
                 if (read == 0)
@@ -35,14 +35,14 @@ internal static class NotConnectedResponse
                 }
 
                 filled += read;
-                if (!buffer.AsSpan(0, Math.Min(filled, Preface.Length)).SequenceEqual(Preface.AsSpan(0, Math.Min(filled, Preface.Length))))
+                if (!buffer.AsSpan(0, Math.Min(filled, HttpWire.Http2Preface.Length)).SequenceEqual(HttpWire.Http2Preface[..Math.Min(filled, HttpWire.Http2Preface.Length)]))
                 {
                     break;
                 }
             }
 
             var message = Message(service, why);
-            if (filled >= Preface.Length && buffer.AsSpan(0, Preface.Length).SequenceEqual(Preface))
+            if (filled >= HttpWire.Http2Preface.Length && buffer.AsSpan(0, HttpWire.Http2Preface.Length).SequenceEqual(HttpWire.Http2Preface))
             {
                 await Http2Async(socket, buffer, filled, message, timeout.Token).ConfigureAwait(false);
             }
@@ -87,7 +87,7 @@ internal static class NotConnectedResponse
     {
         // Our SETTINGS (empty), then each stream the client opens is answered until it waits no more.
         await SendFrameAsync(socket, 4, 0, 0, [], cancellationToken).ConfigureAwait(false);
-        var pending = buffer.AsMemory(Preface.Length, filled - Preface.Length).ToArray().ToList();
+        var pending = buffer.AsMemory(HttpWire.Http2Preface.Length, filled - HttpWire.Http2Preface.Length).ToArray().ToList();
         uint lastStream = 0;
         var answered = false;
         while (true)
@@ -144,7 +144,7 @@ internal static class NotConnectedResponse
         Header(":status", "200");
         Header("content-type", "application/grpc");
         Header("grpc-status", "14");
-        Header("grpc-message", PercentEncode(message));
+        Header("grpc-message", HttpWire.PercentEncodeGrpcMessage(message));
         return [.. block];
 
         void Header(string name, string value)
@@ -193,25 +193,6 @@ internal static class NotConnectedResponse
         BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(5), stream);
         payload.CopyTo(frame, 9);
         await socket.SendAsync(frame, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>grpc-message encoding: bytes outside 0x20–0x7E and '%' percent-encoded.</summary>
-    private static string PercentEncode(string text)
-    {
-        var result = new StringBuilder();
-        foreach (var b in Encoding.UTF8.GetBytes(text))
-        {
-            if (b is >= 0x20 and <= 0x7E && b != (byte)'%')
-            {
-                result.Append((char)b);
-            }
-            else
-            {
-                result.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
-            }
-        }
-
-        return result.ToString();
     }
 
     private static string Json(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using MeshDev.Gateway;
 
 // The gateway in a pod: listens on the mesh ports for the app's calls and on the link port for the laptop's link.
+SocketEngine.RunContinuationsInline();
 GatewaySettings settings;
 try
 {

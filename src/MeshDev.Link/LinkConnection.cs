@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 
 namespace MeshDev.Link;
 
@@ -25,21 +24,18 @@ public sealed record LinkOptions
 /// <summary>
 /// One link between the laptop's mesh and a pod's gateway over a single byte stream that the laptop opened (a
 /// port-forward): many TCP connections multiplexed as streams, each with its own flow control so one slow reader
-/// never stalls the others, plus a few messages on stream 0. One reader and one writer task; frames queued by any
-/// thread are written in batches.
+/// never stalls the others, plus a few messages on stream 0. One reader task; frames are written by the thread that
+/// sends them, or gathered into one write while another write is under way (<see cref="FrameWriter"/>).
 /// </summary>
 public sealed class LinkConnection : IAsyncDisposable
 {
-    private const int BufferSize = 64 * 1024;
-
     private readonly Stream _transport;
     private readonly LinkOptions _options;
-    private readonly Channel<OutFrame> _outgoing = Channel.CreateUnbounded<OutFrame>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly FrameWriter _writer;
     private readonly ConcurrentDictionary<uint, LinkTunnel> _streams = new();
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _reading;
-    private readonly Task _writing;
     private readonly ITimer _keepAlive;
     private long _lastReceived;
     private int _nextStream = -1;
@@ -50,8 +46,13 @@ public sealed class LinkConnection : IAsyncDisposable
         _transport = transport;
         _options = options;
         _lastReceived = options.Time.GetTimestamp();
+        _writer = new FrameWriter(transport, e => Close(e switch
+        {
+            IOException => $"the link broke ({e.Message})",
+            ObjectDisposedException or OperationCanceledException => "the link was closed",
+            _ => $"the link failed ({e.Message})",
+        }), _closing.Token);
         _reading = Task.Run(ReadLoopAsync);
-        _writing = Task.Run(WriteLoopAsync);
         _keepAlive = options.Time.CreateTimer(_ => KeepAlive(), null, options.PingInterval, options.PingInterval);
     }
 
@@ -82,20 +83,12 @@ public sealed class LinkConnection : IAsyncDisposable
     /// <summary>Queues a message on stream 0.</summary>
     public void Send(FrameType type, byte[] payload) => Send(type, 0, payload);
 
-    internal void Send(FrameType type, uint stream, byte[] payload) => Enqueue(new OutFrame(type, stream, payload, payload.Length, Pooled: false));
+    internal void Send(FrameType type, uint stream, byte[] payload) => _writer.Send(type, stream, payload, payload.Length, pooled: false);
 
     /// <summary>Queues a frame whose payload was rented from the shared pool; it goes back there once written.</summary>
-    internal void SendPooled(FrameType type, uint stream, byte[] payload, int length) => Enqueue(new OutFrame(type, stream, payload, length, Pooled: true));
+    internal void SendPooled(FrameType type, uint stream, byte[] payload, int length) => _writer.Send(type, stream, payload, length, pooled: true);
 
     internal void Forget(LinkTunnel stream) => _streams.TryRemove(new KeyValuePair<uint, LinkTunnel>(stream.Id, stream));
-
-    private void Enqueue(OutFrame frame)
-    {
-        if (!_outgoing.Writer.TryWrite(frame) && frame.Pooled)
-        {
-            ArrayPool<byte>.Shared.Return(frame.Payload);
-        }
-    }
 
     /// <summary>Closes the link: open streams are reset with <paramref name="reason"/>, the transport is closed.</summary>
     public void Close(string reason)
@@ -105,7 +98,7 @@ public sealed class LinkConnection : IAsyncDisposable
             return;
         }
 
-        _outgoing.Writer.TryComplete();
+        _writer.Stop();
         _closing.Cancel();
         _transport.Dispose();
         foreach (var stream in _streams.Values)
@@ -224,70 +217,20 @@ public sealed class LinkConnection : IAsyncDisposable
         });
     }
 
-    private async Task WriteLoopAsync()
-    {
-        var buffer = new byte[BufferSize];
-        var reader = _outgoing.Reader;
-        try
-        {
-            while (await reader.WaitToReadAsync(_closing.Token).ConfigureAwait(false))
-            {
-                var used = 0;
-                while (reader.TryRead(out var frame))
-                {
-                    var size = LinkFrame.HeaderLength + frame.Length;
-                    if (used + size > buffer.Length && used > 0)
-                    {
-                        await _transport.WriteAsync(buffer.AsMemory(0, used), _closing.Token).ConfigureAwait(false);
-                        used = 0;
-                    }
-
-                    if (size > buffer.Length)
-                    {
-                        buffer = new byte[size];
-                    }
-
-                    LinkFrame.WriteHeader(buffer.AsSpan(used), frame.Type, frame.Stream, frame.Length);
-                    frame.Payload.AsSpan(0, frame.Length).CopyTo(buffer.AsSpan(used + LinkFrame.HeaderLength));
-                    used += size;
-                    if (frame.Pooled)
-                    {
-                        ArrayPool<byte>.Shared.Return(frame.Payload);
-                    }
-                }
-
-                await _transport.WriteAsync(buffer.AsMemory(0, used), _closing.Token).ConfigureAwait(false);
-                await _transport.FlushAsync(_closing.Token).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e)
-        {
-            Close(e is IOException ? $"the link broke ({e.Message})" : e is ObjectDisposedException or OperationCanceledException ? "the link was closed" : $"the link failed ({e.Message})");
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         Close("the link was closed");
         await _keepAlive.DisposeAsync().ConfigureAwait(false);
-        await Task.WhenAll(_reading, _writing).ConfigureAwait(false);
-        while (_outgoing.Reader.TryRead(out var frame))
-        {
-            if (frame.Pooled)
-            {
-                ArrayPool<byte>.Shared.Return(frame.Payload);
-            }
-        }
+        await _reading.ConfigureAwait(false);
+        await _writer.StopAsync().ConfigureAwait(false);
 
         _closing.Dispose();
     }
 
-    private readonly record struct OutFrame(FrameType Type, uint Stream, byte[] Payload, int Length, bool Pooled);
-
     /// <summary>Reads frames through one buffer, so a small frame costs no system call of its own.</summary>
     private sealed class FrameReader(Stream transport)
     {
-        private readonly byte[] _buffer = new byte[BufferSize];
+        private readonly byte[] _buffer = new byte[64 * 1024];
         private int _start;
         private int _end;
 

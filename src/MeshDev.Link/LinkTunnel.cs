@@ -14,7 +14,15 @@ namespace MeshDev.Link;
 public sealed class LinkTunnel
 {
     private readonly LinkConnection _link;
-    private readonly Channel<(byte[] Array, int Length)> _incoming = Channel.CreateUnbounded<(byte[], int)>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = true });
+    private readonly Channel<(byte[] Array, int Length)> _incoming = Channel.CreateUnbounded<(byte[], int)>(new UnboundedChannelOptions
+    {
+        SingleReader = false,
+        SingleWriter = true,
+
+        // The link's reader hands bytes straight to the stream's reader, which passes them on (a socket write that
+        // rarely waits) on the same thread: no thread hop per frame. A reader that waits does so asynchronously.
+        AllowSynchronousContinuations = true,
+    });
     private readonly Lock _gate = new();
     private (byte[] Array, int Length) _current;
     private int _offset;
@@ -66,9 +74,11 @@ public sealed class LinkTunnel
             _current = default;
         }
 
-        // Credit goes back in batches: one frame per quarter window rather than one per read.
+        // Credit goes back in batches, one frame per quarter window: a request and its answer then cost one frame each
+        // way, not two. The sender can never be stalled by what is held back: while its window is empty, at least three
+        // quarters of it are on their way here or wait unread, and reading them sends credit.
         _consumed += take;
-        if (_consumed >= LinkFrame.InitialWindow / 4 || (_current.Array is null && _incoming.Reader.Count == 0))
+        if (_consumed >= LinkFrame.InitialWindow / 4)
         {
             var credit = new byte[4];
             BinaryPrimitives.WriteInt32BigEndian(credit, _consumed);
@@ -241,8 +251,10 @@ public sealed class LinkTunnel
             _remoteEnded = true;
         }
 
-        _incoming.Writer.TryComplete();
+        // Forgotten before the reader learns of the end: its continuation may run right here, and what it sees of the
+        // link (its open streams) must already be true.
         ForgetIfDone();
+        _incoming.Writer.TryComplete();
     }
 
     internal void OnCredit(int bytes)
@@ -275,9 +287,9 @@ public sealed class LinkTunnel
             _windowOpened = null;
         }
 
+        _link.Forget(this);
         _incoming.Writer.TryComplete(new ChannelClosedException(reason));
         waiting?.TrySetException(new IOException(reason));
-        _link.Forget(this);
         return true;
     }
 

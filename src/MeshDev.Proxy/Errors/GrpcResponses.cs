@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using MeshDev.Activation;
+using MeshDev.Link;
 using Microsoft.AspNetCore.Http;
 
 namespace MeshDev.Proxy.Errors;
@@ -49,28 +50,8 @@ public static class GrpcResponses
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/grpc";
         response.Headers["grpc-status"] = status.ToString(CultureInfo.InvariantCulture);
-        response.Headers["grpc-message"] = PercentEncode(message.Length > MaxMessageLength ? "…" + message[^MaxMessageLength..] : message);
+        response.Headers["grpc-message"] = HttpWire.PercentEncodeGrpcMessage(message.Length > MaxMessageLength ? "…" + message[^MaxMessageLength..] : message);
         return Task.CompletedTask;
-    }
-
-    /// <summary>The gRPC spec's encoding of grpc-message: UTF-8, with bytes outside 0x20–0x7E and '%' percent-encoded.</summary>
-    internal static string PercentEncode(string message)
-    {
-        var bytes = Encoding.UTF8.GetBytes(message);
-        var builder = new StringBuilder(bytes.Length);
-        foreach (var b in bytes)
-        {
-            if (b is >= 0x20 and <= 0x7E and not (byte)'%')
-            {
-                builder.Append((char)b);
-            }
-            else
-            {
-                builder.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
-            }
-        }
-
-        return builder.ToString();
     }
 
     /// <summary>Parses a <c>grpc-timeout</c> header (<c>100m</c>, <c>5S</c>, <c>1H</c>…); null when absent or malformed.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Security.Cryptography.X509Certificates;
+using MeshDev.Link;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -21,7 +22,6 @@ namespace MeshDev.Proxy.Listeners;
 /// </remarks>
 public static class H2cPriorKnowledge
 {
-    private static ReadOnlySpan<byte> Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
 
     /// <summary>Enables HTTP/1.1 + h2c on this endpoint.</summary>
     public static ListenOptions UseH2cPriorKnowledge(this ListenOptions listen)
@@ -75,12 +75,12 @@ public static class H2cPriorKnowledge
         Span<byte> head = stackalloc byte[24];
         var length = (int)Math.Min(buffer.Length, head.Length);
         buffer.Slice(0, length).CopyTo(head);
-        if (!Preface[..length].SequenceEqual(head[..length]))
+        if (!HttpWire.Http2Preface[..length].SequenceEqual(head[..length]))
         {
             return false;
         }
 
-        return length == Preface.Length ? true : null;
+        return length == HttpWire.Http2Preface.Length ? true : null;
     }
 
     private sealed class NoCertificate : ITlsConnectionFeature

@@ -1,3 +1,4 @@
+using MeshDev.Link;
 using MeshDev.Proxy.Errors;
 
 namespace MeshDev.Proxy.Tests.Errors;
@@ -30,5 +31,5 @@ public sealed class GrpcResponsesTests
     [InlineData("line1\nline2", "line1%0Aline2")]
     [InlineData("caf\u00e9", "caf%C3%A9")]
     public void Percent_encodes_grpc_message(string message, string encoded) =>
-        Assert.Equal(encoded, GrpcResponses.PercentEncode(message));
+        Assert.Equal(encoded, HttpWire.PercentEncodeGrpcMessage(message));
 }
