@@ -1,3 +1,5 @@
+using k8s;
+using k8s.Models;
 using MeshDev.Kubernetes.Objects;
 using MeshDev.Runtime;
 
@@ -65,8 +67,12 @@ public sealed class GatewayImageStandInTests : IAsyncLifetime
     {
         var first = _cluster.Runtime(gateway: Gateway, gatewayImage: new LocalGatewayImage(Task.FromResult(Built), Task.FromResult<string?>(null)));
         var instance = await first.StartAsync(StandInCluster.Request(StandInCluster.Service()), CancellationToken.None);
-        // The daemon goes away without stopping anything (killed): the Deployment stays at 1 replica.
+        // The daemon goes away without stopping anything (killed): the Deployment stays at 1 replica. Set here too: this
+        // stand-in pod (no behaviour for the gateway image) fails sooner or later, and an instance that saw it fail
+        // before it was disposed has scaled the Deployment down itself (on a busy machine, it did).
         await instance.DisposeAsync();
+        await _cluster.Client.AppsV1.PatchNamespacedDeploymentScaleAsync(
+            new V1Patch("""{"spec":{"replicas":1}}""", V1Patch.PatchType.MergePatch), "orders", StandInCluster.Namespace);
 
         var neverBuilt = new TaskCompletionSource<string?>();
         var rebuilt = _cluster.Runtime(gateway: Gateway, gatewayImage: new LocalGatewayImage(Task.FromResult("meshdev/gateway:fedcba9876543210"), neverBuilt.Task));
