@@ -99,6 +99,22 @@ public sealed class RebuildOnChangeTests : IDisposable
         Assert.Single(mesh.FindTaggedProcesses());
     }
 
+    [Fact]
+    public async Task With_watch_the_edit_itself_rebuilds_and_replaces_the_running_instance_before_any_call()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.Project("web", Project), watch: true);
+        Assert.Equal("v1", await mesh.GetStringAsync("web"));
+        var requests = mesh.Service("web").Requests;
+
+        WriteProgram("v2");
+
+        var rebuilt = await mesh.WaitForChangeAsync("web", c => c.To == ServiceState.Ready && c.Detail.StartsWith("rebuilt", StringComparison.Ordinal), "ready after the rebuild");
+        Assert.Equal(ServiceState.Starting, rebuilt.From);
+        Assert.Equal(requests, mesh.Service("web").Requests);
+        Assert.Equal(2, mesh.Service("web").Launches);
+        Assert.Equal("v2", await mesh.GetStringAsync("web"));
+    }
+
     /// <summary>Rewrites Program.cs and waits until the mesh's watcher has seen it (the next call then rebuilds).</summary>
     private async Task EditAsync(TestMesh mesh, string version, bool raw = false)
     {
