@@ -40,7 +40,7 @@ public sealed partial class ServiceActivator
         lock (_gate)
         {
             // A stopped service is built from its sources as they are at its next launch anyway.
-            if (_state is not (ServiceState.Ready or ServiceState.Starting))
+            if (_state is not (ServiceState.Ready or ServiceState.Starting) || _lifetime.IsCancellationRequested)
             {
                 return;
             }

@@ -58,7 +58,7 @@ internal sealed class ServiceLauncher
         _runtime?.AdoptAsync(NewLaunchRequest(_service.Port ?? 0), cancellationToken) ?? Task.FromResult<IServiceInstance?>(null);
 
     /// <summary>Watches what the service's instances are made from (<see cref="IServiceRuntime.WatchSources"/>); null when nothing is watched.</summary>
-    public IDisposable? WatchSources(Action changed) => _runtime?.WatchSources(_service, changed);
+    public IDisposable? WatchSources(Action changed) => _runtime?.WatchSources(_service, _log, changed);
 
     /// <summary>Prepares a replacement of <paramref name="running"/> (<see cref="IServiceRuntime.PrepareReplacementAsync"/>); false when it is current.</summary>
     public Task<bool> PrepareReplacementAsync(IServiceInstance running, CancellationToken cancellationToken) =>

@@ -14,7 +14,7 @@ public interface IServiceRuntime
     /// Watches what the service's instances are made from (a project's sources) and calls <paramref name="changed"/>
     /// when some of it changes, from any thread and possibly many times per edit; null when nothing is watched.
     /// </summary>
-    IDisposable? WatchSources(ServiceSpec service, Action changed) => null;
+    IDisposable? WatchSources(ServiceSpec service, ServiceLog log, Action changed) => null;
 
     /// <summary>
     /// After <see cref="WatchSources"/> reported a change: prepares what a replacement of <paramref name="running"/>

@@ -118,8 +118,8 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
     }
 
     /// <summary>Watches a project's source directories (those <see cref="SourceFingerprint"/> covers); nothing for <c>command:</c> services.</summary>
-    public IDisposable? WatchSources(ServiceSpec service, Action changed) =>
-        service.Project is null ? null : new SourceWatcher(service.Project, _stateDirectory, changed);
+    public IDisposable? WatchSources(ServiceSpec service, ServiceLog log, Action changed) =>
+        service.Project is null ? null : new SourceWatcher(service.Project, _stateDirectory, log, _ => changed());
 
     public async Task<IServiceInstance> StartAsync(LaunchRequest request, CancellationToken cancellationToken)
     {

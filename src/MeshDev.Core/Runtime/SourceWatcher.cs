@@ -4,14 +4,17 @@ namespace MeshDev.Runtime;
 /// Tells when a project's sources change: a <see cref="FileSystemWatcher"/> per directory that
 /// <see cref="SourceFingerprint"/> covers, ignoring what it ignores (bin, obj, dot-directories, the state directory), so
 /// a build's own output never reports a change. It only says "maybe changed"; the fingerprint decides at the rebuild.
+/// A directory that cannot be watched (the inotify limits) is said in the service's log; edits there are then picked up
+/// at the service's next launch.
 /// </summary>
 internal sealed class SourceWatcher : IDisposable
 {
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly string? _excluded;
-    private readonly Action _changed;
+    private readonly Action<string?> _changed;
 
-    public SourceWatcher(string projectPath, string? excludedDirectory, Action changed)
+    /// <param name="changed">Called with the path that changed, or null when events were lost; from any thread.</param>
+    public SourceWatcher(string projectPath, string? excludedDirectory, ServiceLog log, Action<string?> changed)
     {
         _excluded = excludedDirectory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(excludedDirectory));
         _changed = changed;
@@ -22,15 +25,22 @@ internal sealed class SourceWatcher : IDisposable
                 IncludeSubdirectories = true,
                 NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
             };
+            _watchers.Add(watcher);
             watcher.Changed += (_, e) => OnEvent(root, e.FullPath);
             watcher.Created += (_, e) => OnEvent(root, e.FullPath);
             watcher.Deleted += (_, e) => OnEvent(root, e.FullPath);
             watcher.Renamed += (_, e) => OnEvent(root, e.FullPath);
 
             // Events were lost (buffer overflow): something may have changed.
-            watcher.Error += (_, _) => _changed();
-            watcher.EnableRaisingEvents = true;
-            _watchers.Add(watcher);
+            watcher.Error += (_, _) => _changed(null);
+            try
+            {
+                watcher.EnableRaisingEvents = true;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+            {
+                log.Write($"meshdev: cannot watch {root} for changes ({e.Message}); edits there are built at the next launch");
+            }
         }
     }
 
@@ -46,7 +56,7 @@ internal sealed class SourceWatcher : IDisposable
     {
         if (!IsIgnored(root, path))
         {
-            _changed();
+            _changed(path);
         }
     }
 
