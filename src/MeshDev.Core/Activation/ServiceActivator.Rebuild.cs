@@ -6,8 +6,8 @@ namespace MeshDev.Activation;
 /// <para>
 /// Rebuild on change. The runtime watches what the service's instances are made from (a project's sources, see
 /// <see cref="IServiceRuntime.WatchSources"/>). A change only marks the ready service stale and closes the lock-free path,
-/// so until then requests pay nothing for it. The next call (or the change itself, with <see cref="RebuildAtOnce"/>)
-/// begins the replacement; it and the calls after it are held as for a launch, so the first answer after an edit comes
+/// so until then requests pay nothing for it. The next call (or, with <see cref="RebuildAtOnce"/>, the sources being
+/// quiet for <see cref="QuietPeriod"/> after a change) begins the replacement; it and the calls after it are held as for a launch, so the first answer after an edit comes
 /// from the edited code.
 /// </para>
 /// <para>
@@ -27,6 +27,12 @@ public sealed partial class ServiceActivator
 
     // Replaced instances being stopped; awaited at dispose so none outlives the mesh.
     private Task _retiring = Task.CompletedTask;
+
+    // RebuildAtOnce waits for the sources to be quiet this long: an editor's save (or a git checkout) is many events,
+    // and a build begun at the first one would miss the rest and be redone at once.
+    internal static readonly TimeSpan QuietPeriod = TimeSpan.FromMilliseconds(300);
+
+    private ITimer? _quietTimer;
 
     /// <summary>The sources changed since the running instance's launch began: the next call (or start) rebuilds it.</summary>
     public bool SourcesChanged { get { lock (_gate) { return _stale; } } }
@@ -65,7 +71,20 @@ public sealed partial class ServiceActivator
         _ready = null;
         if (RebuildAtOnce)
         {
-            BeginRebuildLocked();
+            _quietTimer ??= _time.CreateTimer(static s => ((ServiceActivator)s!).OnSourcesQuiet(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _quietTimer.Change(QuietPeriod, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnSourcesQuiet()
+    {
+        lock (_gate)
+        {
+            // A call may have begun the rebuild meanwhile, or an idle stop ended the instance.
+            if (_state == ServiceState.Ready && _stale && !_lifetime.IsCancellationRequested)
+            {
+                BeginRebuildLocked();
+            }
         }
     }
 

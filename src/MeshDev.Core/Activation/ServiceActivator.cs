@@ -594,6 +594,8 @@ public sealed partial class ServiceActivator : IAsyncDisposable
         {
             _idleTimer?.Dispose();
             _idleTimer = null;
+            _quietTimer?.Dispose();
+            _quietTimer = null;
             _changes.Complete();
         }
 
