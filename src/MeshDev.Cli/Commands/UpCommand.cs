@@ -10,7 +10,7 @@ using MeshDev.Text;
 
 namespace MeshDev.Cli.Commands;
 
-/// <summary><c>meshdev up [-f FILE] [--detach] [--adopt]</c>: validate, then run the mesh in the foreground or as a daemon.</summary>
+/// <summary><c>meshdev up [-f FILE] [--detach] [--adopt] [--watch]</c>: validate, then run the mesh in the foreground or as a daemon.</summary>
 public static class UpCommand
 {
     private static readonly TimeSpan DetachTimeout = TimeSpan.FromSeconds(60);
@@ -20,8 +20,9 @@ public static class UpCommand
         var file = CommonOptions.File();
         var detach = new Option<bool>("--detach", "-d") { Description = "Run in the background; return once the mesh answers" };
         var adopt = new Option<bool>("--adopt") { Description = "Use a Kubernetes namespace that exists but is not marked as yours (it gets your owner label)" };
+        var watch = new Option<bool>("--watch") { Description = "Rebuild a running project service as soon as its sources change (not at its next call)" };
         var daemonChild = new Option<bool>("--daemon-child") { Hidden = true };
-        var command = new Command("up", "Start the mesh: listen on the mesh ports and launch services when they are first called") { file, detach, adopt, daemonChild };
+        var command = new Command("up", "Start the mesh: listen on the mesh ports and launch services when they are first called") { file, detach, adopt, watch, daemonChild };
         command.SetAction(async (parse, ct) =>
         {
             var path = Path.GetFullPath(parse.GetValue(file)!);
@@ -32,13 +33,13 @@ public static class UpCommand
             }
 
             return parse.GetValue(detach) && !parse.GetValue(daemonChild)
-                ? await DetachAsync(manifest, parse.GetValue(adopt), ct)
-                : await RunForegroundAsync(manifest, parse.GetValue(adopt), daemonChild: parse.GetValue(daemonChild));
+                ? await DetachAsync(manifest, parse.GetValue(adopt), parse.GetValue(watch), ct)
+                : await RunForegroundAsync(manifest, parse.GetValue(adopt), parse.GetValue(watch), daemonChild: parse.GetValue(daemonChild));
         });
         return command;
     }
 
-    private static async Task<int> RunForegroundAsync(MeshManifest manifest, bool adoptNamespaces, bool daemonChild)
+    private static async Task<int> RunForegroundAsync(MeshManifest manifest, bool adoptNamespaces, bool watch, bool daemonChild)
     {
         var output = new ForegroundOutput(manifest.Services.Select(s => s.Name));
         using var progress = new LaunchProgress(output, TimeProvider.System, live: output.IsTerminal, echoServiceOutput: !daemonChild);
@@ -53,6 +54,7 @@ public static class UpCommand
             host = await MeshHost.StartAsync(manifest, new MeshHostOptions
             {
                 AdoptNamespaces = adoptNamespaces,
+                Watch = watch,
                 OnServiceOutput = progress.OnServiceLine,
                 OnStateChange = progress.OnStateChange,
                 OnMeshMessage = output.Mesh,
@@ -89,7 +91,7 @@ public static class UpCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> DetachAsync(MeshManifest manifest, bool adoptNamespaces, CancellationToken cancellationToken)
+    private static async Task<int> DetachAsync(MeshManifest manifest, bool adoptNamespaces, bool watch, CancellationToken cancellationToken)
     {
         var state = StateDirectory.For(manifest);
         try
@@ -103,7 +105,7 @@ public static class UpCommand
 
         state.Create();
         var logStart = File.Exists(state.DaemonLog) ? new FileInfo(state.DaemonLog).Length : 0;
-        using var daemon = StartDaemonProcess(manifest.FilePath, state.DaemonLog, adoptNamespaces);
+        using var daemon = StartDaemonProcess(manifest.FilePath, state.DaemonLog, adoptNamespaces, watch);
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < DetachTimeout)
         {
@@ -127,7 +129,7 @@ public static class UpCommand
         return CommonOptions.Fail($"the mesh daemon did not come up within {DetachTimeout.TotalSeconds:0} s (log: {state.DaemonLog})");
     }
 
-    private static Process StartDaemonProcess(string manifestPath, string logPath, bool adoptNamespaces)
+    private static Process StartDaemonProcess(string manifestPath, string logPath, bool adoptNamespaces, bool watch)
     {
         // Re-run this same program as `up --daemon-child`, in its own session (setsid) so that closing the terminal
         // does not signal it, with its output appended to the daemon log.
@@ -138,7 +140,7 @@ public static class UpCommand
         start.ArgumentList.Add("log=\"$1\"; shift; exec setsid \"$@\" >>\"$log\" 2>&1 </dev/null");
         start.ArgumentList.Add("meshdev-daemon");
         start.ArgumentList.Add(logPath);
-        foreach (var arg in selfArgs.Concat(["up", "-f", manifestPath, "--daemon-child"]).Concat(adoptNamespaces ? ["--adopt"] : []))
+        foreach (var arg in selfArgs.Concat(["up", "-f", manifestPath, "--daemon-child"]).Concat(adoptNamespaces ? ["--adopt"] : []).Concat(watch ? ["--watch"] : []))
         {
             start.ArgumentList.Add(arg);
         }

@@ -7,9 +7,10 @@ namespace MeshDev.Activation;
 
 /// <summary>
 /// The state machine of one service: launches it once for all waiting callers, probes readiness, notices crashes,
-/// backs off after failures and stops it when idle. Requests pass through <see cref="AcquireAsync"/>.
+/// backs off after failures and stops it when idle, and replaces it when its sources change (see the Rebuild part).
+/// Requests pass through <see cref="AcquireAsync"/>.
 /// </summary>
-public sealed class ServiceActivator : IAsyncDisposable
+public sealed partial class ServiceActivator : IAsyncDisposable
 {
     internal const int LogTailLines = 20;
 
@@ -63,6 +64,7 @@ public sealed class ServiceActivator : IAsyncDisposable
         _inFlightStarts = new InFlightStarts(_time);
         MaxWaitingRequests = service.MaxWaitingRequests ?? meshMaxWaitingRequests;
         _changes = new StateChangeQueue(change => StateChanged?.Invoke(change));
+        _sourceWatch = _launcher.WatchSources(OnSourcesChanged);
     }
 
     public ServiceSpec Service { get; }
@@ -204,6 +206,9 @@ public sealed class ServiceActivator : IAsyncDisposable
             {
                 switch (_state)
                 {
+                    case ServiceState.Ready when _stale:
+                        BeginRebuildLocked();
+                        break;
                     case ServiceState.Ready or ServiceState.External:
                         Interlocked.Increment(ref _inFlight);
                         return NewLease(_ready!.Endpoint);
@@ -365,6 +370,9 @@ public sealed class ServiceActivator : IAsyncDisposable
         _state = ServiceState.Starting;
         _reason = reason;
         _startedAt = _time.GetTimestamp();
+
+        // The launch builds from the sources as they are from now on: earlier edits are in it.
+        _stale = false;
         _transition = Task.Run(() => LaunchAsync(adopted: null));
         var launches = _launcher.Launches;
         Enqueue(from, ServiceState.Starting, launches == 0 ? "launching" : $"launching (launch #{launches + 1})");
@@ -406,7 +414,7 @@ public sealed class ServiceActivator : IAsyncDisposable
         }
     }
 
-    private void BecomeReady(IServiceInstance instance)
+    private void BecomeReady(IServiceInstance instance, string? note = null)
     {
         var elapsed = _time.GetElapsedTime(_startedAt);
         lock (_gate)
@@ -415,10 +423,11 @@ public sealed class ServiceActivator : IAsyncDisposable
             _failure = null;
             _consecutiveFailures = 0;
             Volatile.Write(ref _lastActivity, _time.GetTimestamp());
-            _ready = new ReadyEndpoint(instance.Endpoint);
+            _instance = instance;
             ScheduleIdleCheckLocked(Service.IdleTimeout);
             var what = instance.Description is { } description ? $" ({description})" : "";
-            Enqueue(ServiceState.Starting, ServiceState.Ready, $"ready in {elapsed.TotalMilliseconds:0} ms at {instance.Endpoint}{what}");
+            Enqueue(ServiceState.Starting, ServiceState.Ready, $"{note}ready in {elapsed.TotalMilliseconds:0} ms at {instance.Endpoint}{what}");
+            OpenOrRebuildLocked(instance);
         }
 
         _ = instance.Exited.ContinueWith(
@@ -566,6 +575,7 @@ public sealed class ServiceActivator : IAsyncDisposable
     /// <summary>Stops a launched instance (not an external one) and releases timers; used at mesh shutdown.</summary>
     public async ValueTask DisposeAsync()
     {
+        _sourceWatch?.Dispose();
         await _lifetime.CancelAsync().ConfigureAwait(false);
         Task transition;
         lock (_gate)
@@ -576,10 +586,19 @@ public sealed class ServiceActivator : IAsyncDisposable
         await transition.ConfigureAwait(false);
         await StopAsync("the mesh is shutting down").ConfigureAwait(false);
         await WhenSettledAsync().ConfigureAwait(false);
+        Task retiring;
+        lock (_gate)
+        {
+            retiring = _retiring;
+        }
+
+        await retiring.ConfigureAwait(false);
         lock (_gate)
         {
             _idleTimer?.Dispose();
             _idleTimer = null;
+            _quietTimer?.Dispose();
+            _quietTimer = null;
             _changes.Complete();
         }
 

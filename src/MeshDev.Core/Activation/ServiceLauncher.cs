@@ -57,6 +57,13 @@ internal sealed class ServiceLauncher
     public Task<IServiceInstance?> FindLeftRunningAsync(CancellationToken cancellationToken) =>
         _runtime?.AdoptAsync(NewLaunchRequest(_service.Port ?? 0), cancellationToken) ?? Task.FromResult<IServiceInstance?>(null);
 
+    /// <summary>Watches what the service's instances are made from (<see cref="IServiceRuntime.WatchSources"/>); null when nothing is watched.</summary>
+    public IDisposable? WatchSources(Action changed) => _runtime?.WatchSources(_service, _log, changed);
+
+    /// <summary>Prepares a replacement of <paramref name="running"/> (<see cref="IServiceRuntime.PrepareReplacementAsync"/>); false when it is current.</summary>
+    public Task<bool> PrepareReplacementAsync(IServiceInstance running, CancellationToken cancellationToken) =>
+        _runtime?.PrepareReplacementAsync(_service, running, _log, cancellationToken) ?? Task.FromResult(false);
+
     /// <summary>
     /// Waits until an instance left running (<see cref="FindLeftRunningAsync"/>) answers; when it does not, stops it and
     /// throws why. <paramref name="current"/> is told the instance, and null once it is stopped.

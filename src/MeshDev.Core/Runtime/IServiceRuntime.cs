@@ -10,6 +10,19 @@ public interface IServiceRuntime
     /// <summary>Work that may run before the first launch and whose result is reused (e.g. building a .NET project). Idempotent.</summary>
     Task PrepareAsync(ServiceSpec service, ServiceLog log, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Watches what the service's instances are made from (a project's sources) and calls <paramref name="changed"/>
+    /// when some of it changes, from any thread and possibly many times per edit; null when nothing is watched.
+    /// </summary>
+    IDisposable? WatchSources(ServiceSpec service, ServiceLog log, Action changed) => null;
+
+    /// <summary>
+    /// After <see cref="WatchSources"/> reported a change: prepares what a replacement of <paramref name="running"/>
+    /// runs (rebuilds the project). False when <paramref name="running"/> is still current and needs no replacement;
+    /// throws a <see cref="LaunchException"/> saying why when the new version cannot be made (a failed build).
+    /// </summary>
+    Task<bool> PrepareReplacementAsync(ServiceSpec service, IServiceInstance running, ServiceLog log, CancellationToken cancellationToken) => Task.FromResult(false);
+
     /// <summary>Starts one instance. Returns once it is spawned, not once it is ready; readiness is probed by the activator.</summary>
     Task<IServiceInstance> StartAsync(LaunchRequest request, CancellationToken cancellationToken);
 

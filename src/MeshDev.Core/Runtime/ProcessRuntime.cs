@@ -45,6 +45,9 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
     private readonly ProjectBuilder _builder;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ProjectBuild> _prepared = new(StringComparer.OrdinalIgnoreCase);
+
+    // The build each running project instance runs from: kept when old builds are pruned, and told apart from a new one.
+    private readonly Dictionary<IServiceInstance, ProjectBuild> _runningBuilds = [];
     private Lazy<Cgroup?>? _meshCgroup;
 
     /// <param name="stateDirectory">Where pid files and build output go (<c>.meshdev</c>); null keeps builds in a temporary directory and records no pids.</param>
@@ -87,7 +90,36 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
         {
             _prepared[service.Name] = build;
         }
+
+        PruneBuilds(service.Name);
     }
+
+    /// <summary>Rebuilds a project whose sources changed; true when that made a build other than the one <paramref name="running"/> runs from.</summary>
+    public async Task<bool> PrepareReplacementAsync(ServiceSpec service, IServiceInstance running, ServiceLog log, CancellationToken cancellationToken)
+    {
+        if (service.Project is null)
+        {
+            return false;
+        }
+
+        var build = await _builder.EnsureBuiltAsync(service, log, cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (_runningBuilds.TryGetValue(running, out var current) && current.OutputDirectory == build.OutputDirectory)
+            {
+                return false;
+            }
+
+            _prepared[service.Name] = build;
+        }
+
+        PruneBuilds(service.Name);
+        return true;
+    }
+
+    /// <summary>Watches a project's source directories (those <see cref="SourceFingerprint"/> covers); nothing for <c>command:</c> services.</summary>
+    public IDisposable? WatchSources(ServiceSpec service, ServiceLog log, Action changed) =>
+        service.Project is null ? null : new SourceWatcher(service.Project, _stateDirectory, log, _ => changed());
 
     public async Task<IServiceInstance> StartAsync(LaunchRequest request, CancellationToken cancellationToken)
     {
@@ -100,9 +132,10 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
         var environment = BuildEnvironment(request);
         string command;
         IEnumerable<string> arguments = service.Args.Select(request.Substitute);
+        ProjectBuild? build = null;
         if (service.Project is not null)
         {
-            var build = await TakePreparedAsync(service, request.Log, cancellationToken).ConfigureAwait(false);
+            build = await TakePreparedAsync(service, request.Log, cancellationToken).ConfigureAwait(false);
             command = ProjectBuilder.Dotnet;
             arguments = arguments.Prepend(build.AppPath);
             AddDotnetDefaults(service, request, environment);
@@ -114,7 +147,47 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return Spawn(request, command, arguments, environment);
+        var instance = Spawn(request, command, arguments, environment);
+        if (build is not null)
+        {
+            TrackBuild(service.Name, instance, build);
+        }
+
+        return instance;
+    }
+
+    private void TrackBuild(string service, ProcessInstance instance, ProjectBuild build)
+    {
+        lock (_gate)
+        {
+            _runningBuilds[instance] = build;
+        }
+
+        // Once it exits, the build it ran from may be an old one to remove.
+        _ = instance.Exited.ContinueWith(
+            _ =>
+            {
+                lock (_gate)
+                {
+                    _runningBuilds.Remove(instance);
+                }
+
+                PruneBuilds(service);
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private void PruneBuilds(string service)
+    {
+        string[] inUse;
+        lock (_gate)
+        {
+            inUse = [.. _runningBuilds.Values.Concat(_prepared.Values).Select(b => b.OutputDirectory)];
+        }
+
+        _builder.Prune(service, inUse);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using MeshDev.Catalog;
 
 namespace MeshDev.Runtime;
@@ -8,7 +9,8 @@ internal sealed record ProjectBuild(string OutputDirectory, string AppPath);
 
 /// <summary>
 /// Builds the .NET projects of <c>project:</c> services into the state directory, once per change of their sources:
-/// concurrent requests for one service share one build, and unchanged sources skip the build entirely.
+/// concurrent requests for one service share one build, and unchanged sources skip the build entirely. Each build goes
+/// into a new directory, so an instance still runs from its own while the next is built; <see cref="Prune"/> removes the rest.
 /// </summary>
 internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, TimeProvider time) : IDisposable
 {
@@ -73,33 +75,105 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
             throw new LaunchException($"project '{project}' not found");
         }
 
-        var output = StateFiles.BuildOutput(buildRoot, service.Name);
+        var outputs = StateFiles.BuildOutputs(buildRoot, service.Name);
         var stampPath = StateFiles.BuildStamp(buildRoot, service.Name);
         var fingerprint = SourceFingerprint.Compute(project, stateDirectory);
 
-        if (ReadStamp(stampPath) == fingerprint && FindApp(output, project) is { } existing)
+        if (ReadStamp(stampPath) is { } stamp && stamp.Fingerprint == fingerprint
+            && FindApp(Path.Combine(outputs, stamp.Directory), project) is { } existing)
         {
             log.Write($"{Path.GetFileName(project)} is unchanged, build skipped");
-            return new ProjectBuild(output, existing);
+            return new ProjectBuild(Path.Combine(outputs, stamp.Directory), existing);
         }
 
-        // A build that fails halfway may leave mixed output behind: the stamp only vouches for a completed build.
-        StateFiles.TryDelete(stampPath);
+        // A fresh directory per build: the running instance keeps its own files while the next build is written.
+        var output = NextOutput(outputs);
         Interlocked.Increment(ref _buildCount);
         log.Write($"building {project}");
         var started = time.GetTimestamp();
         var (exitCode, lines) = await RunBuildAsync(project, output, log, time, cancellationToken).ConfigureAwait(false);
         if (exitCode != 0)
         {
+            DeleteOutput(output);
             throw new LaunchException($"build of {project} failed: {LastError(lines) ?? $"dotnet build exited with code {exitCode}"}");
         }
 
-        var app = FindApp(output, project)
-            ?? throw new LaunchException($"{project} built, but {output} holds no runnable app (no single *{RuntimeConfigSuffix}); is its OutputType Exe?");
-        Directory.CreateDirectory(buildRoot);
-        await File.WriteAllTextAsync(stampPath, fingerprint, CancellationToken.None).ConfigureAwait(false);
-        log.Write($"built {Path.GetFileName(project)} in {time.GetElapsedTime(started).TotalSeconds:0.0} s");
+        var app = FindApp(output, project);
+        if (app is null)
+        {
+            DeleteOutput(output);
+            throw new LaunchException($"{project} built, but {output} holds no runnable app (no single *{RuntimeConfigSuffix}); is its OutputType Exe?");
+        }
+
+        // The stamp is written last: it only ever names a completed build.
+        await File.WriteAllTextAsync(stampPath, $"{fingerprint}\n{Path.GetFileName(output)}\n", CancellationToken.None).ConfigureAwait(false);
+        log.Write($"built {Path.GetFileName(project)} in {time.GetElapsedTime(started).TotalSeconds:0.0} s into {output}");
         return new ProjectBuild(output, app);
+    }
+
+    /// <summary>
+    /// Deletes the service's build directories but the newest complete one and those in <paramref name="inUse"/> (the
+    /// running instances'), so builds do not pile up; also what an older layout left directly in the service's directory.
+    /// </summary>
+    public void Prune(string service, IReadOnlyCollection<string> inUse)
+    {
+        var outputs = StateFiles.BuildOutputs(buildRoot, service);
+        if (!Directory.Exists(outputs))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            // A build under way writes into a directory newer than the stamp's: it is never pruned.
+            if (_inFlight.ContainsKey(service))
+            {
+                return;
+            }
+
+            var newest = ReadStamp(StateFiles.BuildStamp(buildRoot, service))?.Directory;
+
+            foreach (var entry in new DirectoryInfo(outputs).EnumerateFileSystemInfos())
+            {
+                var kept = entry.Name == newest || inUse.Any(path => string.Equals(Path.TrimEndingDirectorySeparator(path), entry.FullName, StringComparison.Ordinal));
+                if (kept)
+                {
+                    continue;
+                }
+
+                if (entry is DirectoryInfo directory)
+                {
+                    DeleteOutput(directory.FullName);
+                }
+                else
+                {
+                    StateFiles.TryDelete(entry.FullName);
+                }
+            }
+        }
+    }
+
+    /// <summary>A new numbered directory after the highest one there.</summary>
+    private static string NextOutput(string outputs)
+    {
+        Directory.CreateDirectory(outputs);
+        var highest = Directory.GetDirectories(outputs)
+            .Select(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0)
+            .DefaultIfEmpty(0)
+            .Max();
+        return Path.Combine(outputs, (highest + 1).ToString(CultureInfo.InvariantCulture));
+    }
+
+    private static void DeleteOutput(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next prune.
+        }
     }
 
     private static async Task<(int ExitCode, IReadOnlyList<string> Lines)> RunBuildAsync(string project, string output, ServiceLog log, TimeProvider time, CancellationToken cancellationToken)
@@ -190,11 +264,12 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
         return bracket > 0 && line.EndsWith(']') ? line[..bracket] : line;
     }
 
-    private static string? ReadStamp(string path)
+    private static (string Fingerprint, string Directory)? ReadStamp(string path)
     {
         try
         {
-            return File.ReadAllText(path);
+            // A stamp of the older layout (one line, no directory) matches nothing: that build is redone.
+            return File.ReadAllLines(path) is [var fingerprint, var directory, ..] && directory.Length > 0 ? (fingerprint, directory) : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

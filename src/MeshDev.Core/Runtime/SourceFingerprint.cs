@@ -32,7 +32,7 @@ internal static class SourceFingerprint
     }
 
     /// <summary>The project's directory, then those of its project references (transitively), each once.</summary>
-    private static List<string> ProjectDirectories(string projectPath)
+    internal static List<string> ProjectDirectories(string projectPath)
     {
         var directories = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);

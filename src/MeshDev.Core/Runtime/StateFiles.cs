@@ -11,10 +11,14 @@ internal static class StateFiles
     /// <summary><c>{stateDir}/cgroup</c>: the path of the cgroup that holds the mesh's process instances, while there is one.</summary>
     public static string CgroupRecord(string stateDirectory) => Path.Combine(stateDirectory, "cgroup");
 
-    /// <summary><c>{stateDir}/build</c>: <c>{service}/</c> holds a project's build output, <c>{service}.stamp</c> the fingerprint it was built from.</summary>
+    /// <summary>
+    /// <c>{stateDir}/build</c>: <c>{service}/{n}/</c> holds a project's n-th build (a new directory per build, so a rebuild
+    /// never writes under a running instance), <c>{service}.stamp</c> the fingerprint and directory of the newest.
+    /// </summary>
     public static string BuildRoot(string stateDirectory) => Path.Combine(stateDirectory, "build");
 
-    public static string BuildOutput(string buildRoot, string service) => Path.Combine(buildRoot, SafeName(service));
+    /// <summary>The directory holding every build of the service, one numbered directory each.</summary>
+    public static string BuildOutputs(string buildRoot, string service) => Path.Combine(buildRoot, SafeName(service));
 
     public static string BuildStamp(string buildRoot, string service) => Path.Combine(buildRoot, SafeName(service) + ".stamp");
 

@@ -124,6 +124,11 @@ public sealed class MeshHost : IAsyncDisposable
         var runtimes = options.Runtimes ?? DefaultRuntimes(manifest, state, options, clusterCalls);
         var routing = new RoutingTable(manifest);
         var activator = new MeshActivator(manifest, runtimes, s => logs[s.Name], options.Time);
+        foreach (var service in activator.Services)
+        {
+            service.RebuildAtOnce = options.Watch;
+        }
+
         var callGraph = new CallGraph(manifest.Services.Select(s => s.Name), options.Time);
         CallGraphStore.Load(state.CallsFile, callGraph);
         activator.UseObservedCallees(callGraph.CalleesOf);

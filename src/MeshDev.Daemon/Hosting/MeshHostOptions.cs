@@ -11,6 +11,9 @@ public sealed record MeshHostOptions
     /// <summary>Build .NET project services in the background right after start, so the first call does not pay for a compile.</summary>
     public bool Prebuild { get; init; } = true;
 
+    /// <summary><c>meshdev up --watch</c>: a running project service is rebuilt as soon as its sources change, not at its next call.</summary>
+    public bool Watch { get; init; }
+
     /// <summary><c>meshdev up --adopt</c>: the Kubernetes runtime may use a namespace that is not marked as this developer's (and marks it).</summary>
     public bool AdoptNamespaces { get; init; }
 

@@ -51,7 +51,7 @@ public sealed class ProjectBuildTests : IDisposable
             runtime.PrepareAsync(Service, _log.Log, CancellationToken.None),
             runtime.PrepareAsync(Service, _log.Log, CancellationToken.None)).WaitAsync(Wait.Build);
         Assert.Equal(1, runtime.BuildCount);
-        Assert.True(File.Exists(_dir.Combine(".meshdev", "build", "web", "Web.dll")));
+        Assert.True(File.Exists(_dir.Combine(".meshdev", "build", "web", "1", "Web.dll")));
         Assert.True(File.Exists(_dir.Combine(".meshdev", "build", "web.stamp")));
 
         await runtime.PrepareAsync(Service, _log.Log, CancellationToken.None).WaitAsync(Wait.Build);
@@ -64,6 +64,9 @@ public sealed class ProjectBuildTests : IDisposable
         File.SetLastWriteTimeUtc(_program, DateTime.UtcNow.AddMinutes(1));
         await runtime.PrepareAsync(Service, _log.Log, CancellationToken.None).WaitAsync(Wait.Build);
         Assert.Equal(2, runtime.BuildCount);
+
+        // Each build has a directory of its own; with no instance running from the first, only the newest is kept.
+        Assert.Equal(["2"], Directory.GetFileSystemEntries(_dir.Combine(".meshdev", "build", "web")).Select(Path.GetFileName));
 
         // StartAsync without PrepareAsync first prepares on its own (here: finds the build current).
         Assert.Equal("v2 Development hi", await RunAndGetAsync(runtime));

@@ -101,6 +101,29 @@ internal sealed class ManifestBuilder
         return this;
     }
 
+    /// <summary>Adds a <c>project:</c> service (built and run with <c>dotnet</c> by the mesh) with the test's tag in its environment.</summary>
+    /// <param name="port">A fixed <c>port:</c>; <c>auto</c> when null.</param>
+    public ManifestBuilder Project(string name, string project, int? port = null)
+    {
+        var meshPort = NewPort();
+        _meshPorts[name] = meshPort;
+        var yaml = new StringBuilder();
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"  {name}:");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"    project: {Quote(project)}");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"    meshPort: {meshPort}");
+        if (port is { } fixedPort)
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"    port: {fixedPort}");
+        }
+
+        yaml.AppendLine("    ready: { http: /healthz }");
+        yaml.AppendLine("    stopGracePeriod: 2s");
+        yaml.AppendLine("    env:");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"      {TaggedProcesses.Variable}: {Quote(Tag)}");
+        _services.Add(yaml.ToString());
+        return this;
+    }
+
     /// <summary>Adds a <c>runtime: docker</c> service (host network unless <paramref name="extra"/> says otherwise).</summary>
     /// <param name="args">The container's <c>args</c> (replacing the image's CMD); the image's own when null.</param>
     /// <param name="ready">The <c>ready:</c> value; none (the image's HEALTHCHECK, else TCP) when null.</param>

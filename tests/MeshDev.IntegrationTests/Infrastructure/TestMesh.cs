@@ -57,7 +57,8 @@ internal sealed class TestMesh : IAsyncDisposable
     /// <summary>Writes the manifest <paramref name="configure"/> describes and starts a mesh for it.</summary>
     /// <param name="time">The mesh's clock (only its wall-clock reading matters to the tests that pass one).</param>
     /// <param name="runtimes">Runtimes to use instead of the mesh's defaults, given the mesh's directory.</param>
-    public static async Task<TestMesh> StartAsync(Action<ManifestBuilder> configure, TimeProvider? time = null, Func<string, IReadOnlyList<IServiceRuntime>>? runtimes = null)
+    /// <param name="watch">Run as <c>meshdev up --watch</c>: project services are rebuilt as soon as their sources change.</param>
+    public static async Task<TestMesh> StartAsync(Action<ManifestBuilder> configure, TimeProvider? time = null, Func<string, IReadOnlyList<IServiceRuntime>>? runtimes = null, bool watch = false)
     {
         var tag = TaggedProcesses.NewTag();
         var directory = System.IO.Directory.CreateTempSubdirectory("meshdev-it-").FullName;
@@ -76,6 +77,7 @@ internal sealed class TestMesh : IAsyncDisposable
                     {
                         Time = time ?? TimeProvider.System,
                         Prebuild = false,
+                        Watch = watch,
                         Runtimes = mesh._runtimes = runtimes?.Invoke(directory),
                         OnStateChange = mesh.Record,
                         OnServiceOutput = mesh.RecordOutput,

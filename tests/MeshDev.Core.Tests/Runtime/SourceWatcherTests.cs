@@ -1,0 +1,39 @@
+using System.Threading.Channels;
+
+namespace MeshDev.Runtime.Tests;
+
+/// <summary>The watcher behind rebuild on change: a build's own output and the mesh's state never count as an edit.</summary>
+public sealed class SourceWatcherTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly LogRecorder _log = new("web");
+
+    public void Dispose()
+    {
+        _log.Dispose();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task Writes_to_bin_obj_dot_directories_and_the_state_directory_are_ignored_and_a_source_edit_is_reported()
+    {
+        var project = _dir.WriteFile("Web/Web.csproj", "<Project Sdk=\"Microsoft.NET.Sdk.Web\" />");
+        foreach (var directory in (string[])["Web/obj", "Web/bin/Debug", "Web/.vs", "Web/state"])
+        {
+            Directory.CreateDirectory(_dir.Combine(directory));
+        }
+
+        var changes = Channel.CreateUnbounded<string?>();
+        using var watcher = new SourceWatcher(project, _dir.Combine("Web", "state"), _log.Log, path => changes.Writer.TryWrite(path));
+
+        _dir.WriteFile("Web/obj/project.assets.json", "{}");
+        _dir.WriteFile("Web/bin/Debug/Web.dll", "");
+        _dir.WriteFile("Web/.vs/settings", "");
+        _dir.WriteFile("Web/state/build.stamp", "");
+        var program = _dir.WriteFile("Web/Program.cs", "// v2");
+
+        // One watcher reports in the order things happened: the first report is the source edit, or an ignored write leaked.
+        var first = await changes.Reader.ReadAsync().AsTask().WaitAsync(Wait.Long);
+        Assert.Equal(program, first);
+    }
+}
