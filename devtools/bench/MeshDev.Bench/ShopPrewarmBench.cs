@@ -178,9 +178,12 @@ internal static partial class ShopPrewarmBench
     private static string AppOf(MeshHost mesh, string service)
     {
         var project = mesh.Manifest.Find(service)!.Project!;
-        // The mesh builds each project into its state directory's build/{service} folder.
-        var app = Path.Combine(mesh.State.Root, "build", service, Path.GetFileNameWithoutExtension(project) + ".dll");
-        return File.Exists(app) ? app : throw new BenchException($"{app} does not exist after the warm-up call built {service}");
+        // The mesh builds each project into a folder of its own per build, under its state directory's build/{service}.
+        var builds = Path.Combine(mesh.State.Root, "build", service);
+        var name = Path.GetFileNameWithoutExtension(project) + ".dll";
+        return (Directory.Exists(builds) ? Directory.EnumerateFiles(builds, name, SearchOption.AllDirectories) : [])
+            .OrderByDescending(File.GetLastWriteTimeUtc)
+            .FirstOrDefault() ?? throw new BenchException($"no {name} under {builds} after the warm-up call built {service}");
     }
 
     /// <summary>The sample's manifest with its own paths made absolute and free ports, in a directory of the run.</summary>
