@@ -25,7 +25,18 @@ public sealed class RoutesCommandTests
 
         using var http = TestMesh.NewHttpClient();
         await http.GetStringAsync($"http://127.0.0.1:{manifest.MeshPorts["front"]}/whoami");
+        // The state is the activator's, the endpoints the routing table's, which follows the state changes a moment
+        // later (its own feed): asked again until the table has caught up, bounded only against a hang.
         var routes = JsonDocument.Parse((await cli.RunOkAsync("routes", "--json")).Stdout).RootElement;
+        using (var limit = new CancellationTokenSource(Eventually.Deadline))
+        {
+            while (Endpoints(Cluster(routes, "front")).All(e => e.StartsWith("activator ", StringComparison.Ordinal)) && !limit.IsCancellationRequested)
+            {
+                await Task.Delay(20, CancellationToken.None);
+                routes = JsonDocument.Parse((await cli.RunOkAsync("routes", "--json")).Stdout).RootElement;
+            }
+        }
+
         var status = MeshdevCli.ServiceIn(await cli.StatusAsync(), "front");
 
         Assert.Equal(manifest.XdsPort, routes.GetProperty("xdsPort").GetInt32());
