@@ -195,8 +195,8 @@ public sealed partial class ServiceActivator
             _state = ServiceState.Ready;
             Volatile.Write(ref _lastActivity, _time.GetTimestamp());
             ScheduleIdleCheckLocked(Service.IdleTimeout);
+            OpenOrRebuildLocked(old); // the endpoint before the change, which watchers read when it arrives
             Enqueue(ServiceState.Starting, ServiceState.Ready, detail);
-            OpenOrRebuildLocked(old);
         }
     }
 }

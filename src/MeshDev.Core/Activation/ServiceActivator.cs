@@ -426,8 +426,9 @@ public sealed partial class ServiceActivator : IAsyncDisposable
             _instance = instance;
             ScheduleIdleCheckLocked(Service.IdleTimeout);
             var what = instance.Description is { } description ? $" ({description})" : "";
-            Enqueue(ServiceState.Starting, ServiceState.Ready, $"{note}ready in {elapsed.TotalMilliseconds:0} ms at {instance.Endpoint}{what}");
+            // The endpoint before the change: a watcher (the routing table's feed) reads it when the change arrives.
             OpenOrRebuildLocked(instance);
+            Enqueue(ServiceState.Starting, ServiceState.Ready, $"{note}ready in {elapsed.TotalMilliseconds:0} ms at {instance.Endpoint}{what}");
         }
 
         _ = instance.Exited.ContinueWith(
