@@ -85,13 +85,15 @@ internal sealed class ClusterMesh : IAsyncDisposable
                 Calls = calls,
             };
             var kubernetes = new KubernetesRuntime(options);
+            var processes = new ProcessRuntime(state.Root);
+            var docker = new MeshDev.Docker.DockerRuntime(options.MeshId, manifestPath);
             var host = await MeshHost.StartAsync(manifest, new MeshHostOptions
             {
                 Prebuild = false,
-                Runtimes = [new ProcessRuntime(state.Root), new MeshDev.Docker.DockerRuntime(options.MeshId, manifestPath), kubernetes],
+                Runtimes = [processes, docker, kubernetes],
                 ClusterCalls = calls,
             });
-            return new ClusterMesh(apiServer, directory, host, meshPorts) { _kubernetes = kubernetes, Options = options, Manifest = manifest };
+            return new ClusterMesh(apiServer, directory, host, meshPorts) { _kubernetes = kubernetes, _processes = processes, _docker = docker, Options = options, Manifest = manifest };
         }
         catch
         {
@@ -102,6 +104,8 @@ internal sealed class ClusterMesh : IAsyncDisposable
     }
 
     private KubernetesRuntime? _kubernetes;
+    private ProcessRuntime? _processes;
+    private MeshDev.Docker.DockerRuntime? _docker;
 
     public KubernetesRuntime Kubernetes => _kubernetes!;
 
@@ -117,6 +121,10 @@ internal sealed class ClusterMesh : IAsyncDisposable
         _stopped = true;
         await Host.DisposeAsync();
         await _kubernetes!.DisposeAsync();
+        // The runtimes were given to the host, which then leaves them to their owner: disposing the Docker runtime
+        // removes the mesh's containers (stopped ones too), as `meshdev down` does.
+        await _docker!.DisposeAsync();
+        _processes!.Dispose();
     }
 
     public ServiceActivator Service(string name) => Host.Activator.Find(name)!;
