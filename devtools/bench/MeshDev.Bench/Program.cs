@@ -96,7 +96,7 @@ namespace MeshDev.Bench
                     Console.WriteLine("(c) caller attribution: 5 rounds of 5000 loopback connections, with and without Track");
                     var attribution = $"# Caller attribution cost\n\n{machine.Cpus} CPU(s) {machine.CpuModel}; {machine.Runtime}; commit {machine.Commit}\n\n"
                         + await AttributionBench.RunAsync(5000, 5, cancel.Token).ConfigureAwait(false);
-                    await PrintAndWriteAsync(attribution, options.Results ?? Path.Combine(repositoryRoot, "devtools", "bench", "attribution-results.md")).ConfigureAwait(false);
+                    await BenchReport.PrintAndWriteAsync(attribution, options.Results, repositoryRoot, "attribution-results.md").ConfigureAwait(false);
                     return 0;
                 }
 
@@ -105,7 +105,7 @@ namespace MeshDev.Bench
                     Console.WriteLine($"(d) cold chain of 4 python services: {options.Rounds} rounds, A/B alternating");
                     var prewarm = $"# Pre-launch of a cold call chain\n\n{machine.Cpus} CPU(s) {machine.CpuModel}; {machine.Runtime}; commit {machine.Commit}; load at start {machine.LoadAtStart}\n\n"
                         + await PrewarmBench.RunAsync(context, options.Rounds, cancel.Token).ConfigureAwait(false);
-                    await PrintAndWriteAsync(prewarm, options.Results ?? Path.Combine(repositoryRoot, "devtools", "bench", "prewarm-results.md")).ConfigureAwait(false);
+                    await BenchReport.PrintAndWriteAsync(prewarm, options.Results, repositoryRoot, "prewarm-results.md").ConfigureAwait(false);
                     return 0;
                 }
 
@@ -114,7 +114,7 @@ namespace MeshDev.Bench
                     Console.WriteLine($"(d2) the sample shop's first call: {options.Rounds} rounds");
                     var shop = $"# Pre-launch of the sample shop\n\n{machine.Cpus} CPU(s) {machine.CpuModel}; {machine.Runtime}; commit {machine.Commit}; load at start {machine.LoadAtStart}\n\n"
                         + await ShopPrewarmBench.RunAsync(context, repositoryRoot, options.Rounds, cancel.Token).ConfigureAwait(false);
-                    await PrintAndWriteAsync(shop, options.Results ?? Path.Combine(repositoryRoot, "devtools", "bench", "prewarm-shop-results.md")).ConfigureAwait(false);
+                    await BenchReport.PrintAndWriteAsync(shop, options.Results, repositoryRoot, "prewarm-shop-results.md").ConfigureAwait(false);
                     return 0;
                 }
 
@@ -159,13 +159,7 @@ namespace MeshDev.Bench
 
                 var report = Report.Build(machine, options.Label, options.MeshEnvironment, activation, warm);
                 Console.WriteLine();
-                Console.WriteLine(report);
-                var resultsPath = options.Results ?? Path.Combine(repositoryRoot, "devtools", "bench", "results.md");
-                if (resultsPath != "-")
-                {
-                    await File.WriteAllTextAsync(resultsPath, report, CancellationToken.None).ConfigureAwait(false);
-                    Console.WriteLine($"written to {resultsPath}");
-                }
+                await BenchReport.PrintAndWriteAsync(report, options.Results, repositoryRoot, "results.md").ConfigureAwait(false);
 
                 return 0;
             }
@@ -188,17 +182,6 @@ namespace MeshDev.Bench
                 }
 
                 children.KillAll();
-            }
-        }
-
-        /// <summary>Prints a part's report and writes it to <paramref name="path"/> (nowhere for '-').</summary>
-        private static async Task PrintAndWriteAsync(string report, string path)
-        {
-            Console.WriteLine(report);
-            if (path != "-")
-            {
-                await File.WriteAllTextAsync(path, report, CancellationToken.None).ConfigureAwait(false);
-                Console.WriteLine($"written to {path}");
             }
         }
 

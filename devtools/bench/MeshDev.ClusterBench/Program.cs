@@ -120,13 +120,7 @@ namespace MeshDev.ClusterBench
 
                 var report = ClusterReport.Build(new ClusterResults(machine, options.Label, gateway, footprint, podMemory, cold, laptop, pods, latency, throughput));
                 Console.WriteLine();
-                Console.WriteLine(report);
-                var resultsPath = options.Results ?? Path.Combine(repositoryRoot, "devtools", "bench", "cluster-results.md");
-                if (resultsPath != "-")
-                {
-                    await File.WriteAllTextAsync(resultsPath, report, CancellationToken.None).ConfigureAwait(false);
-                    Console.WriteLine($"written to {resultsPath}");
-                }
+                await BenchReport.PrintAndWriteAsync(report, options.Results, repositoryRoot, "cluster-results.md").ConfigureAwait(false);
 
                 return 0;
             }

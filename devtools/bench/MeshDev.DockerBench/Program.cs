@@ -135,13 +135,7 @@ namespace MeshDev.DockerBench
 
                 var report = Report.Build(new BenchRun(machine, loadAtEnd, image, options.Warmup, directRounds, meshRounds, replayRounds));
                 Console.WriteLine();
-                Console.WriteLine(report);
-                var resultsPath = options.Results ?? Path.Combine(repositoryRoot, "devtools", "bench", "docker-results.md");
-                if (resultsPath != "-")
-                {
-                    await File.WriteAllTextAsync(resultsPath, report, CancellationToken.None).ConfigureAwait(false);
-                    Console.WriteLine($"written to {resultsPath}");
-                }
+                await BenchReport.PrintAndWriteAsync(report, options.Results, repositoryRoot, "docker-results.md").ConfigureAwait(false);
 
                 return 0;
             }

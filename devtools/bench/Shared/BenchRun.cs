@@ -132,3 +132,18 @@ internal static class Repository
         throw new BenchException($"no MeshDev.sln above {AppContext.BaseDirectory}");
     }
 }
+
+/// <summary>Where a bench's report goes: printed, and written to --results PATH, or devtools/bench/{file} by default ('-': nowhere).</summary>
+internal static class BenchReport
+{
+    public static async Task PrintAndWriteAsync(string report, string? results, string repositoryRoot, string file)
+    {
+        Console.WriteLine(report);
+        var path = results ?? Path.Combine(repositoryRoot, "devtools", "bench", file);
+        if (path != "-")
+        {
+            await File.WriteAllTextAsync(path, report, CancellationToken.None).ConfigureAwait(false);
+            Console.WriteLine($"written to {path}");
+        }
+    }
+}
