@@ -15,11 +15,12 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 root=$(cd "$here/../.." && pwd)
 project="$here/MeshDev.ClusterBench/MeshDev.ClusterBench.csproj"
 bench_dll="$here/MeshDev.ClusterBench/bin/Release/net10.0/MeshDev.ClusterBench.dll"
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 install_wrk() {
     command -v wrk >/dev/null 2>&1 && return 0
@@ -28,24 +29,6 @@ install_wrk() {
         echo "error: could not install wrk" >&2
         exit 1
     }
-}
-
-# Kills the process groups listed in a file of "pgid starttime" lines (the mesh's pid files) whose leader is still the
-# recorded process, or whose leader is gone (Linux never reuses a pid that is still a group id).
-kill_recorded() {
-    local pgid start stat rest fields
-    while read -r pgid start _; do
-        [[ "$pgid" =~ ^[0-9]+$ ]] && [ "$pgid" -gt 1 ] || continue
-        if [ -r "/proc/$pgid/stat" ]; then
-            stat=$(<"/proc/$pgid/stat") || continue
-            rest=${stat##*") "}
-            read -r -a fields <<<"$rest"
-            [ "${fields[19]:-}" = "$start" ] || continue # the pid now belongs to an unrelated process
-        fi
-        if kill -KILL -- "-$pgid" 2>/dev/null; then
-            echo "killed leftover process group $pgid"
-        fi
-    done <"$1"
 }
 
 # Kills what still runs in the stand-in's network namespaces (its node's and its pods', named with the recorded
@@ -65,15 +48,7 @@ tmp=""
 bench_pid=""
 cleanup() {
     trap - EXIT INT TERM HUP
-    if [ -n "$bench_pid" ] && kill -0 "$bench_pid" 2>/dev/null; then
-        kill -TERM "$bench_pid" 2>/dev/null || true
-        for _ in $(seq 1 300); do # up to 30 s for an orderly stop (the stand-in's pods included)
-            kill -0 "$bench_pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$bench_pid" 2>/dev/null || true
-        wait "$bench_pid" 2>/dev/null || true
-    fi
+    stop_bench 30 # up to 30 s for an orderly stop (the stand-in's pods included)
     if [ -n "$tmp" ] && [ -d "$tmp" ]; then
         if [ -f "$tmp/mesh-pids-dir" ]; then
             for file in "$(head -n1 "$tmp/mesh-pids-dir")"/*.pid; do
@@ -108,13 +83,4 @@ esac
 echo "building $project (Release)"
 dotnet build -c Release -nologo -v quiet "$project"
 
-tmp=$(mktemp -d -t meshdev-cluster-bench.XXXXXX)
-export MESHDEV_BENCH_TMP="$tmp"
-
-# In the background so that a signal reaches our trap at once; the trap asks the bench to stop (SIGTERM) and waits.
-dotnet "$bench_dll" "$@" &
-bench_pid=$!
-status=0
-wait "$bench_pid" || status=$?
-bench_pid=""
-exit $status
+run_bench meshdev-cluster-bench "$@"

@@ -12,6 +12,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 project="$here/MeshDev.DockerBench/MeshDev.DockerBench.csproj"
 bench_dll="$here/MeshDev.DockerBench/bin/Release/net10.0/MeshDev.DockerBench.dll"
 
@@ -34,15 +36,7 @@ tmp=""
 bench_pid=""
 cleanup() {
     trap - EXIT INT TERM HUP
-    if [ -n "$bench_pid" ] && kill -0 "$bench_pid" 2>/dev/null; then
-        kill -TERM "$bench_pid" 2>/dev/null || true
-        for _ in $(seq 1 300); do # up to 30 s for an orderly stop (container removals included)
-            kill -0 "$bench_pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$bench_pid" 2>/dev/null || true
-        wait "$bench_pid" 2>/dev/null || true
-    fi
+    stop_bench 30 # up to 30 s for an orderly stop (container removals included)
     if [ -n "$tmp" ] && [ -d "$tmp" ]; then
         [ -f "$tmp/docker-labels" ] && remove_labelled "$tmp/docker-labels"
         rm -rf "$tmp"
@@ -59,13 +53,4 @@ trap on_signal INT TERM HUP
 echo "building $project (Release)"
 dotnet build -c Release -nologo -v quiet "$project"
 
-tmp=$(mktemp -d -t meshdev-docker-bench.XXXXXX)
-export MESHDEV_BENCH_TMP="$tmp"
-
-# In the background so that a signal reaches our trap at once; the trap asks the bench to stop (SIGTERM) and waits.
-dotnet "$bench_dll" "$@" &
-bench_pid=$!
-status=0
-wait "$bench_pid" || status=$?
-bench_pid=""
-exit $status
+run_bench meshdev-docker-bench "$@"

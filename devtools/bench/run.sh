@@ -11,10 +11,11 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 project="$here/MeshDev.Bench/MeshDev.Bench.csproj"
 bench_dll="$here/MeshDev.Bench/bin/Release/net10.0/MeshDev.Bench.dll"
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 install_tools() {
     local missing=()
@@ -56,37 +57,11 @@ install_tools() {
     fi
 }
 
-# Kills the process groups listed in a file of "pgid starttime" lines (the bench's children.pids, the mesh's pid files)
-# whose leader is still the recorded process, or whose leader is gone (Linux never reuses a pid that is still a group id).
-kill_recorded() {
-    local pgid start stat rest fields
-    while read -r pgid start _; do
-        [[ "$pgid" =~ ^[0-9]+$ ]] && [ "$pgid" -gt 1 ] || continue
-        if [ -r "/proc/$pgid/stat" ]; then
-            stat=$(<"/proc/$pgid/stat") || continue
-            rest=${stat##*") "}
-            read -r -a fields <<<"$rest"
-            [ "${fields[19]:-}" = "$start" ] || continue # the pid now belongs to an unrelated process
-        fi
-        if kill -KILL -- "-$pgid" 2>/dev/null; then
-            echo "killed leftover process group $pgid"
-        fi
-    done <"$1"
-}
-
 tmp=""
 bench_pid=""
 cleanup() {
     trap - EXIT INT TERM HUP
-    if [ -n "$bench_pid" ] && kill -0 "$bench_pid" 2>/dev/null; then
-        kill -TERM "$bench_pid" 2>/dev/null || true
-        for _ in $(seq 1 150); do # up to 15 s for an orderly stop
-            kill -0 "$bench_pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$bench_pid" 2>/dev/null || true
-        wait "$bench_pid" 2>/dev/null || true
-    fi
+    stop_bench 15 # up to 15 s for an orderly stop
     if [ -n "$tmp" ] && [ -d "$tmp" ]; then
         for file in "$tmp/children.pids" "$tmp"/.meshdev/pids/*.pid; do
             [ -f "$file" ] && kill_recorded "$file"
@@ -110,13 +85,4 @@ esac
 echo "building $project (Release)"
 dotnet build -c Release -nologo -v quiet "$project"
 
-tmp=$(mktemp -d -t meshdev-bench.XXXXXX)
-export MESHDEV_BENCH_TMP="$tmp"
-
-# In the background so that a signal reaches our trap at once; the trap asks the bench to stop (SIGTERM) and waits.
-dotnet "$bench_dll" "$@" &
-bench_pid=$!
-status=0
-wait "$bench_pid" || status=$?
-bench_pid=""
-exit $status
+run_bench meshdev-bench "$@"
