@@ -6,6 +6,7 @@ using System.Text;
 using MeshDev.Activation;
 using MeshDev.Catalog;
 using MeshDev.Daemon.Hosting;
+using MeshDev.Runtime;
 
 namespace MeshDev.Bench;
 
@@ -95,13 +96,13 @@ internal static class PrewarmBench
     /// <summary>The physical limit: the four spawned at once, each pointing at the next directly, until all answer (ms).</summary>
     private static async Task<double> AllAtOnceAsync(BenchContext context, string python, string script, HttpClient http, CancellationToken cancellationToken)
     {
-        var ports = Chain.Select(_ => FreePort()).ToArray();
+        var ports = Chain.Select(_ => Ports.GetFreePort()).ToArray();
         var started = Stopwatch.GetTimestamp();
         var children = Chain.Select((name, i) => context.Children.Start(python, [script, ports[i].ToString(CultureInfo.InvariantCulture), name],
             i + 1 < ports.Length ? new Dictionary<string, string> { ["NEXT_URL"] = $"http://127.0.0.1:{ports[i + 1]}/" } : null)).ToList();
         try
         {
-            await Task.WhenAll(ports.Select(p => AnswersAsync(http, p, cancellationToken))).ConfigureAwait(false);
+            await Task.WhenAll(ports.Select(p => ShopPrewarmBench.AnswersAsync(http, p, "/healthz", http2: false, cancellationToken, seconds: 30))).ConfigureAwait(false);
             return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
         finally
@@ -116,12 +117,12 @@ internal static class PrewarmBench
         var total = 0.0;
         foreach (var name in Chain)
         {
-            var port = FreePort();
+            var port = Ports.GetFreePort();
             var started = Stopwatch.GetTimestamp();
             var child = context.Children.Start(python, [script, port.ToString(CultureInfo.InvariantCulture), name]);
             try
             {
-                await AnswersAsync(http, port, cancellationToken).ConfigureAwait(false);
+                await ShopPrewarmBench.AnswersAsync(http, port, "/healthz", http2: false, cancellationToken, seconds: 30).ConfigureAwait(false);
                 total += Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             }
             finally
@@ -133,32 +134,11 @@ internal static class PrewarmBench
         return total;
     }
 
-    private static async Task AnswersAsync(HttpClient http, int port, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (30 * Stopwatch.Frequency);
-        while (true)
-        {
-            try
-            {
-                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/healthz"), cancellationToken).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) when (Stopwatch.GetTimestamp() < deadline)
-            {
-            }
-
-            await Task.Delay(2, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
     private static async Task<ChainMesh> StartMeshAsync(BenchContext context, string python, string script, string prewarm, CancellationToken cancellationToken)
     {
         var directory = Directory.CreateDirectory(Path.Combine(context.TempDirectory, $"chain-{prewarm}")).FullName;
-        var meshPorts = Chain.ToDictionary(n => n, _ => FreePort());
-        var yaml = new StringBuilder($"mesh: {{ http: {FreePort()}, xds: {FreePort()}, prewarm: {prewarm} }}\nservices:\n");
+        var meshPorts = Chain.ToDictionary(n => n, _ => Ports.GetFreePort());
+        var yaml = new StringBuilder($"mesh: {{ http: {Ports.GetFreePort()}, xds: {Ports.GetFreePort()}, prewarm: {prewarm} }}\nservices:\n");
         for (var i = 0; i < Chain.Length; i++)
         {
             var name = Chain[i];
@@ -182,13 +162,6 @@ internal static class PrewarmBench
         var path = (await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).Trim();
         await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         return File.Exists(path) ? path : throw new BenchException("python3 did not say where its interpreter is");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed class ChainMesh(MeshHost host) : IAsyncDisposable

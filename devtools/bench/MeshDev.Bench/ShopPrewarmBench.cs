@@ -146,9 +146,13 @@ internal static partial class ShopPrewarmBench
         return context.Children.Start(context.Dotnet, [app], environment, workingDirectory: Path.GetDirectoryName(app));
     }
 
-    private static async Task AnswersAsync(HttpClient http, int port, string path, bool http2, CancellationToken cancellationToken)
+    /// <summary>
+    /// Polls 127.0.0.1:<paramref name="port"/><paramref name="path"/> every 2 ms until it answers 200 (over h2c: any
+    /// answer); connection errors stop being retried after <paramref name="seconds"/>.
+    /// </summary>
+    internal static async Task AnswersAsync(HttpClient http, int port, string path, bool http2, CancellationToken cancellationToken, int seconds = 60)
     {
-        var deadline = Stopwatch.GetTimestamp() + (60 * Stopwatch.Frequency);
+        var deadline = Stopwatch.GetTimestamp() + (seconds * Stopwatch.Frequency);
         while (true)
         {
             try
