@@ -134,7 +134,7 @@ public sealed partial class TcpServiceProxy : IAsyncDisposable
             {
                 upstream.Connect(lease.Endpoint.Host, lease.Endpoint.Port);
             }
-            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            catch (SocketException ex)
             {
                 LogConnectFailed(_logger, _activator.Service.Name, lease.Endpoint.ToString(), ex.Message);
                 _activator.ReportUnreachable();
