@@ -4,6 +4,7 @@ using MeshDev.Activation;
 using MeshDev.Calls;
 using MeshDev.Proxy.Errors;
 using MeshDev.Routing;
+using MeshDev.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using MeshDev.Proxy.Forwarding;
@@ -25,10 +26,13 @@ public sealed partial class MeshRoutingMiddleware
     private readonly ForwardingErrorLog _errors;
     private readonly FrozenSet<int> _meshPorts;
     private readonly ILogger _logger;
+    private readonly MeshTelemetry? _telemetry;
 
+    /// <param name="telemetry">Present while the mesh exports traces: each forwarded request then gets a span.</param>
     public MeshRoutingMiddleware(RequestDelegate next, RoutingTable table, MeshActivator activator, ServiceForwarder forwarder, ForwardingErrorLog errors,
-        ILogger<MeshRoutingMiddleware> logger)
+        ILogger<MeshRoutingMiddleware> logger, MeshTelemetry? telemetry = null)
     {
+        _telemetry = telemetry;
         _next = next;
         _table = table;
         _activator = activator;
@@ -72,6 +76,30 @@ public sealed partial class MeshRoutingMiddleware
             return;
         }
 
+        if (_telemetry is null)
+        {
+            await ServeAsync(context, activator, grpc).ConfigureAwait(false);
+            return;
+        }
+
+        // The span is Activity.Current from here on: the launch this request may begin, and the forwarded call's
+        // traceparent (MeshTransformer), are its children.
+        var span = _telemetry.StartForward(activator.Service.Name, request.Method, request.Path.Value, request.Headers.TraceParent, request.Headers.TraceState);
+        try
+        {
+            await ServeAsync(context, activator, grpc).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (span is not null)
+            {
+                MeshTelemetry.EndForward(span, context.Response.StatusCode);
+            }
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context, ServiceActivator activator, bool grpc)
+    {
         // The call graph: a counter now, an entry among the recent requests when answered. The caller is looked up once
         // (a connection feature: a miss in the request's own features first).
         var caller = CallerOf(context);
