@@ -128,7 +128,7 @@ public sealed partial class ServiceActivator
         IServiceInstance next;
         try
         {
-            next = await _launcher.LaunchAsync(SetInstance, trace: null, cancellationToken).ConfigureAwait(false);
+            next = await _launcher.LaunchAsync(SetInstance, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

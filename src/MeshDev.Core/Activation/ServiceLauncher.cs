@@ -88,8 +88,12 @@ internal sealed class ServiceLauncher
     /// Launches the service and returns its instance once it answers, or the external instance already serving it
     /// (<see cref="IServiceInstance.Ownership"/> says which). On failure, stops what it spawned and throws the cause
     /// (<see cref="CauseOf"/>). <paramref name="current"/> is told each instance as soon as it runs (its calls at start-up
-    /// are the service's), and null once a failed one is stopped. <paramref name="trace"/>, when exporting, records the phases.
+    /// are the service's), and null once a failed one is stopped.
     /// </summary>
+    public Task<IServiceInstance> LaunchAsync(Action<IServiceInstance?> current, CancellationToken cancellationToken) =>
+        LaunchAsync(current, trace: null, cancellationToken);
+
+    /// <summary><see cref="LaunchAsync(Action{IServiceInstance?}, CancellationToken)"/> whose phases <paramref name="trace"/> records (export on).</summary>
     public async Task<IServiceInstance> LaunchAsync(Action<IServiceInstance?> current, LaunchTrace? trace, CancellationToken cancellationToken)
     {
         IServiceInstance? instance = null;

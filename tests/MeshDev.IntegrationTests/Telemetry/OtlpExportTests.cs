@@ -1,0 +1,89 @@
+using System.Net;
+using MeshDev.IntegrationTests.Infrastructure;
+using MeshDev.Testing.Otlp;
+
+namespace MeshDev.IntegrationTests.Telemetry;
+
+/// <summary>
+/// What the mesh exports over OTLP/gRPC, as a real receiver gets it, with <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set. Service
+/// names are this class's own: every exporting mesh of the test process reports its spans and metrics to every receiver.
+/// </summary>
+public sealed class OtlpExportTests : IAsyncLifetime
+{
+    private OtlpReceiver _receiver = null!;
+    private readonly CancellationTokenSource _timeout = new(Eventually.Deadline);
+
+    public async Task InitializeAsync() => _receiver = await OtlpReceiver.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _receiver.DisposeAsync();
+        _timeout.Dispose();
+    }
+
+    [Fact]
+    public async Task A_launch_is_a_span_in_the_first_callers_trace_with_its_phases_as_children()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.Service("phased"), otel: _receiver.ExporterSettings());
+        const string callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        using var request = new HttpRequestMessage(HttpMethod.Get, mesh.Url("phased"));
+        request.Headers.Add("traceparent", $"00-{callerTrace}-00f067aa0ba902b7-01");
+
+        using var response = await mesh.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var forward = await _receiver.WaitForSpanAsync(s => s.TraceId == callerTrace && s.Name == "phased", _timeout.Token);
+        var launch = await _receiver.WaitForSpanAsync(s => s.TraceId == callerTrace && s.Name == "launch phased", _timeout.Token);
+        Assert.Equal(forward.SpanId, launch.ParentSpanId);
+        Assert.Equal("process", launch.Attributes["meshdev.runtime"]);
+        foreach (var phase in new[] { "spawn", "port open", "ready" })
+        {
+            var span = await _receiver.WaitForSpanAsync(s => s.ParentSpanId == launch.SpanId && s.Name == phase, _timeout.Token);
+            Assert.Equal(callerTrace, span.TraceId);
+        }
+
+        // A command has nothing to build.
+        Assert.DoesNotContain(_receiver.Spans, s => s.ParentSpanId == launch.SpanId && s.Name == "build");
+    }
+
+    [Fact]
+    public async Task Metrics_count_activations_requests_launches_and_failures_per_service()
+    {
+        await using var mesh = await TestMesh.StartAsync(
+            m => m.Service("metered").Service("metered-broken", command: "/nonexistent/bin"), otel: _receiver.ExporterSettings());
+
+        Assert.Equal("hello from metered", await mesh.GetStringAsync("metered", "/"));
+        using var failed = await mesh.Http.GetAsync(mesh.Url("metered-broken"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        var activation = await Point("meshdev.activation.duration", "metered", p => p.Value >= 1);
+        Assert.Equal("s", activation.Unit);
+        Assert.Equal("process", activation.Attributes["meshdev.runtime"]);
+        await Point("meshdev.requests", "metered", p => p.Value >= 1);
+        await Point("meshdev.requests.in_flight", "metered", p => p.Value == 0);
+        await Point("meshdev.launches", "metered", p => p.Value >= 1);
+        var failures = await Point("meshdev.launch.failures", "metered-broken", p => p.Value >= 1);
+        Assert.Equal("meshdev", failures.Service);
+    }
+
+    [Fact]
+    public async Task Launched_services_get_their_name_and_the_meshs_endpoint_beneath_their_own_env()
+    {
+        await using var mesh = await TestMesh.StartAsync(
+            m => m.Service("otel-default").Service("otel-own", env: new Dictionary<string, string>
+            {
+                ["OTEL_SERVICE_NAME"] = "chosen-by-the-service",
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:4317",
+            }),
+            otel: _receiver.ExporterSettings());
+
+        Assert.Equal("otel-default", await mesh.GetStringAsync("otel-default", "/env/OTEL_SERVICE_NAME"));
+        Assert.Equal(_receiver.Endpoint, await mesh.GetStringAsync("otel-default", "/env/OTEL_EXPORTER_OTLP_ENDPOINT"));
+        Assert.Equal("chosen-by-the-service", await mesh.GetStringAsync("otel-own", "/env/OTEL_SERVICE_NAME"));
+        Assert.Equal("http://127.0.0.1:4317", await mesh.GetStringAsync("otel-own", "/env/OTEL_EXPORTER_OTLP_ENDPOINT"));
+    }
+
+    private Task<ReceivedPoint> Point(string metric, string service, Func<ReceivedPoint, bool> holds) =>
+        _receiver.WaitForPointAsync(
+            p => p.Metric == metric && p.Attributes.GetValueOrDefault("meshdev.service") == service && holds(p), _timeout.Token);
+}
