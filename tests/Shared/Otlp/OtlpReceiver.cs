@@ -25,6 +25,8 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     private readonly List<ReceivedPoint> _points = [];
     private readonly List<(Func<bool> Done, TaskCompletionSource Signal)> _waiters = [];
     private WebApplication? _app;
+    private bool _keep = true;
+    private long _spansReceived;
 
     /// <summary>The address exporters are given (OTEL_EXPORTER_OTLP_ENDPOINT).</summary>
     public string Endpoint { get; private set; } = "";
@@ -40,12 +42,13 @@ internal sealed class OtlpReceiver : IAsyncDisposable
         ["OTEL_METRIC_EXPORT_INTERVAL"] = metricIntervalMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    /// <summary>How many export calls arrived (traces and metrics).</summary>
-    public int Exports { get; private set; }
+    /// <summary>How many spans arrived, kept or not.</summary>
+    public long SpansReceived => Interlocked.Read(ref _spansReceived);
 
-    public static async Task<OtlpReceiver> StartAsync(CancellationToken cancellationToken = default)
+    /// <param name="keep">False only counts the spans (<see cref="SpansReceived"/>): a benchmark's millions are not kept.</param>
+    public static async Task<OtlpReceiver> StartAsync(bool keep = true, CancellationToken cancellationToken = default)
     {
-        var receiver = new OtlpReceiver();
+        var receiver = new OtlpReceiver { _keep = keep };
         var builder = LoopbackKestrel.CreateBuilder(HttpProtocols.Http2);
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = null);
         builder.Services.AddSingleton(receiver);
@@ -115,7 +118,6 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     {
         lock (_gate)
         {
-            Exports++;
             _spans.AddRange(spans);
             _points.AddRange(points);
             foreach (var waiter in _waiters.Where(w => w.Done()).ToList())
@@ -162,6 +164,12 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     {
         public override Task<ExportTraceServiceResponse> Export(ExportTraceServiceRequest request, ServerCallContext context)
         {
+            Interlocked.Add(ref receiver._spansReceived, request.ResourceSpans.Sum(r => r.ScopeSpans.Sum(s => (long)s.Spans.Count)));
+            if (!receiver._keep)
+            {
+                return Task.FromResult(new ExportTraceServiceResponse());
+            }
+
             receiver.Add(
                 from resource in request.ResourceSpans
                 from scope in resource.ScopeSpans
