@@ -32,6 +32,7 @@ public sealed class OtlpExportTests : IAsyncLifetime
         using var response = await mesh.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("meshdev-activation;dur=", response.Headers.GetValues("Server-Timing").Single(), StringComparison.Ordinal);
         var forward = await _receiver.WaitForSpanAsync(s => s.TraceId == callerTrace && s.Name == "phased", _timeout.Token);
         var launch = await _receiver.WaitForSpanAsync(s => s.TraceId == callerTrace && s.Name == "launch phased", _timeout.Token);
         Assert.Equal(forward.SpanId, launch.ParentSpanId);
