@@ -48,6 +48,44 @@ public sealed class OtlpExportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_project_services_launch_has_a_build_phase()
+    {
+        var sources = Directory.CreateTempSubdirectory("meshdev-otel-build-");
+        try
+        {
+            var project = Path.Combine(sources.FullName, "Web.csproj");
+            await File.WriteAllTextAsync(project, """
+                <Project Sdk="Microsoft.NET.Sdk.Web">
+                  <PropertyGroup>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                  </PropertyGroup>
+                </Project>
+                """);
+            await File.WriteAllTextAsync(Path.Combine(sources.FullName, "Program.cs"), """
+                var app = WebApplication.CreateBuilder(args).Build();
+                app.MapGet("/", () => "built");
+                app.MapGet("/healthz", () => "ok");
+                app.Run();
+                """);
+            await using var mesh = await TestMesh.StartAsync(m => m.Project("otel-built", project), otel: _receiver.ExporterSettings());
+
+            Assert.Equal("built", await mesh.GetStringAsync("otel-built"));
+
+            var launch = await _receiver.WaitForSpanAsync(s => s.Name == "launch otel-built", _timeout.Token);
+            string[] phases = ["build", "spawn", "port open", "ready"];
+            foreach (var phase in phases)
+            {
+                await _receiver.WaitForSpanAsync(s => s.ParentSpanId == launch.SpanId && s.Name == phase, _timeout.Token);
+            }
+        }
+        finally
+        {
+            sources.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Metrics_count_activations_requests_launches_and_failures_per_service()
     {
         await using var mesh = await TestMesh.StartAsync(
