@@ -25,6 +25,8 @@ internal sealed class MeshExport : IDisposable
     // What launched services are given of the mesh's settings, so they export to the same receiver the same way.
     private static readonly string[] SharedWithServices = [EndpointVariable, "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_HEADERS"];
 
+    private const int ShutdownTimeoutMs = 2000;
+
     private readonly TracerProvider _traces;
     private readonly MeterProvider _metrics;
 
@@ -85,9 +87,13 @@ internal sealed class MeshExport : IDisposable
         return settings;
     }
 
-    /// <summary>Sends what is still batched (the SDK flushes on dispose) and stops listening.</summary>
+    /// <summary>Sends what is still batched and stops listening.</summary>
     public void Dispose()
     {
+        // A receiver that stopped first (the dashboard closed) must not hold `meshdev down` for the exporter's own
+        // timeout (10 s per signal): what cannot be sent within this is dropped.
+        _traces.Shutdown(ShutdownTimeoutMs);
+        _metrics.Shutdown(ShutdownTimeoutMs);
         _traces.Dispose();
         _metrics.Dispose();
         Telemetry.Dispose();

@@ -122,6 +122,25 @@ public sealed class OtlpExportTests : IAsyncLifetime
         Assert.Equal("http://127.0.0.1:4317", await mesh.GetStringAsync("otel-own", "/env/OTEL_EXPORTER_OTLP_ENDPOINT"));
     }
 
+    [Fact]
+    public async Task Requests_are_served_and_the_mesh_stops_while_the_receiver_is_gone()
+    {
+        var gone = await OtlpReceiver.StartAsync();
+        var settings = gone.ExporterSettings();
+        await gone.DisposeAsync();
+        var mesh = await TestMesh.StartAsync(m => m.Service("otel-unheard"), otel: settings);
+        try
+        {
+            Assert.Equal("hello from otel-unheard", await mesh.GetStringAsync("otel-unheard", "/"));
+            Assert.Equal("hello from otel-unheard", await mesh.GetStringAsync("otel-unheard", "/"));
+        }
+        finally
+        {
+            // The last export fails (connection refused) within the stop.
+            await mesh.DisposeAsync().AsTask().WaitAsync(Eventually.Deadline);
+        }
+    }
+
     private Task<ReceivedPoint> Point(string metric, string service, Func<ReceivedPoint, bool> holds) =>
         _receiver.WaitForPointAsync(
             p => p.Metric == metric && p.Attributes.GetValueOrDefault("meshdev.service") == service && holds(p), _timeout.Token);
