@@ -18,6 +18,9 @@ public sealed class LaunchProgress : IDisposable
 
     private const string MeshNote = "meshdev: ";
 
+    // The note of a build ("building (dotnet build)"); "built …" and "build failed …" end it.
+    private const string BuildingPrefix = "building";
+
     private readonly ForegroundOutput _output;
     private readonly TimeProvider _time;
     private readonly bool _live;
@@ -48,9 +51,26 @@ public sealed class LaunchProgress : IDisposable
         {
             if (line.StartsWith(MeshNote, StringComparison.Ordinal))
             {
+                var note = line[MeshNote.Length..];
                 if (_starting.TryGetValue(service, out var launch))
                 {
-                    launch.Say(line[MeshNote.Length..], _time.GetTimestamp());
+                    if (launch.Starting || note.StartsWith(BuildingPrefix, StringComparison.Ordinal))
+                    {
+                        launch.Say(note, _time.GetTimestamp());
+                    }
+                    else
+                    {
+                        // A build no launch waited for is over ("built …", "build failed …").
+                        _starting.Remove(service);
+                    }
+                }
+                else if (note.StartsWith(BuildingPrefix, StringComparison.Ordinal))
+                {
+                    // A build before any launch (the prebuild at start) is shown as well; a launch that comes meanwhile
+                    // takes it over, with the build's own start.
+                    var build = new Launch(_time.GetTimestamp(), starting: false);
+                    build.Say(note, _time.GetTimestamp());
+                    _starting[service] = build;
                 }
             }
             else if (line.StartsWith(ServiceLog.LaunchMarkerPrefix, StringComparison.Ordinal))
@@ -80,7 +100,15 @@ public sealed class LaunchProgress : IDisposable
         {
             if (change.To == ServiceState.Starting)
             {
-                _starting[change.Service] = new Launch(_time.GetTimestamp());
+                if (_starting.TryGetValue(change.Service, out var build) && !build.Starting)
+                {
+                    build.Starting = true;
+                }
+                else
+                {
+                    _starting[change.Service] = new Launch(_time.GetTimestamp(), starting: true);
+                }
+
                 _lastOutput.Remove(change.Service);
             }
             else
@@ -169,9 +197,12 @@ public sealed class LaunchProgress : IDisposable
         }
     }
 
-    private sealed class Launch(long startedAt)
+    private sealed class Launch(long startedAt, bool starting)
     {
         public long StartedAt { get; } = startedAt;
+
+        /// <summary>True for a launch; false for a build no launch waits for yet.</summary>
+        public bool Starting { get; set; } = starting;
 
         /// <summary>The latest thing the mesh said about this launch (pulling, building…); null once the service itself starts.</summary>
         public string? Note { get; private set; }

@@ -30,7 +30,7 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
     private static readonly Lazy<string?> DotnetHost = new(FindDotnet);
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Task<ProjectBuild>> _inFlight = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, PendingBuild> _inFlight = new(StringComparer.OrdinalIgnoreCase);
     private readonly CancellationTokenSource _lifetime = new();
     private int _buildCount;
 
@@ -85,15 +85,22 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
             for (var i = 0; i < services.Count; i++)
             {
                 var (service, log) = services[i];
-                if (!_inFlight.TryGetValue(service.Name, out var build))
+                if (_inFlight.TryGetValue(service.Name, out var pending))
                 {
-                    var pending = new PendingBuild(service, log);
-                    build = pending.Completion.Task;
-                    _inFlight[service.Name] = build;
+                    // A launch that joins a build under way shows it as its own progress.
+                    if (pending.Building)
+                    {
+                        log.Write(BuildingNote);
+                    }
+                }
+                else
+                {
+                    pending = new PendingBuild(service, log);
+                    _inFlight[service.Name] = pending;
                     batch.Add(pending);
                 }
 
-                tasks[i] = build;
+                tasks[i] = pending.Completion.Task;
             }
         }
 
@@ -175,6 +182,7 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
         foreach (var pending in toBuild)
         {
             Interlocked.Increment(ref _buildCount);
+            pending.Building = true;
             pending.Log.Write(BuildingNote);
             pending.Log.Write(toBuild.Count == 1
                 ? $"building {pending.Service.Project}"
@@ -197,10 +205,21 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
             },
             (project, line) =>
             {
-                var named = project is not null && byProject.TryGetValue(project, out var waiting) ? waiting : toBuild;
-                foreach (var pending in named)
+                if (project is not null && byProject.TryGetValue(project, out var waiting))
                 {
-                    pending.Remember(line);
+                    foreach (var pending in waiting)
+                    {
+                        pending.Remember(line, log: true);
+                    }
+
+                    return;
+                }
+
+                // About the whole build (restore, "X -> path", the summary): kept for a failure's cause, and in the logs
+                // only when it is an error, which may be any project's.
+                foreach (var pending in toBuild)
+                {
+                    pending.Remember(line, log: IsError(line));
                 }
             },
             time,
@@ -240,7 +259,7 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
 
                 // The stamp is written last: it only ever names a completed build.
                 File.WriteAllText(StateFiles.BuildStamp(buildRoot, pending.Service.Name), $"{pending.Fingerprint}\n{Path.GetFileName(output)}\n");
-                pending.Log.Write($"built {Path.GetFileName(project)} in {time.GetElapsedTime(started).TotalSeconds:0.0} s into {output}");
+                pending.Log.Write($"meshdev: built {Path.GetFileName(project)} in {time.GetElapsedTime(started).TotalSeconds:0.0} s (into {output})");
                 Complete(pending, new ProjectBuild(output, app));
             }
             catch (Exception ex)
@@ -258,6 +277,12 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
 
     private void Fail(PendingBuild pending, Exception ex)
     {
+        if (pending.Building)
+        {
+            // Ends the "building" note: the cause itself reaches the callers with the launch's failure.
+            pending.Log.Write("meshdev: build failed; its errors are in this log");
+        }
+
         Forget(pending);
         pending.Completion.TrySetException(ex);
     }
@@ -267,7 +292,7 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
     {
         lock (_gate)
         {
-            if (_inFlight.TryGetValue(pending.Service.Name, out var current) && current == pending.Completion.Task)
+            if (_inFlight.TryGetValue(pending.Service.Name, out var current) && current == pending)
             {
                 _inFlight.Remove(pending.Service.Name);
             }
@@ -376,12 +401,15 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
     internal static string[] Errors(IReadOnlyList<string> lines)
     {
         var errors = lines
-            .Where(l => l.Contains(": error ", StringComparison.OrdinalIgnoreCase) || l.TrimStart().StartsWith("error", StringComparison.OrdinalIgnoreCase))
+            .Where(IsError)
             .Select(StripProject)
             .Distinct(StringComparer.Ordinal)
             .ToArray();
         return errors.Length > 0 ? errors : lines.LastOrDefault(l => !string.IsNullOrWhiteSpace(l)) is { } last ? [StripProject(last)] : [];
     }
+
+    private static bool IsError(string line) =>
+        line.Contains(": error ", StringComparison.OrdinalIgnoreCase) || line.TrimStart().StartsWith("error", StringComparison.OrdinalIgnoreCase);
 
     private static string StripProject(string line)
     {
@@ -429,6 +457,9 @@ internal sealed class PendingBuild(ServiceSpec service, ServiceLog log)
 
     public TaskCompletionSource<ProjectBuild> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>True once its project is being built (not only checked for changes).</summary>
+    public bool Building { get; set; }
+
     /// <summary>The sources' fingerprint before the build: what the stamp records once it succeeded.</summary>
     public string? Fingerprint { get; set; }
 
@@ -444,10 +475,14 @@ internal sealed class PendingBuild(ServiceSpec service, ServiceLog log)
         }
     }
 
-    /// <summary>Writes a build line to the service's log and keeps the last ones.</summary>
-    public void Remember(string line)
+    /// <summary>Keeps a build line among the last ones, and writes it to the service's log when <paramref name="log"/> says so.</summary>
+    public void Remember(string line, bool log)
     {
-        Log.Write(line);
+        if (log)
+        {
+            Log.Write(line);
+        }
+
         lock (_lines)
         {
             _lines.Enqueue(line);

@@ -53,6 +53,30 @@ public sealed class LaunchProgressTests
     }
 
     [Fact]
+    public void A_build_before_any_launch_is_shown_and_a_launch_that_joins_it_keeps_its_start()
+    {
+        var output = new ForegroundOutput(["orders", "pricing"], _written, terminal: true);
+        using var progress = new LaunchProgress(output, _time, live: true);
+
+        progress.OnServiceLine("orders", "meshdev: building (dotnet build)");
+        progress.OnServiceLine("pricing", "meshdev: building (dotnet build)");
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal("orders: building (dotnet build) 2.0 s · pricing: building (dotnet build) 2.0 s", progress.Status());
+
+        // A call launches orders while its build runs: still the build, timed from its start.
+        progress.OnStateChange(Change("orders", ServiceState.Stopped, ServiceState.Starting, "launching"));
+        progress.OnServiceLine("orders", "meshdev: building (dotnet build)");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("orders: building (dotnet build) 3.0 s · pricing: building (dotnet build) 3.0 s", progress.Status());
+
+        // pricing's build ends with no launch waiting: it leaves the line; orders' launch goes on.
+        progress.OnServiceLine("pricing", "meshdev: built Pricing.csproj in 3.0 s (into /shop/.meshdev/build/pricing/1)");
+        progress.OnServiceLine("orders", "meshdev: built Orders.csproj in 3.0 s (into /shop/.meshdev/build/orders/1)");
+        progress.OnServiceLine("orders", "── launch #1 at 12:00:03 ──");
+        Assert.Equal("orders: starting 0.0 s", progress.Status());
+    }
+
+    [Fact]
     public void A_failed_launch_ends_with_one_line_naming_the_cause_and_the_services_last_words()
     {
         var output = new ForegroundOutput(["orders"], _written, terminal: false);
