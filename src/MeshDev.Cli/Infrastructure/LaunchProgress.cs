@@ -6,8 +6,9 @@ namespace MeshDev.Cli.Infrastructure;
 
 /// <summary>
 /// Live launch progress for <c>meshdev up</c>: which services are starting, for how long, and what they are doing
-/// (pulling an image, building a project). On a terminal it is a status line under the output, redrawn several times
-/// a second; otherwise a "still starting" line per slow service every <see cref="PlainInterval"/>. A failed launch ends
+/// (pulling an image, building a project) and for how long: <c>orders: building (dotnet build) 12.3 s</c>. On a terminal
+/// it is a status line under the output, redrawn several times a second; otherwise a line per slow service every
+/// <see cref="PlainInterval"/>. A failed launch ends
 /// with one line: the cause, the service's last words, and where to read the rest.
 /// </summary>
 public sealed class LaunchProgress : IDisposable
@@ -16,6 +17,9 @@ public sealed class LaunchProgress : IDisposable
     public static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
 
     private const string MeshNote = "meshdev: ";
+
+    // The note of a build ("building (dotnet build)"); "built …" and "build failed …" end it.
+    private const string BuildingPrefix = "building";
 
     private readonly ForegroundOutput _output;
     private readonly TimeProvider _time;
@@ -47,12 +51,37 @@ public sealed class LaunchProgress : IDisposable
         {
             if (line.StartsWith(MeshNote, StringComparison.Ordinal))
             {
+                var note = line[MeshNote.Length..];
                 if (_starting.TryGetValue(service, out var launch))
                 {
-                    launch.Note = line[MeshNote.Length..];
+                    if (launch.Starting || note.StartsWith(BuildingPrefix, StringComparison.Ordinal))
+                    {
+                        launch.Say(note, _time.GetTimestamp());
+                    }
+                    else
+                    {
+                        // A build no launch waited for is over ("built …", "build failed …").
+                        _starting.Remove(service);
+                    }
+                }
+                else if (note.StartsWith(BuildingPrefix, StringComparison.Ordinal))
+                {
+                    // A build before any launch (the prebuild at start) is shown as well; a launch that comes meanwhile
+                    // takes it over, with the build's own start.
+                    var build = new Launch(_time.GetTimestamp(), starting: false);
+                    build.Say(note, _time.GetTimestamp());
+                    _starting[service] = build;
                 }
             }
-            else if (!string.IsNullOrWhiteSpace(line) && !line.StartsWith(ServiceLog.LaunchMarkerPrefix, StringComparison.Ordinal))
+            else if (line.StartsWith(ServiceLog.LaunchMarkerPrefix, StringComparison.Ordinal))
+            {
+                // Spawned: whatever came before (a build, a pull) is over; the service is starting now.
+                if (_starting.TryGetValue(service, out var launch))
+                {
+                    launch.Say(null, _time.GetTimestamp());
+                }
+            }
+            else if (!string.IsNullOrWhiteSpace(line))
             {
                 _lastOutput[service] = line;
             }
@@ -71,7 +100,15 @@ public sealed class LaunchProgress : IDisposable
         {
             if (change.To == ServiceState.Starting)
             {
-                _starting[change.Service] = new Launch(_time.GetTimestamp());
+                if (_starting.TryGetValue(change.Service, out var build) && !build.Starting)
+                {
+                    build.Starting = true;
+                }
+                else
+                {
+                    _starting[change.Service] = new Launch(_time.GetTimestamp(), starting: true);
+                }
+
                 _lastOutput.Remove(change.Service);
             }
             else
@@ -109,7 +146,7 @@ public sealed class LaunchProgress : IDisposable
             }
 
             var now = _time.GetTimestamp();
-            return "starting " + string.Join(" · ", _starting.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => Describe(s.Key, s.Value, now)));
+            return string.Join(" · ", _starting.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => Describe(s.Key, s.Value, now)));
         }
     }
 
@@ -128,7 +165,7 @@ public sealed class LaunchProgress : IDisposable
             slow = [.. _starting
                 .Where(s => _time.GetElapsedTime(s.Value.StartedAt, now) >= PlainInterval)
                 .OrderBy(s => s.Key, StringComparer.Ordinal)
-                .Select(s => $"{Describe(s.Key, s.Value, now)}: still starting")];
+                .Select(s => Describe(s.Key, s.Value, now))];
         }
 
         foreach (var line in slow)
@@ -137,10 +174,11 @@ public sealed class LaunchProgress : IDisposable
         }
     }
 
+    // "orders: building (dotnet build) 12.3 s": what the launch does now, and for how long it has been doing it.
     private string Describe(string service, Launch launch, long now)
     {
-        var elapsed = _time.GetElapsedTime(launch.StartedAt, now).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
-        return launch.Note is { } note ? $"{service} {elapsed} s ({note})" : $"{service} {elapsed} s";
+        var elapsed = _time.GetElapsedTime(launch.PhaseStartedAt, now).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+        return $"{service}: {launch.Note ?? "starting"} {elapsed} s";
     }
 
     // "exited with code 3 before it was ready; next try in 1 s" → the cause, without the retry schedule.
@@ -159,11 +197,33 @@ public sealed class LaunchProgress : IDisposable
         }
     }
 
-    private sealed class Launch(long startedAt)
+    private sealed class Launch(long startedAt, bool starting)
     {
         public long StartedAt { get; } = startedAt;
 
-        /// <summary>The latest thing the mesh said about this launch (pulling, building…).</summary>
-        public string? Note { get; set; }
+        /// <summary>True for a launch; false for a build no launch waits for yet.</summary>
+        public bool Starting { get; set; } = starting;
+
+        /// <summary>The latest thing the mesh said about this launch (pulling, building…); null once the service itself starts.</summary>
+        public string? Note { get; private set; }
+
+        /// <summary>When the launch began doing what <see cref="Note"/> says.</summary>
+        public long PhaseStartedAt { get; private set; } = startedAt;
+
+        /// <summary>
+        /// A new note. One that goes on with the same thing (the next progress of a pull: the same first word) keeps its
+        /// phase's start, so the time shown is that of the whole pull or build.
+        /// </summary>
+        public void Say(string? note, long now)
+        {
+            if (note is null || Note is null || FirstWord(note) != FirstWord(Note))
+            {
+                PhaseStartedAt = now;
+            }
+
+            Note = note;
+        }
+
+        private static string FirstWord(string text) => text.Split(' ', 2)[0];
     }
 }

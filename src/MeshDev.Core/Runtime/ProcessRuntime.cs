@@ -94,6 +94,14 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
         PruneBuilds(service.Name);
     }
 
+    /// <summary>
+    /// Builds the projects of <paramref name="services"/> whose sources changed, in one MSBuild run, before anyone calls
+    /// them (<c>meshdev up</c>); a launch meanwhile joins its service's build. Failures are in the result, not thrown.
+    /// </summary>
+    /// <param name="building">Told the services whose projects are built now, before the build starts.</param>
+    public Task<PrebuildResult> PrebuildAsync(IReadOnlyList<(ServiceSpec Service, ServiceLog Log)> services, Action<IReadOnlyList<string>>? building = null) =>
+        _builder.BuildAllAsync([.. services.Where(s => s.Service.Project is not null)], building);
+
     /// <summary>Rebuilds a project whose sources changed; true when that made a build other than the one <paramref name="running"/> runs from.</summary>
     public async Task<bool> PrepareReplacementAsync(ServiceSpec service, IServiceInstance running, ServiceLog log, CancellationToken cancellationToken)
     {

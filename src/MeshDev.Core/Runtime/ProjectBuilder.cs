@@ -1,29 +1,36 @@
-using System.Diagnostics;
 using System.Globalization;
 using MeshDev.Catalog;
 
 namespace MeshDev.Runtime;
 
 /// <summary>The output of a project build: where it went and the app to run with <c>dotnet</c>.</summary>
-internal sealed record ProjectBuild(string OutputDirectory, string AppPath);
+internal sealed record ProjectBuild(string OutputDirectory, string AppPath)
+{
+    /// <summary>True when the sources were unchanged and no build ran.</summary>
+    public bool Skipped { get; init; }
+}
+
+/// <summary>What one <see cref="ProjectBuilder.BuildAllAsync"/> did: the services built, found current, and failed (with why).</summary>
+public sealed record PrebuildResult(IReadOnlyList<string> Built, IReadOnlyList<string> Current, IReadOnlyList<(string Service, string Cause)> Failed, TimeSpan Elapsed);
 
 /// <summary>
-/// Builds the .NET projects of <c>project:</c> services into the state directory, once per change of their sources:
-/// concurrent requests for one service share one build, and unchanged sources skip the build entirely. Each build goes
-/// into a new directory, so an instance still runs from its own while the next is built; <see cref="Prune"/> removes the rest.
+/// Builds the .NET projects of <c>project:</c> services, once per change of their sources: concurrent requests for one
+/// service share one build, unchanged sources skip the build entirely, and the projects asked for together build in one
+/// MSBuild run (<see cref="MsBuildBatch"/>), in parallel. MSBuild builds each project into its own <c>bin</c>, as the
+/// IDE does; its app is then copied into a new directory of the state directory per build, so an instance still runs
+/// from its own files while the next is built; <see cref="Prune"/> removes the rest.
 /// </summary>
 internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, TimeProvider time) : IDisposable
 {
     private const string RuntimeConfigSuffix = ".runtimeconfig.json";
-    private const int ErrorLinesKept = 200;
 
-    // Set by a parent `dotnet run`/`dotnet test`; inherited, they pin the nested build to the parent's SDK and MSBuild.
-    private static readonly string[] InheritedMsBuildVariables = ["MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "MSBuildLoadMicrosoftTargetsReadOnly"];
+    /// <summary>What a launch says while its project builds (a "meshdev: " line is the launch's progress note).</summary>
+    public const string BuildingNote = "meshdev: building (dotnet build)";
 
     private static readonly Lazy<string?> DotnetHost = new(FindDotnet);
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Task<ProjectBuild>> _inFlight = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, PendingBuild> _inFlight = new(StringComparer.OrdinalIgnoreCase);
     private readonly CancellationTokenSource _lifetime = new();
     private int _buildCount;
 
@@ -34,81 +41,273 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
     public static string Dotnet => DotnetHost.Value ?? throw new LaunchException("the .NET SDK ('dotnet') is not on PATH; install it or run the service with 'command:'");
 
     /// <summary>Builds the service's project unless its sources are unchanged since the last successful build. Joins a build already running for the service.</summary>
-    public Task<ProjectBuild> EnsureBuiltAsync(ServiceSpec service, ServiceLog log, CancellationToken cancellationToken)
+    public Task<ProjectBuild> EnsureBuiltAsync(ServiceSpec service, ServiceLog log, CancellationToken cancellationToken) =>
+        Start([(service, log)])[0].WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Builds every service's project whose sources changed, all in one MSBuild run (joining builds already under way),
+    /// and says what became of each. Never throws for a failed build: the failure is in the result, and reaches the
+    /// service's callers again when they launch it.
+    /// </summary>
+    /// <param name="building">Told the services whose projects are built now (their sources changed), before the build starts.</param>
+    public async Task<PrebuildResult> BuildAllAsync(IReadOnlyList<(ServiceSpec Service, ServiceLog Log)> services, Action<IReadOnlyList<string>>? building = null)
     {
-        Task<ProjectBuild> build;
-        lock (_gate)
+        var started = time.GetTimestamp();
+        var builds = Start(services, building);
+        List<string> built = [], current = [];
+        List<(string, string)> failed = [];
+        for (var i = 0; i < services.Count; i++)
         {
-            if (!_inFlight.TryGetValue(service.Name, out build!))
+            try
             {
-                // The build belongs to no single caller: one caller giving up must not cancel it for the others.
-                build = Task.Run(() => BuildIfChangedAsync(service, log, _lifetime.Token));
-                _inFlight[service.Name] = build;
-                build.ContinueWith(
-                    done =>
-                    {
-                        lock (_gate)
-                        {
-                            if (_inFlight.TryGetValue(service.Name, out var current) && current == done)
-                            {
-                                _inFlight.Remove(service.Name);
-                            }
-                        }
-                    },
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
+                var build = await builds[i].ConfigureAwait(false);
+                (build.Skipped ? current : built).Add(services[i].Service.Name);
+            }
+            catch (Exception ex) when (ex is LaunchException or IOException or UnauthorizedAccessException)
+            {
+                failed.Add((services[i].Service.Name, ex.Message));
             }
         }
 
-        return build.WaitAsync(cancellationToken);
+        return new PrebuildResult(built, current, failed, time.GetElapsedTime(started));
     }
 
     /// <summary>Cancels (kills) builds still running. The token source is not disposed: late callers still read its token.</summary>
     public void Dispose() => _lifetime.Cancel();
 
-    private async Task<ProjectBuild> BuildIfChangedAsync(ServiceSpec service, ServiceLog log, CancellationToken cancellationToken)
+    /// <summary>The build task of each service: the one under way, else a new one; the new ones start as one batch.</summary>
+    private Task<ProjectBuild>[] Start(IReadOnlyList<(ServiceSpec Service, ServiceLog Log)> services, Action<IReadOnlyList<string>>? building = null)
     {
-        var project = service.Project!;
+        var tasks = new Task<ProjectBuild>[services.Count];
+        var batch = new List<PendingBuild>();
+        lock (_gate)
+        {
+            for (var i = 0; i < services.Count; i++)
+            {
+                var (service, log) = services[i];
+                if (_inFlight.TryGetValue(service.Name, out var pending))
+                {
+                    // A launch that joins a build under way shows it as its own progress.
+                    if (pending.Building)
+                    {
+                        log.Write(BuildingNote);
+                    }
+                }
+                else
+                {
+                    pending = new PendingBuild(service, log);
+                    _inFlight[service.Name] = pending;
+                    batch.Add(pending);
+                }
+
+                tasks[i] = pending.Completion.Task;
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            // The build belongs to no single caller: one caller giving up must not cancel it for the others.
+            _ = Task.Run(() => BuildBatchAsync(batch, building, _lifetime.Token));
+        }
+
+        return tasks;
+    }
+
+    private async Task BuildBatchAsync(List<PendingBuild> batch, Action<IReadOnlyList<string>>? building, CancellationToken cancellationToken)
+    {
+        var toBuild = new List<PendingBuild>();
+        foreach (var pending in batch)
+        {
+            try
+            {
+                if (FindCurrent(pending) is { } current)
+                {
+                    Complete(pending, current);
+                }
+                else
+                {
+                    toBuild.Add(pending);
+                }
+            }
+            catch (Exception ex)
+            {
+                Fail(pending, ex);
+            }
+        }
+
+        if (toBuild.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            building?.Invoke([.. toBuild.Select(p => p.Service.Name)]);
+            await RunAsync(toBuild, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            foreach (var pending in toBuild)
+            {
+                Fail(pending, ex);
+            }
+        }
+    }
+
+    /// <summary>The build of the service's current sources when there is one already; null when it must be built.</summary>
+    private ProjectBuild? FindCurrent(PendingBuild pending)
+    {
+        var project = pending.Service.Project!;
         if (!File.Exists(project))
         {
             throw new LaunchException($"project '{project}' not found");
         }
 
-        var outputs = StateFiles.BuildOutputs(buildRoot, service.Name);
-        var stampPath = StateFiles.BuildStamp(buildRoot, service.Name);
-        var fingerprint = SourceFingerprint.Compute(project, stateDirectory);
-
-        if (ReadStamp(stampPath) is { } stamp && stamp.Fingerprint == fingerprint
+        pending.Fingerprint = SourceFingerprint.Compute(project, stateDirectory);
+        var outputs = StateFiles.BuildOutputs(buildRoot, pending.Service.Name);
+        if (ReadStamp(StateFiles.BuildStamp(buildRoot, pending.Service.Name)) is { } stamp && stamp.Fingerprint == pending.Fingerprint
             && FindApp(Path.Combine(outputs, stamp.Directory), project) is { } existing)
         {
-            log.Write($"{Path.GetFileName(project)} is unchanged, build skipped");
-            return new ProjectBuild(Path.Combine(outputs, stamp.Directory), existing);
+            pending.Log.Write($"{Path.GetFileName(project)} is unchanged, build skipped");
+            return new ProjectBuild(Path.Combine(outputs, stamp.Directory), existing) { Skipped = true };
         }
 
-        // A fresh directory per build: the running instance keeps its own files while the next build is written.
-        var output = NextOutput(outputs);
-        Interlocked.Increment(ref _buildCount);
-        log.Write($"building {project}");
+        return null;
+    }
+
+    private async Task RunAsync(List<PendingBuild> toBuild, CancellationToken cancellationToken)
+    {
+        var byProject = toBuild.GroupBy(p => Path.GetFullPath(p.Service.Project!), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var started = time.GetTimestamp();
-        var (exitCode, lines) = await RunBuildAsync(project, output, log, time, cancellationToken).ConfigureAwait(false);
-        if (exitCode != 0)
+        foreach (var pending in toBuild)
         {
-            DeleteOutput(output);
-            throw new LaunchException($"build of {project} failed: {LastError(lines) ?? $"dotnet build exited with code {exitCode}"}");
+            Interlocked.Increment(ref _buildCount);
+            pending.Building = true;
+            pending.Log.Write(BuildingNote);
+            pending.Log.Write(toBuild.Count == 1
+                ? $"building {pending.Service.Project}"
+                : $"building {pending.Service.Project} (one build with {string.Join(", ", toBuild.Where(p => p != pending).Select(p => p.Service.Name))})");
         }
 
-        var app = FindApp(output, project);
-        if (app is null)
+        var copies = new List<Task>();
+        var batch = new MsBuildBatch([.. byProject.Keys], buildRoot);
+        var exitCode = await batch.RunAsync(
+            (project, targetDirectory) =>
+            {
+                if (byProject.TryGetValue(project, out var waiting))
+                {
+                    // Copying is file I/O: off the output reader, which must keep draining the build.
+                    lock (copies)
+                    {
+                        copies.Add(Task.Run(() => Deliver(waiting, targetDirectory, started)));
+                    }
+                }
+            },
+            (project, line) =>
+            {
+                if (project is not null && byProject.TryGetValue(project, out var waiting))
+                {
+                    foreach (var pending in waiting)
+                    {
+                        pending.Remember(line, log: true);
+                    }
+
+                    return;
+                }
+
+                // About the whole build (restore, "X -> path", the summary): kept for a failure's cause, and in the logs
+                // only when it is an error, which may be any project's.
+                foreach (var pending in toBuild)
+                {
+                    pending.Remember(line, log: IsError(line));
+                }
+            },
+            time,
+            cancellationToken).ConfigureAwait(false);
+
+        Task[] delivering;
+        lock (copies)
         {
-            DeleteOutput(output);
-            throw new LaunchException($"{project} built, but {output} holds no runnable app (no single *{RuntimeConfigSuffix}); is its OutputType Exe?");
+            delivering = [.. copies];
         }
 
-        // The stamp is written last: it only ever names a completed build.
-        await File.WriteAllTextAsync(stampPath, $"{fingerprint}\n{Path.GetFileName(output)}\n", CancellationToken.None).ConfigureAwait(false);
-        log.Write($"built {Path.GetFileName(project)} in {time.GetElapsedTime(started).TotalSeconds:0.0} s into {output}");
-        return new ProjectBuild(output, app);
+        await Task.WhenAll(delivering).ConfigureAwait(false);
+        foreach (var pending in toBuild.Where(p => !p.Completion.Task.IsCompleted))
+        {
+            var cause = Errors(pending.Lines) is [var first, .. var more]
+                ? more.Length == 0 ? first : $"{first} (and {more.Length} more {(more.Length == 1 ? "error" : "errors")}; meshdev logs {pending.Service.Name})"
+                : exitCode == 0 ? "the build reported no output for it" : $"dotnet build exited with code {exitCode}";
+            Fail(pending, new LaunchException($"build of {pending.Service.Project} failed: {cause}"));
+        }
+    }
+
+    /// <summary>Copies a built project's app into a new build directory of each service that runs it, and completes their builds.</summary>
+    private void Deliver(List<PendingBuild> waiting, string targetDirectory, long started)
+    {
+        foreach (var pending in waiting)
+        {
+            try
+            {
+                var project = pending.Service.Project!;
+                var output = NextOutput(StateFiles.BuildOutputs(buildRoot, pending.Service.Name));
+                CopyDirectory(targetDirectory, output);
+                if (FindApp(output, project) is not { } app)
+                {
+                    DeleteOutput(output);
+                    throw new LaunchException($"{project} built, but {targetDirectory} holds no runnable app (no single *{RuntimeConfigSuffix}); is its OutputType Exe?");
+                }
+
+                // The stamp is written last: it only ever names a completed build.
+                File.WriteAllText(StateFiles.BuildStamp(buildRoot, pending.Service.Name), $"{pending.Fingerprint}\n{Path.GetFileName(output)}\n");
+                pending.Log.Write($"meshdev: built {Path.GetFileName(project)} in {time.GetElapsedTime(started).TotalSeconds:0.0} s (into {output})");
+                Complete(pending, new ProjectBuild(output, app));
+            }
+            catch (Exception ex)
+            {
+                Fail(pending, ex);
+            }
+        }
+    }
+
+    private void Complete(PendingBuild pending, ProjectBuild build)
+    {
+        Forget(pending);
+        pending.Completion.TrySetResult(build);
+    }
+
+    private void Fail(PendingBuild pending, Exception ex)
+    {
+        if (pending.Building)
+        {
+            // Ends the "building" note: the cause itself reaches the callers with the launch's failure.
+            pending.Log.Write("meshdev: build failed; its errors are in this log");
+        }
+
+        Forget(pending);
+        pending.Completion.TrySetException(ex);
+    }
+
+    // Before the result is set: a caller that comes after the result sees no build under way and checks the stamp.
+    private void Forget(PendingBuild pending)
+    {
+        lock (_gate)
+        {
+            if (_inFlight.TryGetValue(pending.Service.Name, out var current) && current == pending)
+            {
+                _inFlight.Remove(pending.Service.Name);
+            }
+        }
+    }
+
+    private static void CopyDirectory(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var destination = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination, overwrite: true);
+        }
     }
 
     /// <summary>
@@ -176,60 +375,6 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
         }
     }
 
-    private static async Task<(int ExitCode, IReadOnlyList<string> Lines)> RunBuildAsync(string project, string output, ServiceLog log, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(Dotnet)
-        {
-            WorkingDirectory = Path.GetDirectoryName(project)!,
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in (string[])["build", project, "-c", "Debug", "-o", output, "--nologo", "-v", "q"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var variable in InheritedMsBuildVariables)
-        {
-            start.Environment.Remove(variable);
-        }
-
-        var recent = new Queue<string>();
-        using var process = SpawnGate.Start(start);
-        process.StandardInput.Close();
-        var drained = OutputPump.Start(process, line =>
-        {
-            log.Write(line);
-            lock (recent)
-            {
-                recent.Enqueue(line);
-                if (recent.Count > ErrorLinesKept)
-                {
-                    recent.Dequeue();
-                }
-            }
-        });
-
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            TryKillTree(process);
-            throw;
-        }
-
-        // Build servers (MSBuild nodes, the compiler server) may inherit and keep the pipes open: do not wait for them.
-        await ProcessInstance.WaitDrainedAsync(drained, time).ConfigureAwait(false);
-        lock (recent)
-        {
-            return (process.ExitCode, recent.ToArray());
-        }
-    }
-
     /// <summary>The app in <paramref name="output"/>: the one whose runtimeconfig is named after the project, else the only one.</summary>
     internal static string? FindApp(string output, string project)
     {
@@ -249,16 +394,25 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
         return File.Exists(app) ? app : null;
     }
 
-    /// <summary>The last compiler/MSBuild/NuGet error line, without the trailing <c>[project]</c> MSBuild appends.</summary>
-    internal static string? LastError(IReadOnlyList<string> lines)
+    /// <summary>
+    /// The distinct compiler/MSBuild/NuGet error lines, in order, without the trailing <c>[project]</c> MSBuild appends
+    /// (MSBuild repeats every error in its summary); the last line of all when none reads as an error.
+    /// </summary>
+    internal static string[] Errors(IReadOnlyList<string> lines)
     {
-        var line = lines.LastOrDefault(l => l.Contains(": error ", StringComparison.OrdinalIgnoreCase) || l.TrimStart().StartsWith("error", StringComparison.OrdinalIgnoreCase))
-            ?? lines.LastOrDefault(l => !string.IsNullOrWhiteSpace(l));
-        if (line is null)
-        {
-            return null;
-        }
+        var errors = lines
+            .Where(IsError)
+            .Select(StripProject)
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+        return errors.Length > 0 ? errors : lines.LastOrDefault(l => !string.IsNullOrWhiteSpace(l)) is { } last ? [StripProject(last)] : [];
+    }
 
+    private static bool IsError(string line) =>
+        line.Contains(": error ", StringComparison.OrdinalIgnoreCase) || line.TrimStart().StartsWith("error", StringComparison.OrdinalIgnoreCase);
+
+    private static string StripProject(string line)
+    {
         line = line.Trim();
         var bracket = line.LastIndexOf(" [", StringComparison.Ordinal);
         return bracket > 0 && line.EndsWith(']') ? line[..bracket] : line;
@@ -277,17 +431,6 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
         }
     }
 
-    private static void TryKillTree(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
-        {
-        }
-    }
-
     private static string? FindDotnet()
     {
         try
@@ -298,6 +441,55 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
         {
             // Running under the dotnet CLI (dotnet run/test) tells us where the host is even when PATH does not.
             return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : null;
+        }
+    }
+}
+
+/// <summary>A service's build asked for and not finished: who waits, where its lines go, what its sources were.</summary>
+internal sealed class PendingBuild(ServiceSpec service, ServiceLog log)
+{
+    private const int LinesKept = 200;
+    private readonly Queue<string> _lines = new();
+
+    public ServiceSpec Service { get; } = service;
+
+    public ServiceLog Log { get; } = log;
+
+    public TaskCompletionSource<ProjectBuild> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>True once its project is being built (not only checked for changes).</summary>
+    public bool Building { get; set; }
+
+    /// <summary>The sources' fingerprint before the build: what the stamp records once it succeeded.</summary>
+    public string? Fingerprint { get; set; }
+
+    /// <summary>The build's last lines about this service, for the cause of a failure.</summary>
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    /// <summary>Keeps a build line among the last ones, and writes it to the service's log when <paramref name="log"/> says so.</summary>
+    public void Remember(string line, bool log)
+    {
+        if (log)
+        {
+            Log.Write(line);
+        }
+
+        lock (_lines)
+        {
+            _lines.Enqueue(line);
+            if (_lines.Count > LinesKept)
+            {
+                _lines.Dequeue();
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using MeshDev.Activation;
 using MeshDev.Calls;
@@ -293,30 +294,61 @@ public sealed class MeshHost : IAsyncDisposable
         XdsClients.Connected.Count,
         [.. XdsClients.LastNacks.Select(n => $"{n.NodeId} rejected {n.Type} version {n.Version} at {n.At.ToLocalTime():HH:mm:ss}: {n.Message}")]);
 
+    /// <summary>
+    /// Builds every <c>project:</c> service whose sources changed, in one parallel MSBuild run, as the mesh starts, and
+    /// says what it is doing and when it is done: a call meanwhile waits for its own service's build only.
+    /// </summary>
     private async Task PrebuildAsync()
     {
-        // One at a time: builds are CPU-bound and a laptop has few cores; a request for a service whose build has
-        // not run yet simply joins (or starts) that service's build.
-        foreach (var service in Manifest.Services.Where(s => s.Project is not null))
+        var projects = Manifest.Services.Where(s => s.Project is not null && s.Runtime == RuntimeKind.Process).Select(s => (s, _logs[s.Name])).ToList();
+        if (projects.Count == 0 || _runtimes.OfType<ProcessRuntime>().FirstOrDefault() is not { } runtime)
         {
-            var runtime = _runtimes.FirstOrDefault(r => r.Kind == service.Runtime);
-            try
+            return;
+        }
+
+        var say = _options.OnMeshMessage ?? (_ => { });
+        try
+        {
+            var result = await runtime.PrebuildAsync(projects, building => say(
+                $"building {Plural.Of(building.Count, "project")} ({string.Join(", ", building)}) with dotnet build, in parallel; a call to one of them waits for its build")).ConfigureAwait(false);
+            say(PrebuildSummary(result));
+            foreach (var (service, cause) in result.Failed)
             {
-                if (runtime is not null)
-                {
-                    await runtime.PrepareAsync(service, _logs[service.Name], _app.Lifetime.ApplicationStopping).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // Reported again, with the build output, to the first caller of the service.
-                _options.OnMeshMessage?.Invoke($"{service.Name}: build failed: {ex.Message}");
+                // Reported again, with the build output, to every caller of the service.
+                say($"{service}: {cause}");
             }
         }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static string PrebuildSummary(PrebuildResult result)
+    {
+        var seconds = result.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+        var current = result.Current.Count == 0 ? "" : $"{Plural.Of(result.Current.Count, "project")} unchanged since the last build";
+        if (result.Built.Count == 0 && result.Failed.Count == 0)
+        {
+            return $"prebuild done in {seconds} s: {current}, nothing to build";
+        }
+
+        var parts = new List<string>();
+        if (result.Built.Count > 0)
+        {
+            parts.Add($"built {string.Join(", ", result.Built)}");
+        }
+
+        if (result.Failed.Count > 0)
+        {
+            parts.Add($"{string.Join(", ", result.Failed.Select(f => f.Service))} failed to build");
+        }
+
+        if (current.Length > 0)
+        {
+            parts.Add(current);
+        }
+
+        return $"prebuild done in {seconds} s: {string.Join("; ", parts)}";
     }
 
     /// <summary>Throws <see cref="MeshStartException"/> when a mesh already runs for this state directory.</summary>

@@ -92,6 +92,45 @@ public sealed class ProjectBuildTests : IDisposable
     }
 
     [Fact]
+    public async Task Projects_asked_for_together_build_in_one_run_and_a_failure_stays_with_its_own_project()
+    {
+        _dir.WriteFile("src/Lib/Lib.csproj", """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+            </Project>
+            """);
+        _dir.WriteFile("src/Lib/Greeting.cs", "public static class Greeting { public const string Text = \"shared\"; }");
+        File.WriteAllText(_project, File.ReadAllText(_project).Replace("</Project>", "  <ItemGroup><ProjectReference Include=\"../Lib/Lib.csproj\" /></ItemGroup>\n</Project>", StringComparison.Ordinal));
+        var bad = _dir.WriteFile("src/Bad/Bad.csproj", File.ReadAllText(_project));
+        _dir.WriteFile("src/Bad/Program.cs", "this is not C#");
+        var badService = Service with { Name = "bad", Project = bad };
+        using var badLog = new LogRecorder("bad");
+        using var runtime = new ProcessRuntime(StateDirectory);
+        IReadOnlyList<string>? building = null;
+
+        var result = await runtime.PrebuildAsync([(Service, _log.Log), (badService, badLog.Log)], names => building = names).WaitAsync(Wait.Build);
+
+        Assert.Equal(["web", "bad"], building);
+        Assert.Equal(["web"], result.Built);
+        var (failed, cause) = Assert.Single(result.Failed);
+        Assert.Equal("bad", failed);
+        Assert.StartsWith($"build of {bad} failed: ", cause);
+        Assert.Contains("error CS", cause);
+        Assert.True(File.Exists(_dir.Combine(".meshdev", "build", "web", "1", "Lib.dll")));
+        Assert.Contains(ProjectBuilder.BuildingNote, _log.Lines);
+
+        // The failure's lines went to the failed service's log, not to the one that built.
+        Assert.Contains(badLog.Lines, l => l.Contains("error CS", StringComparison.Ordinal));
+        Assert.DoesNotContain(_log.Lines, l => l.Contains("error CS", StringComparison.Ordinal));
+
+        // Asked again, the built one is current and the failed one is tried again.
+        var again = await runtime.PrebuildAsync([(Service, _log.Log), (badService, badLog.Log)]).WaitAsync(Wait.Build);
+        Assert.Equal(["web"], again.Current);
+        Assert.Equal("bad", Assert.Single(again.Failed).Service);
+        Assert.Equal("v1 Development hi", await RunAndGetAsync(runtime));
+    }
+
+    [Fact]
     public async Task Missing_project_is_a_launch_exception()
     {
         using var runtime = new ProcessRuntime(StateDirectory);
@@ -103,19 +142,22 @@ public sealed class ProjectBuildTests : IDisposable
     }
 
     [Fact]
-    public void Last_error_line_is_found_and_stripped_of_the_project_suffix()
+    public void Errors_are_the_distinct_error_lines_stripped_of_the_project_suffix()
     {
         string[] output =
         [
             "  Determining projects to restore...",
             "/src/Web/Program.cs(1,6): error CS1002: ; expected [/src/Web/Web.csproj]",
             "/src/Web/Program.cs(2,1): error CS1022: Type or namespace definition expected [/src/Web/Web.csproj]",
+            "/src/Web/Program.cs(1,6): error CS1002: ; expected [/src/Web/Web.csproj]",
             "    1 Error(s)",
         ];
 
-        Assert.Equal("/src/Web/Program.cs(2,1): error CS1022: Type or namespace definition expected", ProjectBuilder.LastError(output));
-        Assert.Equal("something odd", ProjectBuilder.LastError(["something odd", ""]));
-        Assert.Null(ProjectBuilder.LastError([]));
+        Assert.Equal(
+            ["/src/Web/Program.cs(1,6): error CS1002: ; expected", "/src/Web/Program.cs(2,1): error CS1022: Type or namespace definition expected"],
+            ProjectBuilder.Errors(output));
+        Assert.Equal(["something odd"], ProjectBuilder.Errors(["something odd", ""]));
+        Assert.Empty(ProjectBuilder.Errors([]));
     }
 
     [Fact]

@@ -30,9 +30,50 @@ public sealed class LaunchProgressTests
         [
             "meshdev | db: starting: launching",
             "db      | meshdev: pulling postgres:16: 1/3 layers done, 10.0 MB of 90.0 MB downloaded",
-            "meshdev | db 5.0 s (pulling postgres:16: 1/3 layers done, 10.0 MB of 90.0 MB downloaded): still starting",
+            "meshdev | db: pulling postgres:16: 1/3 layers done, 10.0 MB of 90.0 MB downloaded 5.0 s",
             "meshdev | db: ready: ready in 5200 ms at 127.0.0.1:5432",
         ], Lines());
+    }
+
+    [Fact]
+    public void A_build_is_shown_as_a_build_for_as_long_as_it_takes_then_the_service_starting()
+    {
+        var output = new ForegroundOutput(["orders"], _written, terminal: true);
+        using var progress = new LaunchProgress(output, _time, live: true);
+
+        progress.OnStateChange(Change("orders", ServiceState.Stopped, ServiceState.Starting, "launching"));
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        progress.OnServiceLine("orders", "meshdev: building (dotnet build)");
+        _time.Advance(TimeSpan.FromSeconds(12.3));
+        Assert.Equal("orders: building (dotnet build) 12.3 s", progress.Status());
+
+        progress.OnServiceLine("orders", "── launch #1 at 12:00:12 ──");
+        _time.Advance(TimeSpan.FromMilliseconds(400));
+        Assert.Equal("orders: starting 0.4 s", progress.Status());
+    }
+
+    [Fact]
+    public void A_build_before_any_launch_is_shown_and_a_launch_that_joins_it_keeps_its_start()
+    {
+        var output = new ForegroundOutput(["orders", "pricing"], _written, terminal: true);
+        using var progress = new LaunchProgress(output, _time, live: true);
+
+        progress.OnServiceLine("orders", "meshdev: building (dotnet build)");
+        progress.OnServiceLine("pricing", "meshdev: building (dotnet build)");
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal("orders: building (dotnet build) 2.0 s · pricing: building (dotnet build) 2.0 s", progress.Status());
+
+        // A call launches orders while its build runs: still the build, timed from its start.
+        progress.OnStateChange(Change("orders", ServiceState.Stopped, ServiceState.Starting, "launching"));
+        progress.OnServiceLine("orders", "meshdev: building (dotnet build)");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("orders: building (dotnet build) 3.0 s · pricing: building (dotnet build) 3.0 s", progress.Status());
+
+        // pricing's build ends with no launch waiting: it leaves the line; orders' launch goes on.
+        progress.OnServiceLine("pricing", "meshdev: built Pricing.csproj in 3.0 s (into /shop/.meshdev/build/pricing/1)");
+        progress.OnServiceLine("orders", "meshdev: built Orders.csproj in 3.0 s (into /shop/.meshdev/build/orders/1)");
+        progress.OnServiceLine("orders", "── launch #1 at 12:00:03 ──");
+        Assert.Equal("orders: starting 0.0 s", progress.Status());
     }
 
     [Fact]
@@ -79,11 +120,11 @@ public sealed class LaunchProgressTests
         progress.OnStateChange(Change("db", ServiceState.Stopped, ServiceState.Starting, "launching"));
         _time.Advance(TimeSpan.FromMilliseconds(1500));
 
-        Assert.Equal("starting db 1.5 s · orders 1.5 s", progress.Status());
+        Assert.Equal("db: starting 1.5 s · orders: starting 1.5 s", progress.Status());
         var text = _written.ToString();
         // Every line is written after erasing the status line, which is drawn again below it.
         Assert.Contains("\r\e[2K", text);
-        Assert.EndsWith("starting db 1.5 s · orders 1.5 s\e[0m", text);
+        Assert.EndsWith("db: starting 1.5 s · orders: starting 1.5 s\e[0m", text);
 
         progress.OnStateChange(Change("orders", ServiceState.Starting, ServiceState.Ready, "ready"));
         progress.OnStateChange(Change("db", ServiceState.Starting, ServiceState.Ready, "ready"));

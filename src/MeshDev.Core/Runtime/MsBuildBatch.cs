@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security;
+using System.Text;
+
+namespace MeshDev.Runtime;
+
+/// <summary>
+/// One <c>dotnet build</c> of several projects at once: a generated traversal project hands them to MSBuild together,
+/// so they build in parallel on every core and share what they reference (each project is built once, into its own
+/// <c>bin</c>, as the IDE builds it). Each project is reported as soon as its own build is done, so a call waiting for
+/// one project does not wait for the others. The build's output lines go to the project they name.
+/// </summary>
+internal sealed class MsBuildBatch
+{
+    // Printed by the targets below after each project's Build: its full path, then the directory its app is in.
+    private const string BuiltMarker = "meshdev-built|";
+
+    // Set by a parent `dotnet run`/`dotnet test`; inherited, they pin the nested build to the parent's SDK and MSBuild.
+    private static readonly string[] InheritedMsBuildVariables = ["MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "MSBuildLoadMicrosoftTargetsReadOnly"];
+
+    private readonly IReadOnlyList<string> _projects;
+    private readonly string _workDirectory;
+
+    /// <param name="projects">Full paths of the project files.</param>
+    /// <param name="workDirectory">Where the generated traversal and targets files are written (and deleted after).</param>
+    public MsBuildBatch(IReadOnlyList<string> projects, string workDirectory)
+    {
+        _projects = projects;
+        _workDirectory = workDirectory;
+    }
+
+    /// <summary>
+    /// Runs the build. <paramref name="built"/> is called (on the output reader) with a project and its output
+    /// directory as soon as that project is built; <paramref name="line"/> with each output line and the project it
+    /// names (null for lines about the whole build). Returns the exit code.
+    /// </summary>
+    public async Task<int> RunAsync(Action<string, string> built, Action<string?, string> line, TimeProvider time, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_workDirectory);
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var targets = Path.Combine(_workDirectory, $"report-{id}.targets");
+        var traversal = Path.Combine(_workDirectory, $"build-{id}.proj");
+        await File.WriteAllTextAsync(targets, ReportTargets, CancellationToken.None).ConfigureAwait(false);
+        await File.WriteAllTextAsync(traversal, Traversal(_projects), CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            return await RunBuildAsync(traversal, targets, built, line, time, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            StateFiles.TryDelete(traversal);
+            StateFiles.TryDelete(targets);
+        }
+    }
+
+    private async Task<int> RunBuildAsync(string traversal, string targets, Action<string, string> built, Action<string?, string> line, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(ProjectBuilder.Dotnet)
+        {
+            // The SDK is chosen by the global.json above the working directory, as a build in the projects' folder would.
+            WorkingDirectory = CommonDirectory(_projects),
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in (string[])["build", traversal, "-c", "Debug", "--nologo", "-v", "m", "-tl:off", $"-p:CustomAfterMicrosoftCommonTargets={targets}"])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var variable in InheritedMsBuildVariables)
+        {
+            start.Environment.Remove(variable);
+        }
+
+        using var process = SpawnGate.Start(start);
+        process.StandardInput.Close();
+        var drained = OutputPump.Start(process, text =>
+        {
+            var trimmed = text.Trim();
+            if (trimmed.StartsWith(BuiltMarker, StringComparison.Ordinal) && trimmed[BuiltMarker.Length..].Split('|') is [var project, var output])
+            {
+                built(project, output);
+            }
+            else
+            {
+                line(ProjectNamedBy(text), text);
+            }
+        });
+
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            TryKillTree(process);
+            throw;
+        }
+
+        // Build servers (MSBuild nodes, the compiler server) may inherit and keep the pipes open: do not wait for them.
+        await ProcessInstance.WaitDrainedAsync(drained, time).ConfigureAwait(false);
+        return process.ExitCode;
+    }
+
+    /// <summary>The project an MSBuild line names: a warning or error ends with <c> [/path/Project.csproj]</c>.</summary>
+    internal static string? ProjectNamedBy(string line)
+    {
+        var trimmed = line.TrimEnd();
+        var open = trimmed.LastIndexOf(" [", StringComparison.Ordinal);
+        if (open < 0 || !trimmed.EndsWith(']'))
+        {
+            return null;
+        }
+
+        var project = trimmed[(open + 2)..^1];
+        // Some lines name the target framework after the project: " [/p/Web.csproj::TargetFramework=net10.0]".
+        var colons = project.IndexOf("::", StringComparison.Ordinal);
+        return colons > 0 ? project[..colons] : project;
+    }
+
+    /// <summary>The deepest directory holding every project.</summary>
+    internal static string CommonDirectory(IReadOnlyList<string> projects)
+    {
+        var common = Path.GetDirectoryName(projects[0])!;
+        foreach (var project in projects.Skip(1))
+        {
+            var directory = Path.GetDirectoryName(project)!;
+            while (!IsSameOrUnder(directory, common))
+            {
+                common = Path.GetDirectoryName(common) ?? "/";
+            }
+        }
+
+        return common;
+    }
+
+    private static bool IsSameOrUnder(string directory, string ancestor) =>
+        directory == ancestor || directory.StartsWith(Path.TrimEndingDirectorySeparator(ancestor) + "/", StringComparison.Ordinal);
+
+    // Restore runs first in a session of its own (`dotnet build` passes -restore), one project after another: two
+    // restores of a shared reference at once would write the same obj/project.assets.json.
+    private static string Traversal(IReadOnlyList<string> projects)
+    {
+        var items = new StringBuilder();
+        foreach (var project in projects)
+        {
+            items.Append(CultureInfo.InvariantCulture, $"    <MeshDevProject Include=\"{SecurityElement.Escape(project)}\" />\n");
+        }
+
+        return $"""
+            <Project DefaultTargets="Build">
+              <ItemGroup>
+            {items}  </ItemGroup>
+              <Target Name="Restore">
+                <MSBuild Projects="@(MeshDevProject)" Targets="Restore" Properties="MSBuildRestoreSessionId=$([System.Guid]::NewGuid())" />
+              </Target>
+              <Target Name="Build">
+                <MSBuild Projects="@(MeshDevProject)" Targets="Build" BuildInParallel="true" ContinueOnError="true" />
+              </Target>
+            </Project>
+            """;
+    }
+
+    // Imported by every project of the build (CustomAfterMicrosoftCommonTargets): once a project's Build is complete,
+    // it says where its app is. Nothing else about the build changes.
+    private const string ReportTargets = $"""
+        <Project>
+          <Target Name="MeshDevReportBuilt" AfterTargets="Build" Condition="'$(TargetDir)' != ''">
+            <Message Importance="high" Text="{BuiltMarker}$(MSBuildProjectFullPath)|$(TargetDir)" />
+          </Target>
+        </Project>
+        """;
+
+    private static void TryKillTree(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+        }
+    }
+}
