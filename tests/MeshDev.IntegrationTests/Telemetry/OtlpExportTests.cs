@@ -1,4 +1,7 @@
 using System.Net;
+using Grpc.Core;
+using MeshDev.GrpcTest.V1;
+using MeshDev.IntegrationTests.GrpcTests.Infrastructure;
 using MeshDev.IntegrationTests.Infrastructure;
 using MeshDev.Testing.Otlp;
 
@@ -120,6 +123,22 @@ public sealed class OtlpExportTests : IAsyncLifetime
         Assert.Equal(_receiver.Endpoint, await mesh.GetStringAsync("otel-default", "/env/OTEL_EXPORTER_OTLP_ENDPOINT"));
         Assert.Equal("chosen-by-the-service", await mesh.GetStringAsync("otel-own", "/env/OTEL_SERVICE_NAME"));
         Assert.Equal("http://127.0.0.1:4317", await mesh.GetStringAsync("otel-own", "/env/OTEL_EXPORTER_OTLP_ENDPOINT"));
+    }
+
+    [Fact]
+    public async Task A_grpc_call_is_forwarded_in_a_span_of_its_own()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.GrpcEcho("otel-echo"), otel: _receiver.ExporterSettings());
+        using var client = new DotnetGrpcClient(mesh.MeshPort("otel-echo"));
+        const string callerTrace = "5bf92f3577b34da6a3ce929d0e0e4737";
+
+        var reply = await client.Echo.SayAsync(
+            new EchoRequest { Text = "traced" }, new Metadata { { "traceparent", $"00-{callerTrace}-00f067aa0ba902b8-01" } }, DotnetGrpcClient.Deadline);
+
+        Assert.Equal("traced", reply.Text);
+        var span = await _receiver.WaitForSpanAsync(s => s.TraceId == callerTrace && s.Name == "otel-echo", _timeout.Token);
+        Assert.Equal("POST", span.Attributes["http.request.method"]);
+        Assert.Equal("/meshdev.test.v1.Echo/Say", span.Attributes["url.path"]);
     }
 
     [Fact]
