@@ -76,18 +76,37 @@ public sealed partial class MeshRoutingMiddleware
             return;
         }
 
-        if (_telemetry is null)
-        {
-            await ServeAsync(context, activator, grpc).ConfigureAwait(false);
-            return;
-        }
-
-        // The span is Activity.Current from here on: the launch this request may begin, and the forwarded call's
-        // traceparent (MeshTransformer), are its children.
-        var span = _telemetry.StartForward(activator.Service.Name, request.Method, request.Path.Value, request.Headers.TraceParent, request.Headers.TraceState);
+        // While exporting, the span is Activity.Current from here on: the launch this request may begin, and the
+        // forwarded call's traceparent (MeshTransformer), are its children. Without export nothing more happens here
+        // than a null check: no second async method, no Activity.
+        var span = _telemetry?.StartForward(activator.Service.Name, request.Method, request.Path.Value, request.Headers.TraceParent, request.Headers.TraceState);
         try
         {
-            await ServeAsync(context, activator, grpc).ConfigureAwait(false);
+            // The call graph: a counter now, an entry among the recent requests when answered. The caller is looked up
+            // once (a connection feature: a miss in the request's own features first).
+            var caller = CallerOf(context);
+            var started = caller?.BeginCall(activator.Service.Name) ?? 0;
+            if (!activator.TryAcquire(out var lease))
+            {
+                if (await WaitForLaunchAsync(context, activator, caller, grpc).ConfigureAwait(false) is not { } acquired)
+                {
+                    // The answer (an error) is written, or the client left (499, as nginx logs it).
+                    EndCall(caller, context, activator, started, context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : null);
+                    return;
+                }
+
+                lease = acquired;
+            }
+
+            await ForwardAsync(context, activator, lease, grpc).ConfigureAwait(false);
+            EndCall(caller, context, activator, started);
+            if (caller?.Link is { } link && link.IsDirect(activator.Service.Name))
+            {
+                // A pod's connection, carried by its link, to a service whose pod it can now reach directly: `Connection:
+                // close` (HTTP/1.1) or GOAWAY (HTTP/2) once this response is done, so the client's next connection goes
+                // pod to pod instead of through this laptop for as long as its pool keeps this one.
+                context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            }
         }
         finally
         {
@@ -95,35 +114,6 @@ public sealed partial class MeshRoutingMiddleware
             {
                 MeshTelemetry.EndForward(span, context.Response.StatusCode);
             }
-        }
-    }
-
-    private async Task ServeAsync(HttpContext context, ServiceActivator activator, bool grpc)
-    {
-        // The call graph: a counter now, an entry among the recent requests when answered. The caller is looked up once
-        // (a connection feature: a miss in the request's own features first).
-        var caller = CallerOf(context);
-        var started = caller?.BeginCall(activator.Service.Name) ?? 0;
-        if (!activator.TryAcquire(out var lease))
-        {
-            if (await WaitForLaunchAsync(context, activator, caller, grpc).ConfigureAwait(false) is not { } acquired)
-            {
-                // The answer (an error) is written, or the client left (499, as nginx logs it).
-                EndCall(caller, context, activator, started, context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : null);
-                return;
-            }
-
-            lease = acquired;
-        }
-
-        await ForwardAsync(context, activator, lease, grpc).ConfigureAwait(false);
-        EndCall(caller, context, activator, started);
-        if (caller?.Link is { } link && link.IsDirect(activator.Service.Name))
-        {
-            // A pod's connection, carried by its link, to a service whose pod it can now reach directly: `Connection:
-            // close` (HTTP/1.1) or GOAWAY (HTTP/2) once this response is done, so the client's next connection goes pod
-            // to pod instead of through this laptop for as long as its pool keeps this one.
-            context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
         }
     }
 
