@@ -29,14 +29,17 @@ namespace MeshDev.Bench
               --warm-warmup S       seconds of the discarded wrk warm-up run per target (default 5)
               --threads N           wrk -t (default 2)
               --connections N       wrk -c (default 32)
-              --only activation|warm|attribution|prewarm|prewarm-shop|grpc|tcp   one part only (attribution: the cost of
+              --only activation|warm|attribution|prewarm|prewarm-shop|grpc|tcp|otel   one part only (attribution: the cost of
                                     naming each connection's caller, written to devtools/bench/attribution-results.md;
                                     prewarm: a cold 4-deep python chain with and without pre-launch against all four
                                     started at once, written to devtools/bench/prewarm-results.md; prewarm-shop: the same
                                     for the sample shop's four .NET services (prewarm-shop-results.md); grpc: unary calls with
                                     h2load directly, through the mesh and through nginx grpc_pass; tcp: round trips and a
                                     bulk stream directly, through a protocol: tcp mesh port and through nginx stream;
-                                    both written to devtools/bench/peers-results.md, --warm-rounds and --duration apply)
+                                    both written to devtools/bench/peers-results.md, --warm-rounds and --duration apply;
+                                    otel: the warm path through a mesh without and with OTLP export to a receiver on this
+                                    machine, interleaved, written to devtools/bench/otel-results.md; --warm-rounds,
+                                    --duration, --warm-warmup, --threads and --connections apply)
               --profile-alloc       after the warm path, one extra mesh run that samples the mesh's allocations by type
               --baseline-forwarder  a fourth warm-path target: a minimal Kestrel + YARP IHttpForwarder in this process
               --mesh-env NAME=VALUE an environment variable for the in-process mesh host only, not for the services it
@@ -48,6 +51,11 @@ namespace MeshDev.Bench
 
         public static async Task<int> MainAsync(string[] args)
         {
+            if (args is [OtelBench.ReceiverOption])
+            {
+                return await OtelBench.ServeReceiverAsync().ConfigureAwait(false);
+            }
+
             Options options;
             try
             {
@@ -138,6 +146,15 @@ namespace MeshDev.Bench
                     return 0;
                 }
 
+                if (options.Only == "otel")
+                {
+                    Console.WriteLine($"(g) OpenTelemetry export: wrk -t{options.Threads} -c{options.Connections} -d{options.DurationSeconds}s, {options.WarmRounds} round(s) per mesh, export off and on");
+                    var otel = $"# OpenTelemetry export on the warm path\n\n{machine.Cpus} CPU(s) {machine.CpuModel}; {machine.Runtime}; commit {machine.Commit}; load at start {machine.LoadAtStart}\n\n"
+                        + await OtelBench.RunAsync(context, WarmSettings(options), cancel.Token).ConfigureAwait(false);
+                    await BenchReport.PrintAndWriteAsync(otel, options.Results, repositoryRoot, "otel-results.md").ConfigureAwait(false);
+                    return 0;
+                }
+
                 mesh = await BenchMesh.StartAsync(context, cancel.Token).ConfigureAwait(false);
                 Console.WriteLine($"  mesh port of the service: 127.0.0.1:{mesh.MeshPort}");
 
@@ -152,9 +169,7 @@ namespace MeshDev.Bench
                 if (options.Only is null or "warm")
                 {
                     Console.WriteLine($"(b) warm path: wrk -t{options.Threads} -c{options.Connections} -d{options.DurationSeconds}s, {options.WarmRounds} round(s) per target");
-                    warm = await new WarmPathBench(context, mesh).RunAsync(
-                        new WarmPathSettings(options.Threads, options.Connections, TimeSpan.FromSeconds(options.DurationSeconds), TimeSpan.FromSeconds(options.WarmWarmupSeconds), options.WarmRounds, options.ProfileAllocations, options.ForwarderBaseline),
-                        cancel.Token).ConfigureAwait(false);
+                    warm = await new WarmPathBench(context, mesh).RunAsync(WarmSettings(options), cancel.Token).ConfigureAwait(false);
                 }
 
                 var report = Report.Build(machine, options.Label, options.MeshEnvironment, activation, warm);
@@ -184,6 +199,10 @@ namespace MeshDev.Bench
                 children.KillAll();
             }
         }
+
+        private static WarmPathSettings WarmSettings(Options options) => new(
+            options.Threads, options.Connections, TimeSpan.FromSeconds(options.DurationSeconds), TimeSpan.FromSeconds(options.WarmWarmupSeconds),
+            options.WarmRounds, options.ProfileAllocations, options.ForwarderBaseline);
 
         /// <summary>The dotnet host both the direct runs and the mesh launch the test service with.</summary>
         private static string FindDotnet()
@@ -233,7 +252,7 @@ namespace MeshDev.Bench
                         "--warm-warmup" => options with { WarmWarmupSeconds = arguments.Number(1) },
                         "--threads" => options with { Threads = arguments.Number(1) },
                         "--connections" => options with { Connections = arguments.Number(1) },
-                        "--only" => options with { Only = arguments.Value() is var only && only is "activation" or "warm" or "attribution" or "prewarm" or "prewarm-shop" or "grpc" or "tcp" ? only : throw new BenchException("--only takes activation, warm, attribution, prewarm, prewarm-shop, grpc or tcp") },
+                        "--only" => options with { Only = arguments.Value() is var only && only is "activation" or "warm" or "attribution" or "prewarm" or "prewarm-shop" or "grpc" or "tcp" or "otel" ? only : throw new BenchException("--only takes activation, warm, attribution, prewarm, prewarm-shop, grpc, tcp or otel") },
                         "--label" => options with { Label = arguments.Value() },
                         "--profile-alloc" => options with { ProfileAllocations = true },
                         "--baseline-forwarder" => options with { ForwarderBaseline = true },

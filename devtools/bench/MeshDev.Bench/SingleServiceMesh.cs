@@ -30,7 +30,9 @@ internal sealed class SingleServiceMesh : IAsyncDisposable
     public ServiceEndpoint Backend { get; }
 
     /// <param name="settings">The service's manifest lines after its name, each "key: value" (port, meshPort, idleTimeout are added).</param>
-    public static async Task<SingleServiceMesh> StartAsync(BenchContext context, string name, IEnumerable<string> settings, CancellationToken cancellationToken)
+    /// <param name="otel">The mesh's OTEL_* settings (MeshHostOptions.OtelSettings); the process environment's when null.</param>
+    public static async Task<SingleServiceMesh> StartAsync(BenchContext context, string name, IEnumerable<string> settings, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? otel = null)
     {
         var directory = Directory.CreateDirectory(Path.Combine(context.TempDirectory, $"mesh-{name}")).FullName;
         var meshPort = Ports.GetFreePort();
@@ -40,7 +42,7 @@ internal sealed class SingleServiceMesh : IAsyncDisposable
             + string.Concat(lines.Select(line => $"    {line}\n"));
         var path = Path.Combine(directory, "meshdev.yaml");
         await File.WriteAllTextAsync(path, yaml, cancellationToken).ConfigureAwait(false);
-        var host = await MeshHost.StartAsync(ManifestLoader.Load(path), new MeshHostOptions { Prebuild = false }, cancellationToken).ConfigureAwait(false);
+        var host = await MeshHost.StartAsync(ManifestLoader.Load(path), new MeshHostOptions { Prebuild = false, OtelSettings = otel }, cancellationToken).ConfigureAwait(false);
         try
         {
             var service = host.Activator.Services.Single();

@@ -83,7 +83,7 @@ internal sealed partial class WarmPathBench(BenchContext context, BenchMesh mesh
             foreach (var target in targets)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var warm = await RunWrkAsync(wrk, settings with { Duration = settings.Warmup }, target, whoami.Pid, cancellationToken).ConfigureAwait(false);
+                var warm = await RunWrkAsync(context, wrk, settings with { Duration = settings.Warmup }, target, whoami.Pid, cancellationToken).ConfigureAwait(false);
                 Console.WriteLine($"  warm-up {target.Name,-6}: {warm.RequestsPerSecond,9:0} req/s");
             }
 
@@ -94,7 +94,7 @@ internal sealed partial class WarmPathBench(BenchContext context, BenchMesh mesh
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var target = targets[(round + k) % targets.Count];
-                    var run = await RunWrkAsync(wrk, settings, target, whoami.Pid, cancellationToken).ConfigureAwait(false);
+                    var run = await RunWrkAsync(context, wrk, settings, target, whoami.Pid, cancellationToken).ConfigureAwait(false);
                     runs.Add(run);
                     Console.WriteLine($"  round {round + 1}/{settings.Rounds} {run.Target,-6}: {run.RequestsPerSecond,9:0} req/s  p50 {Stats.Ms(run.P50Ms)}  p99 {Stats.Ms(run.P99Ms)}" +
                                       $"  proxy {run.ProxyCpuUsPerRequest:0.0} µs/req  backend {run.BackendCpuUsPerRequest:0.0} µs/req" +
@@ -109,7 +109,7 @@ internal sealed partial class WarmPathBench(BenchContext context, BenchMesh mesh
                 // An extra, uncounted mesh run: the event listener itself costs CPU.
                 using var profile = new AllocationProfile();
                 profile.Start();
-                await RunWrkAsync(wrk, settings with { Duration = settings.Warmup }, targets[1], whoami.Pid, cancellationToken).ConfigureAwait(false);
+                await RunWrkAsync(context, wrk, settings with { Duration = settings.Warmup }, targets[1], whoami.Pid, cancellationToken).ConfigureAwait(false);
                 profile.Stop();
                 allocations = profile.Top(20);
                 Console.WriteLine("  allocation profile of the mesh (sampled bytes by type):");
@@ -160,7 +160,8 @@ internal sealed partial class WarmPathBench(BenchContext context, BenchMesh mesh
         return nginx;
     }
 
-    private async Task<WrkRun> RunWrkAsync(string wrk, WarmPathSettings settings, (string Name, int Port, Func<double> ProxyCpu) target, int backendPid, CancellationToken cancellationToken)
+    /// <summary>One wrk run against <paramref name="target"/>; its GC figures are per request unless the target is no proxy of this process (direct, nginx).</summary>
+    internal static async Task<WrkRun> RunWrkAsync(BenchContext context, string wrk, WarmPathSettings settings, (string Name, int Port, Func<double> ProxyCpu) target, int backendPid, CancellationToken cancellationToken)
     {
         var proxyBefore = target.ProxyCpu();
         var backendBefore = ChildProcesses.GroupCpuSeconds(backendPid);
@@ -175,7 +176,7 @@ internal sealed partial class WarmPathBench(BenchContext context, BenchMesh mesh
         return new WrkRun(target.Name, parsed.RequestsPerSecond, parsed.Requests, parsed.P50, parsed.P90, parsed.P99, parsed.Errors,
             parsed.Requests == 0 ? double.NaN : proxyCpu * 1e6 / parsed.Requests,
             parsed.Requests == 0 ? double.NaN : backendCpu * 1e6 / parsed.Requests,
-            MeshGc.Between(gcDuring, target.Name is Mesh or Forwarder ? parsed.Requests : 0));
+            MeshGc.Between(gcDuring, target.Name is Direct or Nginx ? 0 : parsed.Requests));
     }
 
     private static (double RequestsPerSecond, long Requests, double P50, double P90, double P99, long Errors)? ParseWrk(string text)

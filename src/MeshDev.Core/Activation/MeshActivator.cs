@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using MeshDev.Catalog;
 using MeshDev.Discovery;
 using MeshDev.Runtime;
+using MeshDev.Telemetry;
 
 namespace MeshDev.Activation;
 
@@ -19,7 +20,9 @@ public sealed class MeshActivator : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private volatile Func<string, IReadOnlyList<string>>? _observedCallees;
 
-    public MeshActivator(MeshManifest manifest, IEnumerable<IServiceRuntime> runtimes, Func<ServiceSpec, ServiceLog> logFor, TimeProvider? time = null)
+    /// <param name="telemetry">The mesh's traces and metrics while export is on; null records nothing.</param>
+    public MeshActivator(MeshManifest manifest, IEnumerable<IServiceRuntime> runtimes, Func<ServiceSpec, ServiceLog> logFor, TimeProvider? time = null,
+        MeshTelemetry? telemetry = null)
     {
         Manifest = manifest;
         var runtimeByKind = runtimes.ToDictionary(r => r.Kind);
@@ -32,13 +35,15 @@ public sealed class MeshActivator : IAsyncDisposable
                 s,
                 runtimeByKind.GetValueOrDefault(s.Runtime),
                 logFor(s),
-                (spec, _) => DiscoveryEnvironment.ForLaunch(meshEnvironment, manifest, spec),
+                (spec, _) => TelemetryEnvironment.AddDefaults(DiscoveryEnvironment.ForLaunch(meshEnvironment, manifest, spec), spec, telemetry?.ExportEnvironment),
                 time,
                 startDependency: (dependency, ct) => StartDependencyAsync(dependency, s.Name, ct),
                 reservedPorts: fixedPorts,
-                meshMaxWaitingRequests: manifest.Mesh.MaxWaitingRequests))
+                meshMaxWaitingRequests: manifest.Mesh.MaxWaitingRequests,
+                telemetry: telemetry))
             .ToArray();
         _byName = Services.ToFrozenDictionary(a => a.Service.Name, StringComparer.OrdinalIgnoreCase);
+        telemetry?.Observe(Services);
         foreach (var service in Services)
         {
             service.StateChanged += OnStateChanged;

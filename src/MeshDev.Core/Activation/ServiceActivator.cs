@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MeshDev.Catalog;
 using MeshDev.Runtime;
+using MeshDev.Telemetry;
 using MeshDev.Text;
 
 namespace MeshDev.Activation;
@@ -19,6 +20,7 @@ public sealed partial class ServiceActivator : IAsyncDisposable
 
     private readonly ServiceLauncher _launcher;
     private readonly TimeProvider _time;
+    private readonly MeshTelemetry? _telemetry;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Lock _gate = new();
 
@@ -54,11 +56,13 @@ public sealed partial class ServiceActivator : IAsyncDisposable
         IReadinessProbe? probe = null,
         Func<string, CancellationToken, Task>? startDependency = null,
         IReadOnlySet<int>? reservedPorts = null,
-        int meshMaxWaitingRequests = MeshSettings.DefaultMaxWaitingRequests)
+        int meshMaxWaitingRequests = MeshSettings.DefaultMaxWaitingRequests,
+        MeshTelemetry? telemetry = null)
     {
         Service = service;
         Log = log;
         _time = time ?? TimeProvider.System;
+        _telemetry = telemetry;
         _launcher = new ServiceLauncher(service, runtime, log, _time, probe ?? ReadinessProbe.For(service.Ready), environment, startDependency, reservedPorts);
         _lastActivity = _time.GetTimestamp();
         _inFlightStarts = new InFlightStarts(_time);
@@ -381,13 +385,16 @@ public sealed partial class ServiceActivator : IAsyncDisposable
     private async Task LaunchAsync(IServiceInstance? adopted)
     {
         var cancellationToken = _lifetime.Token;
+        var trace = _telemetry?.StartLaunch(Service, _time);
         try
         {
             var instance = adopted is null
-                ? await _launcher.LaunchAsync(SetInstance, cancellationToken).ConfigureAwait(false)
+                ? await _launcher.LaunchAsync(SetInstance, trace, cancellationToken).ConfigureAwait(false)
                 : await _launcher.TakeOverAsync(adopted, SetInstance, cancellationToken).ConfigureAwait(false);
+            trace?.Complete();
             if (instance.Ownership == InstanceOwnership.Launched)
             {
+                _telemetry?.RecordActivation(Service, _time.GetElapsedTime(Volatile.Read(ref _startedAt)));
                 BecomeReady(instance);
             }
             else
@@ -397,11 +404,14 @@ public sealed partial class ServiceActivator : IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            trace?.Complete("the mesh is shutting down");
             Fail("the mesh is shutting down");
         }
         catch (Exception ex)
         {
-            Fail(ServiceLauncher.CauseOf(ex));
+            var cause = ServiceLauncher.CauseOf(ex);
+            trace?.Complete(cause);
+            Fail(cause);
         }
     }
 
@@ -459,6 +469,7 @@ public sealed partial class ServiceActivator : IAsyncDisposable
 
     private void Fail(string cause)
     {
+        _telemetry?.RecordFailure(Service);
         LaunchFailure failure;
         lock (_gate)
         {

@@ -1,5 +1,6 @@
 using MeshDev.Catalog;
 using MeshDev.Runtime;
+using MeshDev.Telemetry;
 
 namespace MeshDev.Activation;
 
@@ -73,7 +74,7 @@ internal sealed class ServiceLauncher
         current(adopted);
         try
         {
-            await WaitUntilReadyAsync(adopted, cancellationToken).ConfigureAwait(false);
+            await WaitUntilReadyAsync(adopted, trace: null, cancellationToken).ConfigureAwait(false);
             return adopted;
         }
         catch
@@ -89,7 +90,11 @@ internal sealed class ServiceLauncher
     /// (<see cref="CauseOf"/>). <paramref name="current"/> is told each instance as soon as it runs (its calls at start-up
     /// are the service's), and null once a failed one is stopped.
     /// </summary>
-    public async Task<IServiceInstance> LaunchAsync(Action<IServiceInstance?> current, CancellationToken cancellationToken)
+    public Task<IServiceInstance> LaunchAsync(Action<IServiceInstance?> current, CancellationToken cancellationToken) =>
+        LaunchAsync(current, trace: null, cancellationToken);
+
+    /// <summary><see cref="LaunchAsync(Action{IServiceInstance?}, CancellationToken)"/> whose phases <paramref name="trace"/> records (export on).</summary>
+    public async Task<IServiceInstance> LaunchAsync(Action<IServiceInstance?> current, LaunchTrace? trace, CancellationToken cancellationToken)
     {
         IServiceInstance? instance = null;
         try
@@ -100,8 +105,18 @@ internal sealed class ServiceLauncher
             }
 
             var runtime = _runtime ?? throw new LaunchException($"no runtime '{_service.Runtime.ToString().ToLowerInvariant()}' is available");
-            await StartDependenciesAsync(cancellationToken).ConfigureAwait(false);
+            trace?.Begin();
+            if (!_service.DependsOn.IsEmpty)
+            {
+                await StartDependenciesAsync(cancellationToken).ConfigureAwait(false);
+                trace?.End("dependencies");
+            }
+
             await runtime.PrepareAsync(_service, _log, cancellationToken).ConfigureAwait(false);
+            if (_service.Project is not null || _service.Container is not null)
+            {
+                trace?.End("build");
+            }
 
             // A bridged container's port is inside the container: the runtime publishes it on a free host port.
             var port = _service.Port ?? Ports.GetFreeServicePort(_reservedPorts);
@@ -118,9 +133,11 @@ internal sealed class ServiceLauncher
                 _log.MarkLaunch(Interlocked.Increment(ref _launches));
                 try
                 {
+                    trace?.Begin();
                     instance = await runtime.StartAsync(NewLaunchRequest(port), cancellationToken).ConfigureAwait(false);
+                    trace?.End("spawn");
                     current(instance);
-                    await WaitUntilReadyAsync(instance, cancellationToken).ConfigureAwait(false);
+                    await WaitUntilReadyAsync(instance, trace, cancellationToken).ConfigureAwait(false);
                     return instance;
                 }
                 catch (Exception ex) when (attempts > 1 && !cancellationToken.IsCancellationRequested)
@@ -226,8 +243,10 @@ internal sealed class ServiceLauncher
         })).ConfigureAwait(false);
     }
 
-    private async Task WaitUntilReadyAsync(IServiceInstance instance, CancellationToken cancellationToken)
+    private async Task WaitUntilReadyAsync(IServiceInstance instance, LaunchTrace? trace, CancellationToken cancellationToken)
     {
+        // "port open" is looked for only while a launch is traced (a connect per probe round, on this machine only).
+        var portOpen = trace is not { IsRecording: true } || !_service.ListensOnHost;
         var deadline = _time.GetTimestamp() + (long)(_service.StartTimeout.TotalSeconds * _time.TimestampFrequency);
         var spawnedAt = _time.GetTimestamp();
         var probe = instance.Readiness ?? _probe;
@@ -244,7 +263,19 @@ internal sealed class ServiceLauncher
 
             if (await probe.ProbeAsync(instance.Endpoint, cancellationToken).ConfigureAwait(false))
             {
+                if (!portOpen)
+                {
+                    trace!.End("port open");
+                }
+
+                trace?.End("ready");
                 return;
+            }
+
+            if (!portOpen && await Ports.IsListeningAsync(instance.Endpoint.Port, cancellationToken).ConfigureAwait(false))
+            {
+                portOpen = true;
+                trace!.End("port open");
             }
 
             // A service that ignores PORT and serves elsewhere is told so now, not after the whole start timeout.

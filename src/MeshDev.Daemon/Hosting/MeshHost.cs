@@ -6,6 +6,7 @@ using MeshDev.Catalog;
 using MeshDev.Daemon.Control;
 using MeshDev.Daemon.Dashboard;
 using MeshDev.Daemon.State;
+using MeshDev.Daemon.Telemetry;
 using MeshDev.Docker;
 using MeshDev.Kubernetes;
 using MeshDev.Kubernetes.Objects;
@@ -37,6 +38,7 @@ public sealed class MeshHost : IAsyncDisposable
     private readonly bool _ownsRuntimes;
     private readonly CallerTracker _callers;
     private readonly MeshListeners _listeners;
+    private readonly MeshExport? _export;
     private readonly string _token = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
     private readonly DateTimeOffset _startedAt;
     private readonly TaskCompletionSource _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -51,8 +53,10 @@ public sealed class MeshHost : IAsyncDisposable
         RoutingTable routing,
         MeshActivator activator,
         CallerTracker callers,
+        MeshExport? export,
         MeshHostOptions options)
     {
+        _export = export;
         Manifest = manifest;
         State = state;
         Routing = routing;
@@ -124,7 +128,8 @@ public sealed class MeshHost : IAsyncDisposable
         var clusterCalls = options.ClusterCalls ?? new ClusterCalls();
         var runtimes = options.Runtimes ?? DefaultRuntimes(manifest, state, options, clusterCalls);
         var routing = new RoutingTable(manifest);
-        var activator = new MeshActivator(manifest, runtimes, s => logs[s.Name], options.Time);
+        var export = MeshExport.Start(options.OtelSettings);
+        var activator = new MeshActivator(manifest, runtimes, s => logs[s.Name], options.Time, export?.Telemetry);
         foreach (var service in activator.Services)
         {
             service.RebuildAtOnce = options.Watch;
@@ -135,7 +140,7 @@ public sealed class MeshHost : IAsyncDisposable
         activator.UseObservedCallees(callGraph.CalleesOf);
         clusterCalls.Attach(activator, callGraph);
         var callers = new CallerTracker(callGraph, () => CallerRoot.Of(activator), cluster: clusterCalls);
-        var host = new MeshHost(manifest, state, logs, runtimes, ownsRuntimes: options.Runtimes is null, routing, activator, callers, options);
+        var host = new MeshHost(manifest, state, logs, runtimes, ownsRuntimes: options.Runtimes is null, routing, activator, callers, export, options);
         try
         {
             await host._app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -144,6 +149,7 @@ public sealed class MeshHost : IAsyncDisposable
         {
             await callers.DisposeAsync().ConfigureAwait(false);
             await host._app.DisposeAsync().ConfigureAwait(false);
+            export?.Dispose();
             throw new MeshStartException($"could not listen on the mesh ports: {ex.Message}");
         }
 
@@ -173,6 +179,7 @@ public sealed class MeshHost : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
         // With this logger off, ASP.NET Core creates no tracing Activity per request and YARP adds no traceparent of
         // its own (a caller's is still forwarded): about 2 KB less allocation per proxied request (devtools/bench).
+        // While the mesh exports traces, its own span (MeshTelemetry) is the one per forwarded request.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         // YARP logs every forwarding failure with its stack trace; the mesh logs one line per failure instead,
         // rate-limited per service and cause (ForwardingErrorLog).
@@ -184,6 +191,11 @@ public sealed class MeshHost : IAsyncDisposable
         services.AddSingleton(Activator);
         services.AddSingleton(new MeshEvents(_options.Time));
         services.AddSingleton(_options.Time);
+        if (_export is not null)
+        {
+            services.AddSingleton(_export.Telemetry);
+        }
+
         // Stopping the mesh waits this long at most for open connections (streams, xDS clients) before cutting them.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         services.AddMeshProxy();
@@ -408,6 +420,8 @@ public sealed class MeshHost : IAsyncDisposable
                 log.Dispose();
             }
 
+            // Last, so the spans and metrics of the stop are sent too.
+            _export?.Dispose();
             _shutdownRequested.TrySetResult();
         }
     }

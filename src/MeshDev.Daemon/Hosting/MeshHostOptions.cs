@@ -29,6 +29,12 @@ public sealed record MeshHostOptions
     /// <summary>Every lifecycle change of a service.</summary>
     public Action<ServiceStateChange>? OnStateChange { get; init; }
 
+    /// <summary>
+    /// The OpenTelemetry settings (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_BSP_SCHEDULE_DELAY…) to use instead of the process
+    /// environment's OTEL_* variables (tests); export is on when they name an endpoint.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? OtelSettings { get; init; }
+
     /// <summary>Lines about the mesh itself (listening, shutting down).</summary>
     public Action<string>? OnMeshMessage { get; init; }
 }

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using MeshDev.Activation;
 using MeshDev.Catalog;
 using MeshDev.Runtime;
+using MeshDev.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
@@ -16,8 +17,11 @@ namespace MeshDev.Proxy.Forwarding;
 /// mesh's own client (<see cref="ServiceHttpClient"/>): HTTP/2 exactly for gRPC, HTTP/1.1 otherwise. A request that
 /// failed before the service saw it is sent again when that is safe (see <see cref="CanRetry"/>).
 /// </summary>
-public sealed class ServiceForwarder(IHttpForwarder forwarder, HttpMessageInvoker client)
+/// <param name="telemetry">Present while the mesh exports traces: the forwarded traceparent then names the mesh's span.</param>
+public sealed class ServiceForwarder(IHttpForwarder forwarder, HttpMessageInvoker client, MeshTelemetry? telemetry = null)
 {
+    private readonly MeshTransformer _transformer = telemetry is null ? MeshTransformer.Instance : MeshTransformer.Traced;
+
     /// <summary>How often a request is sent again after a failure the service cannot have seen.</summary>
     internal const int MaxRetries = 2;
 
@@ -41,7 +45,7 @@ public sealed class ServiceForwarder(IHttpForwarder forwarder, HttpMessageInvoke
         var config = grpc ? configs.Grpc : configs.Http;
         for (var attempt = 0; ; attempt++)
         {
-            var error = await forwarder.SendAsync(context, prefix, client, config, MeshTransformer.Instance).ConfigureAwait(false);
+            var error = await forwarder.SendAsync(context, prefix, client, config, _transformer).ConfigureAwait(false);
             if (error == ForwarderError.None || attempt == MaxRetries || !CanRetry(context, error))
             {
                 return error;

@@ -28,7 +28,8 @@ public static class ServiceHttpClient
         AutomaticDecompression = DecompressionMethods.None,
         UseCookies = false,
         EnableMultipleHttp2Connections = true,
-        // The mesh starts no trace of its own; a caller's traceparent is copied with the other headers.
+        // No trace-context handler: a caller's traceparent is copied with the other headers, and while the mesh exports
+        // traces MeshTransformer replaces it with the mesh span's.
         ActivityHeadersPropagator = null,
         ConnectTimeout = TimeSpan.FromSeconds(15),
         PooledConnectionIdleTimeout = PooledConnectionIdleTimeout,

@@ -4,6 +4,7 @@ using MeshDev.Activation;
 using MeshDev.Calls;
 using MeshDev.Proxy.Errors;
 using MeshDev.Routing;
+using MeshDev.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using MeshDev.Proxy.Forwarding;
@@ -25,10 +26,13 @@ public sealed partial class MeshRoutingMiddleware
     private readonly ForwardingErrorLog _errors;
     private readonly FrozenSet<int> _meshPorts;
     private readonly ILogger _logger;
+    private readonly MeshTelemetry? _telemetry;
 
+    /// <param name="telemetry">Present while the mesh exports traces: each forwarded request then gets a span.</param>
     public MeshRoutingMiddleware(RequestDelegate next, RoutingTable table, MeshActivator activator, ServiceForwarder forwarder, ForwardingErrorLog errors,
-        ILogger<MeshRoutingMiddleware> logger)
+        ILogger<MeshRoutingMiddleware> logger, MeshTelemetry? telemetry = null)
     {
+        _telemetry = telemetry;
         _next = next;
         _table = table;
         _activator = activator;
@@ -72,30 +76,44 @@ public sealed partial class MeshRoutingMiddleware
             return;
         }
 
-        // The call graph: a counter now, an entry among the recent requests when answered. The caller is looked up once
-        // (a connection feature: a miss in the request's own features first).
-        var caller = CallerOf(context);
-        var started = caller?.BeginCall(activator.Service.Name) ?? 0;
-        if (!activator.TryAcquire(out var lease))
+        // While exporting, the span is Activity.Current from here on: the launch this request may begin, and the
+        // forwarded call's traceparent (MeshTransformer), are its children. Without export nothing more happens here
+        // than a null check: no second async method, no Activity.
+        var span = _telemetry?.StartForward(activator.Service.Name, request.Method, request.Path.Value, request.Headers.TraceParent, request.Headers.TraceState);
+        try
         {
-            if (await WaitForLaunchAsync(context, activator, caller, grpc).ConfigureAwait(false) is not { } acquired)
+            // The call graph: a counter now, an entry among the recent requests when answered. The caller is looked up
+            // once (a connection feature: a miss in the request's own features first).
+            var caller = CallerOf(context);
+            var started = caller?.BeginCall(activator.Service.Name) ?? 0;
+            if (!activator.TryAcquire(out var lease))
             {
-                // The answer (an error) is written, or the client left (499, as nginx logs it).
-                EndCall(caller, context, activator, started, context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : null);
-                return;
+                if (await WaitForLaunchAsync(context, activator, caller, grpc).ConfigureAwait(false) is not { } acquired)
+                {
+                    // The answer (an error) is written, or the client left (499, as nginx logs it).
+                    EndCall(caller, context, activator, started, context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : null);
+                    return;
+                }
+
+                lease = acquired;
             }
 
-            lease = acquired;
+            await ForwardAsync(context, activator, lease, grpc).ConfigureAwait(false);
+            EndCall(caller, context, activator, started);
+            if (caller?.Link is { } link && link.IsDirect(activator.Service.Name))
+            {
+                // A pod's connection, carried by its link, to a service whose pod it can now reach directly: `Connection:
+                // close` (HTTP/1.1) or GOAWAY (HTTP/2) once this response is done, so the client's next connection goes
+                // pod to pod instead of through this laptop for as long as its pool keeps this one.
+                context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            }
         }
-
-        await ForwardAsync(context, activator, lease, grpc).ConfigureAwait(false);
-        EndCall(caller, context, activator, started);
-        if (caller?.Link is { } link && link.IsDirect(activator.Service.Name))
+        finally
         {
-            // A pod's connection, carried by its link, to a service whose pod it can now reach directly: `Connection:
-            // close` (HTTP/1.1) or GOAWAY (HTTP/2) once this response is done, so the client's next connection goes pod
-            // to pod instead of through this laptop for as long as its pool keeps this one.
-            context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            if (span is not null)
+            {
+                MeshTelemetry.EndForward(span, context.Response.StatusCode);
+            }
         }
     }
 

@@ -37,6 +37,7 @@ internal sealed class ManifestBuilder
     /// <param name="ready">The <c>ready:</c> value; the TestService's health endpoint by default.</param>
     /// <param name="port">A fixed <c>port:</c> (the service's own); <c>auto</c> when null.</param>
     /// <param name="command">Replaces <c>dotnet</c> and the TestService arguments (e.g. a command that does not exist).</param>
+    /// <param name="env">More environment variables for the service.</param>
     /// <param name="extra">More settings, each <c>key: value</c> (idleTimeout, startTimeout, stopGracePeriod…).</param>
     public ManifestBuilder Service(
         string name,
@@ -46,6 +47,7 @@ internal sealed class ManifestBuilder
         string[]? paths = null,
         int? port = null,
         string? command = null,
+        IReadOnlyDictionary<string, string>? env = null,
         params string[] extra)
     {
         var meshPort = NewPort();
@@ -72,6 +74,11 @@ internal sealed class ManifestBuilder
         yaml.AppendLine("    env:");
         yaml.AppendLine(CultureInfo.InvariantCulture, $"      MESHDEV_TEST_NAME: {Quote(name)}");
         yaml.AppendLine(CultureInfo.InvariantCulture, $"      {TaggedProcesses.Variable}: {Quote(Tag)}");
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"      {key}: {Quote(value)}");
+        }
+
         if (hosts is not null || paths is not null)
         {
             yaml.AppendLine("    routes:");

@@ -18,6 +18,7 @@ internal sealed class TestMesh : IAsyncDisposable
 {
     private const int StartAttempts = 3;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly Dictionary<string, string> NoOtel = [];
 
     private readonly Lock _gate = new();
     private readonly List<ServiceStateChange> _changes = [];
@@ -58,7 +59,9 @@ internal sealed class TestMesh : IAsyncDisposable
     /// <param name="time">The mesh's clock (only its wall-clock reading matters to the tests that pass one).</param>
     /// <param name="runtimes">Runtimes to use instead of the mesh's defaults, given the mesh's directory.</param>
     /// <param name="watch">Run as <c>meshdev up --watch</c>: project services are rebuilt as soon as their sources change.</param>
-    public static async Task<TestMesh> StartAsync(Action<ManifestBuilder> configure, TimeProvider? time = null, Func<string, IReadOnlyList<IServiceRuntime>>? runtimes = null, bool watch = false)
+    /// <param name="otel">The mesh's OTEL_* settings (export is on when they name an endpoint); none when null, whatever the test process's environment says.</param>
+    public static async Task<TestMesh> StartAsync(Action<ManifestBuilder> configure, TimeProvider? time = null, Func<string, IReadOnlyList<IServiceRuntime>>? runtimes = null, bool watch = false,
+        IReadOnlyDictionary<string, string>? otel = null)
     {
         var tag = TaggedProcesses.NewTag();
         var directory = System.IO.Directory.CreateTempSubdirectory("meshdev-it-").FullName;
@@ -79,6 +82,7 @@ internal sealed class TestMesh : IAsyncDisposable
                         Prebuild = false,
                         Watch = watch,
                         Runtimes = mesh._runtimes = runtimes?.Invoke(directory),
+                        OtelSettings = otel ?? NoOtel,
                         OnStateChange = mesh.Record,
                         OnServiceOutput = mesh.RecordOutput,
                     });
