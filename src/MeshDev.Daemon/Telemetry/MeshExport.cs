@@ -19,6 +19,8 @@ internal sealed class MeshExport : IDisposable
 {
     public const string EndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    private const string ResourceAttributesVariable = "OTEL_RESOURCE_ATTRIBUTES";
+
     /// <summary>The service name of the mesh's own telemetry unless OTEL_SERVICE_NAME says otherwise.</summary>
     public const string ServiceName = "meshdev";
 
@@ -55,9 +57,17 @@ internal sealed class MeshExport : IDisposable
         // "meshdev" first: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (Aspire names its resources so) win over it.
         static ResourceBuilder Resource() => ResourceBuilder.CreateEmpty().AddService(ServiceName).AddTelemetrySdk().AddEnvironmentVariableDetector();
 
-        var telemetry = new MeshTelemetry(SharedWithServices
+        var shared = SharedWithServices
             .Where(name => !string.IsNullOrWhiteSpace(settings.GetValueOrDefault(name)))
-            .ToDictionary(name => name, name => settings[name], StringComparer.Ordinal));
+            .ToDictionary(name => name, name => settings[name], StringComparer.Ordinal);
+        if (settings.GetValueOrDefault(ResourceAttributesVariable) is { } attributes)
+        {
+            // A process service inherits the mesh's environment: without this, every service would claim the mesh's own
+            // identity (Aspire gives each resource a service.instance.id) and the dashboard would fold them together.
+            shared[ResourceAttributesVariable] = WithoutIdentity(attributes);
+        }
+
+        var telemetry = new MeshTelemetry(shared);
         var traces = Sdk.CreateTracerProviderBuilder()
             .ConfigureServices(UseSettings)
             .SetResourceBuilder(Resource())
@@ -72,6 +82,11 @@ internal sealed class MeshExport : IDisposable
             .Build();
         return new MeshExport(telemetry, traces, metrics);
     }
+
+    /// <summary>OTEL_RESOURCE_ATTRIBUTES (<c>k=v,k=v</c>) without the attributes that name one service or instance.</summary>
+    internal static string WithoutIdentity(string attributes) => string.Join(',', attributes
+        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Where(pair => pair.Split('=', 2)[0].Trim() is not ("service.name" or "service.instance.id")));
 
     private static Dictionary<string, string> FromEnvironment()
     {

@@ -117,12 +117,15 @@ public sealed class OtlpExportTests : IAsyncLifetime
                 ["OTEL_SERVICE_NAME"] = "chosen-by-the-service",
                 ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:4317",
             }),
-            otel: _receiver.ExporterSettings());
+            otel: new Dictionary<string, string>(_receiver.ExporterSettings()) { ["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=the-mesh, deployment.environment=dev" });
 
         Assert.Equal("otel-default", await mesh.GetStringAsync("otel-default", "/env/OTEL_SERVICE_NAME"));
         Assert.Equal(_receiver.Endpoint, await mesh.GetStringAsync("otel-default", "/env/OTEL_EXPORTER_OTLP_ENDPOINT"));
         Assert.Equal("chosen-by-the-service", await mesh.GetStringAsync("otel-own", "/env/OTEL_SERVICE_NAME"));
         Assert.Equal("http://127.0.0.1:4317", await mesh.GetStringAsync("otel-own", "/env/OTEL_EXPORTER_OTLP_ENDPOINT"));
+
+        // The mesh's own identity (as Aspire gives it) is not passed on: each service is an instance of its own.
+        Assert.Equal("deployment.environment=dev", await mesh.GetStringAsync("otel-default", "/env/OTEL_RESOURCE_ATTRIBUTES"));
     }
 
     [Fact]
