@@ -131,6 +131,28 @@ public sealed class ProjectBuildTests : IDisposable
     }
 
     [Fact]
+    public async Task A_project_the_IDE_just_built_is_not_compiled_again()
+    {
+        // The IDE's (or ./meshdev's) build: plain dotnet build, into the project's own bin and obj.
+        using (var ide = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(ProjectBuilder.Dotnet, ["build", _project, "--nologo", "-v", "q"]) { RedirectStandardOutput = true })!)
+        {
+            await ide.StandardOutput.ReadToEndAsync();
+            await ide.WaitForExitAsync().WaitAsync(Wait.Build);
+            Assert.Equal(0, ide.ExitCode);
+        }
+
+        var compiled = _dir.Combine("src", "Web", "obj", "Debug", "net10.0", "Web.dll");
+        var before = File.GetLastWriteTimeUtc(compiled);
+        using var runtime = new ProcessRuntime(StateDirectory);
+
+        await runtime.PrepareAsync(Service, _log.Log, CancellationToken.None).WaitAsync(Wait.Build);
+
+        Assert.Equal(1, runtime.BuildCount);
+        Assert.Equal(before, File.GetLastWriteTimeUtc(compiled));
+        Assert.True(File.Exists(_dir.Combine(".meshdev", "build", "web", "1", "Web.dll")));
+    }
+
+    [Fact]
     public async Task Missing_project_is_a_launch_exception()
     {
         using var runtime = new ProcessRuntime(StateDirectory);
