@@ -136,6 +136,13 @@ internal sealed partial class BenchMesh : IAsyncDisposable
             meshPorts[variant.ServiceName] = port;
         }
 
+        // Not the default xDS port: another mesh on the machine (a developer's own) may hold it.
+        var xdsPort = Ports.GetFreePort();
+        while (xdsPort == sharedPort || meshPorts.ContainsValue(xdsPort))
+        {
+            xdsPort = Ports.GetFreePort();
+        }
+
         var manifestPath = Path.Combine(context.TempDirectory, "meshdev.yaml");
         var env = string.Join(", ", context.ServiceEnvironment.Select(e => $"{e.Key}: {Quote(e.Value)}"));
         var services = string.Concat(Variants.Select(variant => string.Create(CultureInfo.InvariantCulture, $"""
@@ -156,6 +163,7 @@ internal sealed partial class BenchMesh : IAsyncDisposable
             # Written by devtools/bench (MeshDev.Bench) for one run.
             mesh:
               http: {sharedPort}
+              xds: {xdsPort}
             services:
 
             """) + services;
