@@ -86,11 +86,14 @@ internal sealed partial class BenchMesh : IAsyncDisposable
 {
     public const string ServiceName = "bench";
 
+    /// <summary>The test service's flags for Kestrel's UseSystemd and SystemdNotifier.</summary>
+    public static readonly string[] SystemdFlags = ["--systemd"];
+
     public static readonly IReadOnlyList<ActivationVariant> Variants =
     [
         new("probe", ServiceName, "{ http: /healthz }", [], "`ready: { http: /healthz }` (probed every 5 ms)"),
-        new("socket", "bench-socket", "{ socket: true }", ["--systemd"], "`ready: { socket: true }` (Kestrel `UseSystemd()`: calls wait in the accept queue)"),
-        new("notify", "bench-notify", "{ notify: true }", ["--systemd"], "`ready: { notify: true }` (`SystemdNotifier` READY=1, nothing probed)"),
+        new("socket", "bench-socket", "{ socket: true }", SystemdFlags, "`ready: { socket: true }` (Kestrel `UseSystemd()`: calls wait in the accept queue)"),
+        new("notify", "bench-notify", "{ notify: true }", SystemdFlags, "`ready: { notify: true }` (`SystemdNotifier` READY=1, nothing probed)"),
     ];
 
     private readonly MeshHost _host;
