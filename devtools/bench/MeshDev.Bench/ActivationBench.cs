@@ -38,8 +38,8 @@ internal sealed record ActivationResult(
 /// <summary>
 /// Part (a): the time to the first response through the mesh for a stopped service, against the time the same service
 /// needs from spawn to its first direct response, for each way the mesh learns readiness (probe, socket activation,
-/// sd_notify). Rounds alternate (direct, direct --systemd, probe, socket, notify, direct…) so drift in machine load hits
-/// all alike. The socket and notify services run with --systemd, which loads and runs code of its own at start-up
+/// sd_notify). Each round starts all five (direct, direct --systemd, probe, socket, notify), in an order that rotates from
+/// round to round, so drift in machine load and the warmth of a start that follows another hit all alike. The socket and notify services run with --systemd, which loads and runs code of its own at start-up
 /// (Kestrel's UseSystemd, SystemdNotifier): their baseline is the direct start with the same arguments.
 /// </summary>
 internal sealed class ActivationBench(BenchContext context, BenchMesh mesh)
@@ -51,29 +51,45 @@ internal sealed class ActivationBench(BenchContext context, BenchMesh mesh)
         var direct = new List<DirectRound>();
         var directWithFlags = new List<DirectRound>();
         var viaMesh = BenchMesh.Variants.Select(v => (Variant: v, Rounds: new List<MeshRound>())).ToList();
+        // One step per start: the two direct ones, then each mesh variant.
+        var steps = 2 + viaMesh.Count;
         for (var i = 0; i < warmup + rounds; i++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var d = RunDirect([], cancellationToken);
             var label = i < warmup ? $"warm-up {i + 1}/{warmup}" : $"round {i - warmup + 1}/{rounds}";
-            Console.WriteLine($"  {label}: direct {Stats.Ms(d.TotalMs)} (listening at {Stats.Ms(d.ListeningMs)}, {d.Attempts} polls)");
-            var f = RunDirect(BenchMesh.SystemdFlags, cancellationToken);
-            Console.WriteLine($"    direct ({string.Join(' ', BenchMesh.SystemdFlags)}) {Stats.Ms(f.TotalMs)} (listening at {Stats.Ms(f.ListeningMs)}, {f.Attempts} polls)");
-            foreach (var (variant, variantRounds) in viaMesh)
+            Console.WriteLine($"  {label}:");
+            DirectRound? d = null, f = null;
+            // The order rotates each round: a start right after another one runs warmer (page cache, CPU caches, the
+            // other's exit still being reaped), and no side may always get the same place.
+            for (var s = 0; s < steps; s++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var m = await RunMeshAsync(variant, cancellationToken).ConfigureAwait(false);
-                Console.WriteLine($"    mesh ({variant.Key}) {Stats.Ms(m.TotalMs)} (spawn at {Stats.Ms(m.SpawnMs)}, listening at {Stats.Ms(m.ListeningMs)}, ready at ~{Stats.Ms(m.ReadyMs)})");
-                if (i >= warmup)
+                switch ((s + i) % steps)
                 {
-                    variantRounds.Add(m);
+                    case 0:
+                        d = RunDirect([], cancellationToken);
+                        Console.WriteLine($"    direct {Stats.Ms(d.TotalMs)} (listening at {Stats.Ms(d.ListeningMs)}, {d.Attempts} polls)");
+                        break;
+                    case 1:
+                        f = RunDirect(BenchMesh.SystemdFlags, cancellationToken);
+                        Console.WriteLine($"    direct ({string.Join(' ', BenchMesh.SystemdFlags)}) {Stats.Ms(f.TotalMs)} (listening at {Stats.Ms(f.ListeningMs)}, {f.Attempts} polls)");
+                        break;
+                    case var v:
+                        var (variant, variantRounds) = viaMesh[v - 2];
+                        var m = await RunMeshAsync(variant, cancellationToken).ConfigureAwait(false);
+                        Console.WriteLine($"    mesh ({variant.Key}) {Stats.Ms(m.TotalMs)} (spawn at {Stats.Ms(m.SpawnMs)}, listening at {Stats.Ms(m.ListeningMs)}, ready at ~{Stats.Ms(m.ReadyMs)})");
+                        if (i >= warmup)
+                        {
+                            variantRounds.Add(m);
+                        }
+
+                        break;
                 }
             }
 
             if (i >= warmup)
             {
-                direct.Add(d);
-                directWithFlags.Add(f);
+                direct.Add(d!);
+                directWithFlags.Add(f!);
             }
         }
 

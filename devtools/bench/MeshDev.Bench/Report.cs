@@ -93,7 +93,7 @@ internal static class Report
         var paired = result.Mesh.Zip(result.Direct, (m, d) => m.TotalMs - d.TotalMs).ToArray();
         var overhead = Median(mesh) - Median(direct);
 
-        md.AppendLine($"## (a) Activation overhead — {result.Direct.Count} rounds each, alternating direct/mesh (after {result.WarmupRounds} warm-up round(s) each)");
+        md.AppendLine($"## (a) Activation overhead — {result.Direct.Count} rounds each, direct and mesh starts in an order that rotates each round (after {result.WarmupRounds} warm-up round(s) each)");
         md.AppendLine();
         md.AppendLine("| measurement | median | p90 | min | max |");
         md.AppendLine("| --- | ---: | ---: | ---: | ---: |");
