@@ -21,16 +21,26 @@ internal sealed record MeshRound(double TotalMs, double SpawnMs, double Listenin
     public double ReadyMs => SpawnMs + ReadyInMs;
 }
 
-/// <summary>The rounds of each <see cref="ActivationVariant"/>, in the order of <see cref="BenchMesh.Variants"/>; <see cref="Mesh"/> is the probed one's.</summary>
-internal sealed record ActivationResult(IReadOnlyList<DirectRound> Direct, IReadOnlyList<(ActivationVariant Variant, IReadOnlyList<MeshRound> Rounds)> Variants, int WarmupRounds)
+/// <summary>
+/// The rounds of each <see cref="ActivationVariant"/>, in the order of <see cref="BenchMesh.Variants"/>; <see cref="Mesh"/> is
+/// the probed one's. <see cref="DirectWithFlags"/>: the direct rounds run with <see cref="BenchMesh.SystemdFlags"/>, the
+/// baseline of the variants that pass them.
+/// </summary>
+internal sealed record ActivationResult(
+    IReadOnlyList<DirectRound> Direct, IReadOnlyList<DirectRound> DirectWithFlags, IReadOnlyList<(ActivationVariant Variant, IReadOnlyList<MeshRound> Rounds)> Variants, int WarmupRounds)
 {
     public IReadOnlyList<MeshRound> Mesh => Variants[0].Rounds;
+
+    /// <summary>The direct rounds that ran the test service with the same arguments as <paramref name="variant"/>.</summary>
+    public IReadOnlyList<DirectRound> BaselineOf(ActivationVariant variant) => variant.Flags.Length == 0 ? Direct : DirectWithFlags;
 }
 
 /// <summary>
 /// Part (a): the time to the first response through the mesh for a stopped service, against the time the same service
 /// needs from spawn to its first direct response, for each way the mesh learns readiness (probe, socket activation,
-/// sd_notify). Rounds alternate (direct, probe, socket, notify, direct…) so drift in machine load hits all alike.
+/// sd_notify). Each round starts all five (direct, direct --systemd, probe, socket, notify), in an order that rotates from
+/// round to round, so drift in machine load and the warmth of a start that follows another hit all alike. The socket and notify services run with --systemd, which loads and runs code of its own at start-up
+/// (Kestrel's UseSystemd, SystemdNotifier): their baseline is the direct start with the same arguments.
 /// </summary>
 internal sealed class ActivationBench(BenchContext context, BenchMesh mesh)
 {
@@ -39,35 +49,55 @@ internal sealed class ActivationBench(BenchContext context, BenchMesh mesh)
     public async Task<ActivationResult> RunAsync(int rounds, int warmup, CancellationToken cancellationToken)
     {
         var direct = new List<DirectRound>();
+        var directWithFlags = new List<DirectRound>();
         var viaMesh = BenchMesh.Variants.Select(v => (Variant: v, Rounds: new List<MeshRound>())).ToList();
+        // One step per start: the two direct ones, then each mesh variant.
+        var steps = 2 + viaMesh.Count;
         for (var i = 0; i < warmup + rounds; i++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var d = RunDirect(cancellationToken);
             var label = i < warmup ? $"warm-up {i + 1}/{warmup}" : $"round {i - warmup + 1}/{rounds}";
-            Console.WriteLine($"  {label}: direct {Stats.Ms(d.TotalMs)} (listening at {Stats.Ms(d.ListeningMs)}, {d.Attempts} polls)");
-            foreach (var (variant, variantRounds) in viaMesh)
+            Console.WriteLine($"  {label}:");
+            DirectRound? d = null, f = null;
+            // The order rotates each round: a start right after another one runs warmer (page cache, CPU caches, the
+            // other's exit still being reaped), and no side may always get the same place.
+            for (var s = 0; s < steps; s++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var m = await RunMeshAsync(variant, cancellationToken).ConfigureAwait(false);
-                Console.WriteLine($"    mesh ({variant.Key}) {Stats.Ms(m.TotalMs)} (spawn at {Stats.Ms(m.SpawnMs)}, listening at {Stats.Ms(m.ListeningMs)}, ready at ~{Stats.Ms(m.ReadyMs)})");
-                if (i >= warmup)
+                switch ((s + i) % steps)
                 {
-                    variantRounds.Add(m);
+                    case 0:
+                        d = RunDirect([], cancellationToken);
+                        Console.WriteLine($"    direct {Stats.Ms(d.TotalMs)} (listening at {Stats.Ms(d.ListeningMs)}, {d.Attempts} polls)");
+                        break;
+                    case 1:
+                        f = RunDirect(BenchMesh.SystemdFlags, cancellationToken);
+                        Console.WriteLine($"    direct ({string.Join(' ', BenchMesh.SystemdFlags)}) {Stats.Ms(f.TotalMs)} (listening at {Stats.Ms(f.ListeningMs)}, {f.Attempts} polls)");
+                        break;
+                    case var v:
+                        var (variant, variantRounds) = viaMesh[v - 2];
+                        var m = await RunMeshAsync(variant, cancellationToken).ConfigureAwait(false);
+                        Console.WriteLine($"    mesh ({variant.Key}) {Stats.Ms(m.TotalMs)} (spawn at {Stats.Ms(m.SpawnMs)}, listening at {Stats.Ms(m.ListeningMs)}, ready at ~{Stats.Ms(m.ReadyMs)})");
+                        if (i >= warmup)
+                        {
+                            variantRounds.Add(m);
+                        }
+
+                        break;
                 }
             }
 
             if (i >= warmup)
             {
-                direct.Add(d);
+                direct.Add(d!);
+                directWithFlags.Add(f!);
             }
         }
 
-        return new ActivationResult(direct, [.. viaMesh.Select(v => (v.Variant, (IReadOnlyList<MeshRound>)v.Rounds))], warmup);
+        return new ActivationResult(direct, directWithFlags, [.. viaMesh.Select(v => (v.Variant, (IReadOnlyList<MeshRound>)v.Rounds))], warmup);
     }
 
     /// <summary>Spawns the service, polls GET / about every millisecond until the first 200, kills the whole process group.</summary>
-    private DirectRound RunDirect(CancellationToken cancellationToken)
+    private DirectRound RunDirect(string[] flags, CancellationToken cancellationToken)
     {
         var port = Ports.GetFreePort();
         DirectRound? result = null;
@@ -78,7 +108,7 @@ internal sealed class ActivationBench(BenchContext context, BenchMesh mesh)
         {
             try
             {
-                result = PollDirect(port, cancellationToken);
+                result = PollDirect(port, flags, cancellationToken);
             }
             catch (Exception e)
             {
@@ -96,7 +126,7 @@ internal sealed class ActivationBench(BenchContext context, BenchMesh mesh)
         };
     }
 
-    private DirectRound PollDirect(int port, CancellationToken cancellationToken)
+    private DirectRound PollDirect(int port, string[] flags, CancellationToken cancellationToken)
     {
         using var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false, ConnectTimeout = TimeSpan.FromSeconds(1) };
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
@@ -108,7 +138,7 @@ internal sealed class ActivationBench(BenchContext context, BenchMesh mesh)
         stopwatch.Start();
         // In the mesh's working directory (the manifest's folder, the default of 'workingDir'): ASP.NET Core watches its
         // content root, the working directory, recursively, so a big folder (the repository) costs startup time.
-        var child = context.Children.Start(context.Dotnet, [context.TestServiceDll], environment, line =>
+        var child = context.Children.Start(context.Dotnet, [context.TestServiceDll, .. flags], environment, line =>
         {
             if (line.StartsWith("listening on", StringComparison.Ordinal) && double.IsNaN(listeningAt))
             {

@@ -86,11 +86,14 @@ internal sealed partial class BenchMesh : IAsyncDisposable
 {
     public const string ServiceName = "bench";
 
+    /// <summary>The test service's flags for Kestrel's UseSystemd and SystemdNotifier.</summary>
+    public static readonly string[] SystemdFlags = ["--systemd"];
+
     public static readonly IReadOnlyList<ActivationVariant> Variants =
     [
         new("probe", ServiceName, "{ http: /healthz }", [], "`ready: { http: /healthz }` (probed every 5 ms)"),
-        new("socket", "bench-socket", "{ socket: true }", ["--systemd"], "`ready: { socket: true }` (Kestrel `UseSystemd()`: calls wait in the accept queue)"),
-        new("notify", "bench-notify", "{ notify: true }", ["--systemd"], "`ready: { notify: true }` (`SystemdNotifier` READY=1, nothing probed)"),
+        new("socket", "bench-socket", "{ socket: true }", SystemdFlags, "`ready: { socket: true }` (Kestrel `UseSystemd()`: calls wait in the accept queue)"),
+        new("notify", "bench-notify", "{ notify: true }", SystemdFlags, "`ready: { notify: true }` (`SystemdNotifier` READY=1, nothing probed)"),
     ];
 
     private readonly MeshHost _host;
@@ -136,6 +139,13 @@ internal sealed partial class BenchMesh : IAsyncDisposable
             meshPorts[variant.ServiceName] = port;
         }
 
+        // Not the default xDS port: another mesh on the machine (a developer's own) may hold it.
+        var xdsPort = Ports.GetFreePort();
+        while (xdsPort == sharedPort || meshPorts.ContainsValue(xdsPort))
+        {
+            xdsPort = Ports.GetFreePort();
+        }
+
         var manifestPath = Path.Combine(context.TempDirectory, "meshdev.yaml");
         var env = string.Join(", ", context.ServiceEnvironment.Select(e => $"{e.Key}: {Quote(e.Value)}"));
         var services = string.Concat(Variants.Select(variant => string.Create(CultureInfo.InvariantCulture, $"""
@@ -156,6 +166,7 @@ internal sealed partial class BenchMesh : IAsyncDisposable
             # Written by devtools/bench (MeshDev.Bench) for one run.
             mesh:
               http: {sharedPort}
+              xds: {xdsPort}
             services:
 
             """) + services;

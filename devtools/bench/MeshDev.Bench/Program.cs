@@ -161,7 +161,7 @@ namespace MeshDev.Bench
                 ActivationResult? activation = null;
                 if (options.Only is null or "activation")
                 {
-                    Console.WriteLine($"(a) activation overhead: {options.Warmup} warm-up + {options.Rounds} rounds each, alternating");
+                    Console.WriteLine($"(a) activation overhead: {options.Warmup} warm-up + {options.Rounds} rounds each, the order rotating");
                     activation = await new ActivationBench(context, mesh).RunAsync(options.Rounds, options.Warmup, cancel.Token).ConfigureAwait(false);
                 }
 

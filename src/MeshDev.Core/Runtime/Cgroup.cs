@@ -148,6 +148,9 @@ internal sealed partial class Cgroup
         }
     }
 
+    /// <summary>Moves process <paramref name="pid"/> (all its threads, not yet its children) into this cgroup; false when refused or gone.</summary>
+    public bool TryAdd(int pid) => TryWrite(ProcessesFile, pid.ToString(CultureInfo.InvariantCulture));
+
     /// <summary>SIGKILLs every process in this cgroup and below it.</summary>
     public void Kill()
     {

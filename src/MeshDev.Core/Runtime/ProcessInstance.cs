@@ -88,6 +88,7 @@ internal sealed class ProcessInstance : IServiceInstance
             _stopping = true;
         }
 
+        await _processes.Joined.ConfigureAwait(false);
         Signal(UnixProcess.SigTerm);
         // What left the group gets the same polite signal.
         _processes.SignalOutsideGroup(ProcessId, UnixProcess.SigTerm);
@@ -155,6 +156,7 @@ internal sealed class ProcessInstance : IServiceInstance
         {
             await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             exitCode = _process.ExitCode;
+            await _processes.Joined.ConfigureAwait(false);
 
             bool stopping;
             lock (_gate)

@@ -26,7 +26,8 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
     // The spawn wrapper's first step: moves itself ($$, the pid Process.Start returns) into the instance's cgroup ($0)
     // before it execs the service in place, so the service and all it ever forks are in the cgroup from their first
     // instruction. A cgroup that refuses the move costs the service nothing: it still runs, found by its environment
-    // marker instead.
+    // marker instead. The write waits for a kernel grace period (CgroupJoin), which services that speak systemd's
+    // start-up protocols do not pay: the mesh moves those beside their start.
     private const string JoinCgroupStep =
         "echo $$ 2>/dev/null >\"$0\" || echo \"meshdev: could not move into the cgroup $0; leftovers of this service are found by its environment instead\" >&2; ";
 
@@ -374,15 +375,21 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
         var notify = ready.Notify ? NotifySocket.Open(request.Log) : null;
         var cgroup = EnsureMeshCgroup()?.TryCreateChild(instanceId);
 
+        // A service that takes its socket from the mesh or says READY=1 itself is a server that starts on its own, not
+        // a script that forks helpers in its first milliseconds: its cold requests do not wait for the cgroup write
+        // (CgroupJoin), what it forks meanwhile is moved after it. Every other service is in its cgroup before it runs.
+        var joinBeside = cgroup is not null && (ready.Socket || ready.Notify);
+
         // The launcher chain, each exec'ing the next in place (one pid throughout): [sh] [setsid] command. The shell
-        // joins the instance's cgroup when there is one, moves a socket-activated service's socket to fd 3, and gives
-        // stdout and stderr one pipe (as `2>&1` does): two pipes read by two readers lose the order in which the
-        // service wrote to them.
+        // joins the instance's cgroup (unless the mesh does it beside the start), moves a socket-activated service's
+        // socket to fd 3, and gives stdout and stderr one pipe (as `2>&1` does): two pipes read by two readers lose the
+        // order in which the service wrote to them.
         var launcher = new List<string>();
         if (Shell.Value is { } shell)
         {
-            var script = (cgroup is not null ? JoinCgroupStep : "") + listener?.LauncherStep + "exec \"$@\" 2>&1";
-            launcher.AddRange([shell, "-c", script, cgroup?.ProcessesFile ?? "meshdev-service"]);
+            var joinFirst = cgroup is not null && !joinBeside;
+            var script = (joinFirst ? JoinCgroupStep : "") + listener?.LauncherStep + "exec \"$@\" 2>&1";
+            launcher.AddRange([shell, "-c", script, joinFirst ? cgroup!.ProcessesFile : "meshdev-service"]);
         }
 
         if (setsid is not null)
@@ -445,7 +452,8 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable, IAsyncDisposa
         // Services must never read the terminal (or wait for input that will never come): give them an empty stdin.
         process.StandardInput.Close();
         var pidFile = _stateDirectory is null ? null : StateFiles.PidFile(_stateDirectory, service.Name);
-        var processes = new InstanceProcesses(cgroup, MarkedProcesses.Entry(MarkedProcesses.InstanceVariable, instanceId));
+        var marker = MarkedProcesses.Entry(MarkedProcesses.InstanceVariable, instanceId);
+        var processes = new InstanceProcesses(cgroup, marker, joinBeside ? CgroupJoin.Start(cgroup!, process.Id, marker, request.Log) : null);
         // The service's own word (READY=1) first; with socket activation alone, its accept queue takes traffic at once.
         IReadinessProbe? readiness = notify ?? (ready.Socket && ready.Kind == ReadyKind.Tcp ? ActivationSocket.AcceptQueue : null);
         return new ProcessInstance(process, ownGroup: setsid is not null, new ServiceEndpoint("127.0.0.1", request.Port), request.Log, pidFile, processes, _time, readiness, notify);

@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using MeshDev.Catalog;
 
 namespace MeshDev.Runtime.Tests;
 
@@ -180,6 +181,34 @@ public sealed class EscapedProcessesTests : IDisposable
         Assert.False(Directory.Exists(instanceCgroup), "the instance's cgroup outlived the instance");
         Assert.False(Directory.Exists(meshCgroup.Path), "the mesh cgroup outlived the runtime");
         Assert.False(File.Exists(Path.Combine(StateDirectory, "cgroup")), "the cgroup record outlived the runtime");
+    }
+
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public async Task A_service_that_speaks_systemds_protocols_is_moved_into_its_cgroup_with_what_it_forked_meanwhile(bool socket, bool notify)
+    {
+        // Such a service is not held back by the cgroup write: the mesh moves it while it runs. Its child here is forked
+        // at once, most likely before the move is done, and must end up in the cgroup all the same.
+        await using var runtime = Runtime(cgroups: true);
+        var script = """sleep "$1.5" & echo "child=$!"; echo "leader=$$"; exec sleep "$1.3" """;
+        var service = Services.Shell(_dir.Path, script, _unique) with { Ready = new ReadyProbeSpec(ReadyKind.Tcp) { Socket = socket, Notify = notify } };
+        await using var instance = (ProcessInstance)await runtime.StartAsync(Services.Request(service, _log), CancellationToken.None);
+        var child = Services.IntAfter(await _log.WaitForLineAsync("child="), "child");
+        Assert.Equal(instance.ProcessId, Services.IntAfter(await _log.WaitForLineAsync("leader="), "leader"));
+
+        var meshCgroup = runtime.MeshCgroup;
+        Assert.True(meshCgroup is not null, $"no cgroup on this machine: {runtime.CgroupProblem}");
+        var instanceCgroup = Assert.Single(Directory.GetDirectories(meshCgroup.Path));
+        int[] expected = [instance.ProcessId, child];
+        await Wait.UntilAsync(
+            () => File.ReadAllLines(Path.Combine(instanceCgroup, "cgroup.procs")).Select(int.Parse).Order().SequenceEqual(expected.Order()),
+            "the service and its child are in the instance's cgroup");
+
+        await instance.StopAsync(TimeSpan.FromMilliseconds(200), CancellationToken.None).WaitAsync(Wait.Long);
+
+        await AllGoneAsync(expected);
+        Assert.DoesNotContain(_log.Lines, line => line.Contains("cgroup", StringComparison.Ordinal));
     }
 
     [Fact]
