@@ -19,6 +19,9 @@ internal sealed class MsBuildBatch
     // Set by a parent `dotnet run`/`dotnet test`; inherited, they pin the nested build to the parent's SDK and MSBuild.
     private static readonly string[] InheritedMsBuildVariables = ["MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "MSBuildLoadMicrosoftTargetsReadOnly"];
 
+    // Older than any build output: see WriteReportTargets.
+    private static readonly DateTime ImportTimestamp = new(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
     private readonly IReadOnlyList<string> _projects;
     private readonly string _workDirectory;
 
@@ -38,10 +41,8 @@ internal sealed class MsBuildBatch
     public async Task<int> RunAsync(Action<string, string> built, Action<string?, string> line, TimeProvider time, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_workDirectory);
-        var id = Guid.NewGuid().ToString("N")[..12];
-        var targets = Path.Combine(_workDirectory, $"report-{id}.targets");
-        var traversal = Path.Combine(_workDirectory, $"build-{id}.proj");
-        await File.WriteAllTextAsync(targets, ReportTargets, CancellationToken.None).ConfigureAwait(false);
+        var targets = WriteReportTargets(_workDirectory);
+        var traversal = Path.Combine(_workDirectory, $"build-{Guid.NewGuid().ToString("N")[..12]}.proj");
         await File.WriteAllTextAsync(traversal, Traversal(_projects), CancellationToken.None).ConfigureAwait(false);
         try
         {
@@ -50,7 +51,6 @@ internal sealed class MsBuildBatch
         finally
         {
             StateFiles.TryDelete(traversal);
-            StateFiles.TryDelete(targets);
         }
     }
 
@@ -103,6 +103,25 @@ internal sealed class MsBuildBatch
         // Build servers (MSBuild nodes, the compiler server) may inherit and keep the pipes open: do not wait for them.
         await ProcessInstance.WaitDrainedAsync(drained, time).ConfigureAwait(false);
         return process.ExitCode;
+    }
+
+    /// <summary>
+    /// The report targets, in one file that keeps an old timestamp: every project imports it, and MSBuild takes an
+    /// import newer than a project's outputs for a change of the project, which would recompile everything the IDE
+    /// (or ./meshdev) had just built.
+    /// </summary>
+    private static string WriteReportTargets(string directory)
+    {
+        var path = Path.Combine(directory, "meshdev-report.targets");
+        if (!File.Exists(path) || File.ReadAllText(path) != ReportTargets)
+        {
+            var written = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}";
+            File.WriteAllText(written, ReportTargets);
+            File.SetLastWriteTimeUtc(written, ImportTimestamp);
+            File.Move(written, path, overwrite: true);
+        }
+
+        return path;
     }
 
     /// <summary>The project an MSBuild line names: a warning or error ends with <c> [/path/Project.csproj]</c>.</summary>
