@@ -38,7 +38,8 @@ internal sealed class MsBuildBatch
     /// directory as soon as that project is built; <paramref name="line"/> with each output line and the project it
     /// names (null for lines about the whole build). Returns the exit code.
     /// </summary>
-    public async Task<int> RunAsync(Action<string, string> built, Action<string?, string> line, TimeProvider time, CancellationToken cancellationToken)
+    /// <param name="running">Told the build's process once it runs (true) and once it exited (false), so an owner that stops can kill it.</param>
+    public async Task<int> RunAsync(Action<string, string> built, Action<string?, string> line, Action<Process, bool> running, TimeProvider time, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_workDirectory);
         var targets = WriteReportTargets(_workDirectory);
@@ -46,7 +47,7 @@ internal sealed class MsBuildBatch
         await File.WriteAllTextAsync(traversal, Traversal(_projects), CancellationToken.None).ConfigureAwait(false);
         try
         {
-            return await RunBuildAsync(traversal, targets, built, line, time, cancellationToken).ConfigureAwait(false);
+            return await RunBuildAsync(traversal, targets, built, line, running, time, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -54,7 +55,7 @@ internal sealed class MsBuildBatch
         }
     }
 
-    private async Task<int> RunBuildAsync(string traversal, string targets, Action<string, string> built, Action<string?, string> line, TimeProvider time, CancellationToken cancellationToken)
+    private async Task<int> RunBuildAsync(string traversal, string targets, Action<string, string> built, Action<string?, string> line, Action<Process, bool> running, TimeProvider time, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(ProjectBuilder.Dotnet)
         {
@@ -76,6 +77,7 @@ internal sealed class MsBuildBatch
         }
 
         using var process = SpawnGate.Start(start);
+        running(process, true);
         process.StandardInput.Close();
         var drained = OutputPump.Start(process, text =>
         {
@@ -96,8 +98,12 @@ internal sealed class MsBuildBatch
         }
         catch (OperationCanceledException)
         {
-            TryKillTree(process);
+            KillTree(process);
             throw;
+        }
+        finally
+        {
+            running(process, false);
         }
 
         // Build servers (MSBuild nodes, the compiler server) may inherit and keep the pipes open: do not wait for them.
@@ -193,7 +199,8 @@ internal sealed class MsBuildBatch
         </Project>
         """;
 
-    private static void TryKillTree(Process process)
+    /// <summary>Kills the build and what it started for it (MSBuild nodes, compilers); nothing if it is gone already.</summary>
+    public static void KillTree(Process process)
     {
         try
         {

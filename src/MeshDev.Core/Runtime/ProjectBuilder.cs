@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using MeshDev.Catalog;
 
@@ -32,6 +33,7 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
     private readonly Lock _gate = new();
     private readonly Dictionary<string, PendingBuild> _inFlight = new(StringComparer.OrdinalIgnoreCase);
     private readonly CancellationTokenSource _lifetime = new();
+    private readonly HashSet<Process> _running = [];
     private int _buildCount;
 
     /// <summary>How many builds actually ran (not skipped); for tests and diagnostics.</summary>
@@ -73,7 +75,24 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
     }
 
     /// <summary>Cancels (kills) builds still running. The token source is not disposed: late callers still read its token.</summary>
-    public void Dispose() => _lifetime.Cancel();
+    /// <remarks>
+    /// The builds under way are killed here, synchronously: a mesh that stops right after must not leave one behind
+    /// (the cancellation alone kills them only once their awaiting code runs, which a process on its way out may never do).
+    /// </remarks>
+    public void Dispose()
+    {
+        _lifetime.Cancel();
+        Process[] running;
+        lock (_running)
+        {
+            running = [.. _running];
+        }
+
+        foreach (var process in running)
+        {
+            MsBuildBatch.KillTree(process);
+        }
+    }
 
     /// <summary>The build task of each service: the one under way, else a new one; the new ones start as one batch.</summary>
     private Task<ProjectBuild>[] Start(IReadOnlyList<(ServiceSpec Service, ServiceLog Log)> services, Action<IReadOnlyList<string>>? building = null)
@@ -222,6 +241,7 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
                     pending.Remember(line, log: IsError(line));
                 }
             },
+            Track,
             time,
             cancellationToken).ConfigureAwait(false);
 
@@ -265,6 +285,22 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
             catch (Exception ex)
             {
                 Fail(pending, ex);
+            }
+        }
+    }
+
+    // The build processes that run: Dispose kills them.
+    private void Track(Process process, bool running)
+    {
+        lock (_running)
+        {
+            if (running)
+            {
+                _running.Add(process);
+            }
+            else
+            {
+                _running.Remove(process);
             }
         }
     }

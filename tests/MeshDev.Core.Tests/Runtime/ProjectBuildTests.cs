@@ -153,6 +153,37 @@ public sealed class ProjectBuildTests : IDisposable
     }
 
     [Fact]
+    public async Task A_runtime_that_stops_during_a_build_leaves_no_build_running()
+    {
+        var runtime = new ProcessRuntime(StateDirectory);
+        var buildRoot = _dir.Combine(".meshdev", "build");
+        var prebuild = runtime.PrebuildAsync([(Service, _log.Log)]);
+        await Wait.UntilAsync(() => BuildProcesses(buildRoot).Length > 0, "the build runs");
+
+        runtime.Dispose();
+
+        await Wait.UntilAsync(() => BuildProcesses(buildRoot).Length == 0, "no build process of the runtime is left");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => prebuild.WaitAsync(Wait.Long));
+    }
+
+    // The `dotnet build` processes of a batch: their command line names the traversal project in the build root.
+    private static int[] BuildProcesses(string buildRoot) => [.. Directory.GetDirectories("/proc")
+        .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+        .Where(pid => pid > 0 && ReadCommandLine(pid).Contains(buildRoot + "/build-", StringComparison.Ordinal))];
+
+    private static string ReadCommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    [Fact]
     public async Task Missing_project_is_a_launch_exception()
     {
         using var runtime = new ProcessRuntime(StateDirectory);
