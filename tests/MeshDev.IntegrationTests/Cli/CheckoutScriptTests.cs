@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using MeshDev.IntegrationTests.Grpc.Infrastructure;
+using MeshDev.IntegrationTests.GrpcTests.Infrastructure;
 
 namespace MeshDev.IntegrationTests.Cli;
 
