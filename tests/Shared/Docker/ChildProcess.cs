@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace MeshDev.Testing.Docker;
 
@@ -15,6 +14,21 @@ internal static class ChildProcess
 
     /// <summary>Runs <paramref name="fileName"/> with <paramref name="arguments"/>; returns its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, CancellationToken cancellationToken)
+    {
+        var (exitCode, lines) = await RunLinesAsync(fileName, arguments, workingDirectory, cancellationToken);
+        return (exitCode, Join(lines.Select(l => l.Line)));
+    }
+
+    /// <summary>As <see cref="RunAsync"/>, with standard output and standard error apart.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunSplitAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, CancellationToken cancellationToken)
+    {
+        var (exitCode, lines) = await RunLinesAsync(fileName, arguments, workingDirectory, cancellationToken);
+        return (exitCode, Join(lines.Where(l => !l.Error).Select(l => l.Line)), Join(lines.Where(l => l.Error).Select(l => l.Line)));
+    }
+
+    private static string Join(IEnumerable<string> lines) => string.Concat(lines.Select(l => l + Environment.NewLine));
+
+    private static async Task<(int ExitCode, List<(bool Error, string Line)> Lines)> RunLinesAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -34,21 +48,21 @@ internal static class ChildProcess
             start.Environment.Remove(variable);
         }
 
-        var output = new StringBuilder();
-        void Append(object sender, DataReceivedEventArgs e)
+        var lines = new List<(bool Error, string Line)>();
+        DataReceivedEventHandler Append(bool error) => (_, e) =>
         {
             if (e.Data is { } line)
             {
-                lock (output)
+                lock (lines)
                 {
-                    output.AppendLine(line);
+                    lines.Add((error, line));
                 }
             }
-        }
+        };
 
         using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += Append;
-        process.ErrorDataReceived += Append;
+        process.OutputDataReceived += Append(false);
+        process.ErrorDataReceived += Append(true);
         process.Start();
         process.StandardInput.Close();
         process.BeginOutputReadLine();
@@ -63,9 +77,9 @@ internal static class ChildProcess
             throw;
         }
 
-        lock (output)
+        lock (lines)
         {
-            return (process.ExitCode, output.ToString());
+            return (process.ExitCode, [.. lines]);
         }
     }
 }
