@@ -66,7 +66,8 @@ internal sealed class MsBuildBatch
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in (string[])["build", traversal, "-c", "Debug", "--nologo", "-v", "m", "-tl:off", $"-p:CustomAfterMicrosoftCommonTargets={targets}"])
+        // NoSummary: MSBuild would repeat every warning and error at the end, twice in the service's log.
+        foreach (var argument in (string[])["build", traversal, "-c", "Debug", "--nologo", "-v", "m", "-tl:off", "-clp:NoSummary", $"-p:CustomAfterMicrosoftCommonTargets={targets}"])
         {
             start.ArgumentList.Add(argument);
         }

@@ -309,8 +309,9 @@ public sealed class MeshHost : IAsyncDisposable
         var say = _options.OnMeshMessage ?? (_ => { });
         try
         {
-            var result = await runtime.PrebuildAsync(projects, building => say(
-                $"building {Plural.Of(building.Count, "project")} ({string.Join(", ", building)}) with dotnet build, in parallel; a call to one of them waits for its build")).ConfigureAwait(false);
+            var result = await runtime.PrebuildAsync(projects, building => say(building.Count == 1
+                ? $"building the project of {building[0]} with dotnet build; a call to it waits for the build"
+                : $"building {Plural.Of(building.Count, "project")} ({string.Join(", ", building)}) with dotnet build, in parallel; a call to one of them waits for its build")).ConfigureAwait(false);
             say(PrebuildSummary(result));
             foreach (var (service, cause) in result.Failed)
             {
