@@ -66,8 +66,7 @@ internal sealed class MsBuildBatch
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        // NoSummary: MSBuild would repeat every warning and error at the end, twice in the service's log.
-        foreach (var argument in (string[])["build", traversal, "-c", "Debug", "--nologo", "-v", "m", "-tl:off", "-clp:NoSummary", $"-p:CustomAfterMicrosoftCommonTargets={targets}"])
+        foreach (var argument in (string[])["build", traversal, "-c", "Debug", "--nologo", "-v", "m", "-tl:off", $"-p:CustomAfterMicrosoftCommonTargets={targets}"])
         {
             start.ArgumentList.Add(argument);
         }
@@ -80,12 +79,19 @@ internal sealed class MsBuildBatch
         using var process = SpawnGate.Start(start);
         running(process, true);
         process.StandardInput.Close();
+        // The summary after "Build FAILED." / "Build succeeded." repeats every warning and error already passed on (the
+        // dotnet CLI asks MSBuild for it, whatever -clp says): not passed on twice.
+        var inSummary = false;
         var drained = OutputPump.Start(process, text =>
         {
             var trimmed = text.Trim();
             if (trimmed.StartsWith(BuiltMarker, StringComparison.Ordinal) && trimmed[BuiltMarker.Length..].Split('|') is [var project, var output])
             {
                 built(project, output);
+            }
+            else if (inSummary || trimmed is "Build FAILED." or "Build succeeded.")
+            {
+                inSummary = true;
             }
             else
             {
