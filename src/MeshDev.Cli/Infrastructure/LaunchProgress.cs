@@ -26,7 +26,8 @@ public sealed class LaunchProgress : IDisposable
     private readonly bool _live;
     private readonly bool _echoServiceOutput;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Launch> _starting = new(StringComparer.Ordinal);
+    // The launches under way, and the builds no launch waits for yet (the prebuild): what the progress shows.
+    private readonly Dictionary<string, Launch> _active = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _lastOutput = new(StringComparer.Ordinal);
     private readonly ITimer _timer;
 
@@ -52,7 +53,7 @@ public sealed class LaunchProgress : IDisposable
             if (line.StartsWith(MeshNote, StringComparison.Ordinal))
             {
                 var note = line[MeshNote.Length..];
-                if (_starting.TryGetValue(service, out var launch))
+                if (_active.TryGetValue(service, out var launch))
                 {
                     if (launch.Starting || note.StartsWith(BuildingPrefix, StringComparison.Ordinal))
                     {
@@ -61,22 +62,23 @@ public sealed class LaunchProgress : IDisposable
                     else
                     {
                         // A build no launch waited for is over ("built …", "build failed …").
-                        _starting.Remove(service);
+                        _active.Remove(service);
                     }
                 }
                 else if (note.StartsWith(BuildingPrefix, StringComparison.Ordinal))
                 {
                     // A build before any launch (the prebuild at start) is shown as well; a launch that comes meanwhile
                     // takes it over, with the build's own start.
-                    var build = new Launch(_time.GetTimestamp(), starting: false);
-                    build.Say(note, _time.GetTimestamp());
-                    _starting[service] = build;
+                    var now = _time.GetTimestamp();
+                    var build = new Launch(now, starting: false);
+                    build.Say(note, now);
+                    _active[service] = build;
                 }
             }
             else if (line.StartsWith(ServiceLog.LaunchMarkerPrefix, StringComparison.Ordinal))
             {
                 // Spawned: whatever came before (a build, a pull) is over; the service is starting now.
-                if (_starting.TryGetValue(service, out var launch))
+                if (_active.TryGetValue(service, out var launch))
                 {
                     launch.Say(null, _time.GetTimestamp());
                 }
@@ -100,20 +102,20 @@ public sealed class LaunchProgress : IDisposable
         {
             if (change.To == ServiceState.Starting)
             {
-                if (_starting.TryGetValue(change.Service, out var build) && !build.Starting)
+                if (_active.TryGetValue(change.Service, out var build) && !build.Starting)
                 {
                     build.Starting = true;
                 }
                 else
                 {
-                    _starting[change.Service] = new Launch(_time.GetTimestamp(), starting: true);
+                    _active[change.Service] = new Launch(_time.GetTimestamp(), starting: true);
                 }
 
                 _lastOutput.Remove(change.Service);
             }
             else
             {
-                _starting.Remove(change.Service);
+                _active.Remove(change.Service);
             }
 
             if (change.To == ServiceState.Failed)
@@ -140,13 +142,13 @@ public sealed class LaunchProgress : IDisposable
     {
         lock (_gate)
         {
-            if (_starting.Count == 0)
+            if (_active.Count == 0)
             {
                 return null;
             }
 
             var now = _time.GetTimestamp();
-            return string.Join(" · ", _starting.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => Describe(s.Key, s.Value, now)));
+            return string.Join(" · ", _active.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => Describe(s.Key, s.Value, now)));
         }
     }
 
@@ -162,7 +164,7 @@ public sealed class LaunchProgress : IDisposable
         lock (_gate)
         {
             var now = _time.GetTimestamp();
-            slow = [.. _starting
+            slow = [.. _active
                 .Where(s => _time.GetElapsedTime(s.Value.StartedAt, now) >= PlainInterval)
                 .OrderBy(s => s.Key, StringComparer.Ordinal)
                 .Select(s => Describe(s.Key, s.Value, now))];

@@ -26,7 +26,7 @@ internal sealed class MsBuildBatch
     private readonly string _workDirectory;
 
     /// <param name="projects">Full paths of the project files.</param>
-    /// <param name="workDirectory">Where the generated traversal and targets files are written (and deleted after).</param>
+    /// <param name="workDirectory">Where the generated traversal project (deleted after) and the report targets (kept) are written.</param>
     public MsBuildBatch(IReadOnlyList<string> projects, string workDirectory)
     {
         _projects = projects;
@@ -95,7 +95,7 @@ internal sealed class MsBuildBatch
             }
             else
             {
-                line(ProjectNamedBy(text), text);
+                line(SplitProject(text).Project, text);
             }
         });
 
@@ -137,20 +137,22 @@ internal sealed class MsBuildBatch
         return path;
     }
 
-    /// <summary>The project an MSBuild line names: a warning or error ends with <c> [/path/Project.csproj]</c>.</summary>
-    internal static string? ProjectNamedBy(string line)
+    /// <summary>
+    /// An MSBuild line without the project it names, and that project: a warning or error ends with
+    /// <c> [/path/Project.csproj]</c>, sometimes with the target framework after it (<c>::TargetFramework=net10.0</c>).
+    /// </summary>
+    internal static (string Message, string? Project) SplitProject(string line)
     {
-        var trimmed = line.TrimEnd();
+        var trimmed = line.Trim();
         var open = trimmed.LastIndexOf(" [", StringComparison.Ordinal);
-        if (open < 0 || !trimmed.EndsWith(']'))
+        if (open <= 0 || !trimmed.EndsWith(']'))
         {
-            return null;
+            return (trimmed, null);
         }
 
         var project = trimmed[(open + 2)..^1];
-        // Some lines name the target framework after the project: " [/p/Web.csproj::TargetFramework=net10.0]".
         var colons = project.IndexOf("::", StringComparison.Ordinal);
-        return colons > 0 ? project[..colons] : project;
+        return (trimmed[..open], colons > 0 ? project[..colons] : project);
     }
 
     /// <summary>The deepest directory holding every project.</summary>

@@ -432,7 +432,8 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
 
     /// <summary>
     /// The distinct compiler/MSBuild/NuGet error lines, in order, without the trailing <c>[project]</c> MSBuild appends
-    /// (MSBuild repeats every error in its summary); the last line of all when none reads as an error.
+    /// (a project built for several target frameworks reports an error once for each); the last line of all when none
+    /// reads as an error.
     /// </summary>
     internal static string[] Errors(IReadOnlyList<string> lines)
     {
@@ -447,12 +448,7 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
     private static bool IsError(string line) =>
         line.Contains(": error ", StringComparison.OrdinalIgnoreCase) || line.TrimStart().StartsWith("error", StringComparison.OrdinalIgnoreCase);
 
-    private static string StripProject(string line)
-    {
-        line = line.Trim();
-        var bracket = line.LastIndexOf(" [", StringComparison.Ordinal);
-        return bracket > 0 && line.EndsWith(']') ? line[..bracket] : line;
-    }
+    private static string StripProject(string line) => MsBuildBatch.SplitProject(line).Message;
 
     private static (string Fingerprint, string Directory)? ReadStamp(string path)
     {
