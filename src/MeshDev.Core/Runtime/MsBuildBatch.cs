@@ -93,9 +93,14 @@ internal sealed class MsBuildBatch
             {
                 inSummary = true;
             }
+            else if (SplitProject(text) is var (message, named) && named == traversal)
+            {
+                // The restore's own lines name the generated traversal, a file the user never sees: about the whole build.
+                line(null, message);
+            }
             else
             {
-                line(SplitProject(text).Project, text);
+                line(named, text);
             }
         });
 
@@ -174,8 +179,9 @@ internal sealed class MsBuildBatch
     private static bool IsSameOrUnder(string directory, string ancestor) =>
         directory == ancestor || directory.StartsWith(Path.TrimEndingDirectorySeparator(ancestor) + "/", StringComparison.Ordinal);
 
-    // Restore runs first in a session of its own (`dotnet build` passes -restore), one project after another: two
-    // restores of a shared reference at once would write the same obj/project.assets.json.
+    // Restore runs first in a session of its own (`dotnet build` passes -restore): NuGet's own Restore target over all
+    // the projects as one graph, as for a solution (each project and shared reference restored once, in parallel);
+    // on the sample's four projects 1.6 s, against 2.5 s for a Restore of each project in turn.
     private static string Traversal(IReadOnlyList<string> projects)
     {
         var items = new StringBuilder();
@@ -187,10 +193,9 @@ internal sealed class MsBuildBatch
         return $"""
             <Project DefaultTargets="Build">
               <ItemGroup>
-            {items}  </ItemGroup>
-              <Target Name="Restore">
-                <MSBuild Projects="@(MeshDevProject)" Targets="Restore" Properties="MSBuildRestoreSessionId=$([System.Guid]::NewGuid())" />
-              </Target>
+            {items}    <RestoreGraphProjectInputItems Include="@(MeshDevProject)" />
+              </ItemGroup>
+              <Import Project="$(MSBuildToolsPath)/NuGet.targets" />
               <Target Name="Build">
                 <MSBuild Projects="@(MeshDevProject)" Targets="Build" BuildInParallel="true" ContinueOnError="true" />
               </Target>

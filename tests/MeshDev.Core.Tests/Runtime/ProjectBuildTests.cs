@@ -133,6 +133,25 @@ public sealed class ProjectBuildTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failed_restore_is_the_launch_failure_naming_the_package_not_the_generated_build_file()
+    {
+        // An empty local feed: the package is missing without asking any server.
+        var feed = Directory.CreateDirectory(_dir.Combine("feed")).FullName;
+        File.WriteAllText(_project, File.ReadAllText(_project).Replace(
+            "</Project>",
+            $"  <PropertyGroup><RestoreSources>{feed}</RestoreSources></PropertyGroup>\n  <ItemGroup><PackageReference Include=\"MeshDev.NoSuchPackage\" Version=\"1.0.0\" /></ItemGroup>\n</Project>",
+            StringComparison.Ordinal));
+        using var runtime = new ProcessRuntime(StateDirectory);
+
+        var error = await Assert.ThrowsAsync<LaunchException>(() => runtime.PrepareAsync(Service, _log.Log, CancellationToken.None).WaitAsync(Wait.Build));
+
+        Assert.StartsWith($"build of {_project} failed: {_project} : error NU1101: ", error.Message);
+        Assert.Contains("MeshDev.NoSuchPackage", error.Message);
+        Assert.DoesNotContain(".proj]", error.Message);
+        Assert.Contains(_log.Lines, l => l.Contains("error NU1101", StringComparison.Ordinal) && !l.Contains(".proj]", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_project_the_IDE_just_built_is_not_compiled_again()
     {
         // The IDE's (or ./meshdev's) build: plain dotnet build, into the project's own bin and obj.

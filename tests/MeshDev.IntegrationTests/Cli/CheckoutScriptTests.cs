@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 using MeshDev.IntegrationTests.GrpcTests.Infrastructure;
 using MeshDev.Testing.Docker;
 
@@ -20,6 +21,38 @@ public sealed class CheckoutScriptTests
         Assert.StartsWith("0.1.0", stdout.Trim(), StringComparison.Ordinal);
         Assert.DoesNotContain("building the meshdev CLI", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_one_assembly_build_compiles_the_sources_and_packages_of_the_cli_project_graph()
+    {
+        // The projects the CLI references, directly or not, with the packages, protos, resources and aliases they declare.
+        var graph = new SortedSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([Path.Combine(GrpcTestPaths.RepositoryRoot, "src", "MeshDev.Cli", "MeshDev.Cli.csproj")]);
+        while (pending.TryPop(out var project))
+        {
+            if (graph.Add(Path.GetFullPath(project)))
+            {
+                foreach (var reference in Items(project, "ProjectReference"))
+                {
+                    pending.Push(Path.Combine(Path.GetDirectoryName(project)!, reference));
+                }
+            }
+        }
+
+        var checkout = Path.Combine(GrpcTestPaths.RepositoryRoot, "devtools", "checkout", "meshdev.csproj");
+        var compiled = Items(checkout, "Compile").Select(include => include.Split('/')[3]).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(graph.Select(p => Path.GetFileName(Path.GetDirectoryName(p)!)).Order(StringComparer.Ordinal), compiled.Order(StringComparer.Ordinal));
+        foreach (var kind in (string[])["PackageReference", "FrameworkReference", "Using"])
+        {
+            Assert.Equal(graph.SelectMany(p => Items(p, kind)).ToHashSet(StringComparer.Ordinal).Order(StringComparer.Ordinal), Items(checkout, kind).Order(StringComparer.Ordinal));
+        }
+
+        Assert.Equal(graph.SelectMany(p => Items(p, "Protobuf").Select(Path.GetFileName)).Order(StringComparer.Ordinal), Items(checkout, "Protobuf").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(graph.Sum(p => Items(p, "EmbeddedResource").Count()), Items(checkout, "EmbeddedResource").Count());
+    }
+
+    private static IEnumerable<string> Items(string project, string kind) =>
+        XDocument.Load(project).Descendants(kind).Select(item => (string?)item.Attribute("Include")).OfType<string>();
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunScriptAsync(params string[] args)
     {
