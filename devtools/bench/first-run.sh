@@ -4,12 +4,21 @@
 # (curl, sent as soon as the mesh listens); then the same on that clone again (the second run); then on another fresh
 # clone with the CLI already built, as with the tool installed ("installed"). No build server runs
 # at the start of a first run; NuGet packages are expected in the machine's cache (as after running the tests once).
-# Usage: devtools/bench/first-run.sh [rounds (default 3)] [results file (default devtools/bench/first-run-results.md)]
+# Usage: devtools/bench/first-run.sh [--dotnet-defaults] [rounds (default 3)] [results file (default first-run-results.md)]
+# --dotnet-defaults: with the compiler server and MSBuild node reuse, which .NET uses unless told otherwise and this
+# machine's environment turns off (UseSharedCompilation=false, MSBUILDDISABLENODEREUSE=1, DOTNET_CLI_USE_MSBUILD_SERVER=0);
+# the servers are shut down before and after each round.
 set -uo pipefail
+defaults=
+if [ "${1:-}" = --dotnet-defaults ]; then
+  defaults=1
+  shift
+  unset UseSharedCompilation MSBUILDDISABLENODEREUSE DOTNET_CLI_USE_MSBUILD_SERVER
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 rounds=${1:-3}
-results=${2:-$here/first-run-results.md}
+results=${2:-$here/first-run-results${defaults:+-dotnet-defaults}.md}
 port=15101 # the sample frontend's mesh port
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -53,14 +62,19 @@ for round in $(seq "$rounds"); do
   echo "round $round: first run (listening, first call, total) $first s; second run $second s; CLI already built $installed s"
   echo "$first" >>"$work/first" && echo "$second" >>"$work/second" && echo "$installed" >>"$work/installed"
   # What the screen showed in the first round, for the README's account of every second.
-  [ "$round" = 1 ] && cp "$work/first-$round.log" "$here/first-run-output.txt"
+  [ "$round" = 1 ] && [ -z "$defaults" ] && cp "$work/first-$round.log" "$here/first-run-output.txt"
+  dotnet build-server shutdown >/dev/null 2>&1
 done
 
 column_median() { awk -v c="$2" '{print $c}' "$1" | median; }
 {
   echo "# First run of the README's first command ($(date -u +%Y-%m-%d), $(nproc) cores, commit $(git -C "$repo" rev-parse --short HEAD))"
   echo
-  echo "Fresh clone, no build server running, NuGet cache warm; medians of $rounds rounds (seconds)."
+  if [ -n "$defaults" ]; then
+    echo "Fresh clone, no build server running at the start, NuGet cache warm, .NET's defaults for build servers (the compiler server and MSBuild node reuse on: \`--dotnet-defaults\`); medians of $rounds rounds (seconds)."
+  else
+    echo "Fresh clone, no build server running, NuGet cache warm, this machine's environment as it is (UseSharedCompilation=${UseSharedCompilation:-unset}, MSBUILDDISABLENODEREUSE=${MSBUILDDISABLENODEREUSE:-unset}); medians of $rounds rounds (seconds)."
+  fi
   echo
   echo "| run | mesh listening | first call (200) | in all |"
   echo "|---|---|---|---|"
