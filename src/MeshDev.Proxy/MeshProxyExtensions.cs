@@ -13,7 +13,7 @@ public static class MeshProxyExtensions
     public static IServiceCollection AddMeshProxy(this IServiceCollection services)
     {
         services.AddHttpForwarder();
-        services.AddSingleton(sp => ServiceHttpClient.Create(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ServiceClients(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ServiceForwarder>();
         services.AddSingleton<ForwardingErrorLog>();
         return services;

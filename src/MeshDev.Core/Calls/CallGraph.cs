@@ -40,11 +40,13 @@ public sealed class CallGraph
 
     public TimeProvider Time { get; }
 
+    private int _connections;
+
     /// <summary>Grows with every call, every answered request and every caller looked up; unchanged means nothing to show.</summary>
     public long Version => _recent.Written + Interlocked.Read(ref _resolved) + _edges.Sum(e => e.Value.Count);
 
     /// <summary>A connection whose caller is still to be found (see <see cref="CallerTracker"/>), or is known already.</summary>
-    public CallerConnection NewConnection(string? caller = null) => new(this, caller);
+    public CallerConnection NewConnection(string? caller = null) => new(this, caller, Interlocked.Increment(ref _connections));
 
     /// <summary>Calls made where the mesh's listeners did not see them (pod to pod inside the cluster), as their reporter counted them.</summary>
     public void Add(string caller, string service, long calls)

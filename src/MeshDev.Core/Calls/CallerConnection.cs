@@ -14,11 +14,15 @@ public sealed class CallerConnection
     private EdgeCounter? _edge; // the edge of the last call: connections mostly call one service
     private List<PendingCalls>? _pending;
 
-    internal CallerConnection(CallGraph graph, string? caller)
+    internal CallerConnection(CallGraph graph, string? caller, int number)
     {
         _graph = graph;
         _caller = caller;
+        Number = number;
     }
+
+    /// <summary>The connection's number, in the order the mesh accepted connections (1, 2, …; wraps around past int.MaxValue).</summary>
+    public int Number { get; }
 
     /// <summary>
     /// Set when the connection comes from a pod, through its gateway's link: once the service it calls can be reached

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
 using MeshDev.Activation;
+using MeshDev.Calls;
 using MeshDev.Catalog;
 using MeshDev.Runtime;
 using MeshDev.Telemetry;
@@ -14,11 +15,11 @@ namespace MeshDev.Proxy.Forwarding;
 
 /// <summary>
 /// Sends a request the mesh has routed to the instance it was given, with YARP's <see cref="IHttpForwarder"/> and the
-/// mesh's own client (<see cref="ServiceHttpClient"/>): HTTP/2 exactly for gRPC, HTTP/1.1 otherwise. A request that
+/// mesh's own clients (<see cref="ServiceClients"/>): HTTP/2 exactly for gRPC, HTTP/1.1 otherwise. A request that
 /// failed before the service saw it is sent again when that is safe (see <see cref="CanRetry"/>).
 /// </summary>
 /// <param name="telemetry">Present while the mesh exports traces: the forwarded traceparent then names the mesh's span.</param>
-public sealed class ServiceForwarder(IHttpForwarder forwarder, HttpMessageInvoker client, MeshTelemetry? telemetry = null)
+public sealed class ServiceForwarder(IHttpForwarder forwarder, ServiceClients clients, MeshTelemetry? telemetry = null)
 {
     private readonly MeshTransformer _transformer = telemetry is null ? MeshTransformer.Instance : MeshTransformer.Traced;
 
@@ -43,6 +44,7 @@ public sealed class ServiceForwarder(IHttpForwarder forwarder, HttpMessageInvoke
         var prefix = PrefixOf(endpoint);
         var configs = _configs.GetOrAdd(service.Name, static (_, s) => ConfigsFor(s), service);
         var config = grpc ? configs.Grpc : configs.Http;
+        var client = grpc ? clients.Http2((CallerConnection?)context.Features[typeof(CallerConnection)]) : clients.Http1;
         for (var attempt = 0; ; attempt++)
         {
             var error = await forwarder.SendAsync(context, prefix, client, config, _transformer).ConfigureAwait(false);

@@ -31,6 +31,25 @@ public sealed class GrpcDotnetClientTests
     }
 
     [Fact]
+    public async Task Two_client_connections_reach_the_service_over_two_connections_and_each_clients_calls_over_one()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.GrpcEcho("echo"));
+        using var first = new DotnetGrpcClient(mesh.MeshPort("echo"));
+        using var second = new DotnetGrpcClient(mesh.MeshPort("echo"));
+
+        // The peer is the service's view of the connection the call came on: the mesh's upstream connection.
+        async Task<string[]> PeersAsync(DotnetGrpcClient client) => await Task.WhenAll(Enumerable.Range(0, 4).Select(async i =>
+            (await client.Echo.SayAsync(new EchoRequest { Text = $"call {i}" }, deadline: DotnetGrpcClient.Deadline)).Peer));
+        var firstPeers = (await PeersAsync(first)).Concat(await PeersAsync(first)).Distinct().ToArray();
+        var secondPeers = (await PeersAsync(second)).Distinct().ToArray();
+
+        Assert.Single(firstPeers);
+        Assert.Single(secondPeers);
+        Assert.NotEqual(firstPeers[0], secondPeers[0]);
+        Assert.Equal(1, mesh.Service("echo").Launches);
+    }
+
+    [Fact]
     public async Task Large_messages_both_ways_launch_the_cold_service_once_and_arrive_intact()
     {
         const int Size = 5 * 1024 * 1024;
