@@ -23,6 +23,7 @@ public sealed class CallGraph
     private readonly ConcurrentDictionary<(string Caller, string Service), EdgeCounter> _edges = new();
     private readonly RecentRequests _recent;
     private long _resolved;
+    private int _connections;
     private TaskCompletionSource? _changed;
 
     /// <param name="services">The services of the mesh, in manifest order.</param>
@@ -39,8 +40,6 @@ public sealed class CallGraph
     public IReadOnlyList<string> Nodes { get; }
 
     public TimeProvider Time { get; }
-
-    private int _connections;
 
     /// <summary>Grows with every call, every answered request and every caller looked up; unchanged means nothing to show.</summary>
     public long Version => _recent.Written + Interlocked.Read(ref _resolved) + _edges.Sum(e => e.Value.Count);
