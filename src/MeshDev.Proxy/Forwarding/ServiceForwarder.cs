@@ -39,12 +39,13 @@ public sealed class ServiceForwarder(IHttpForwarder forwarder, ServiceClients cl
     /// Forwards the request; returns <see cref="ForwarderError.None"/> or what went wrong, with nothing written to the
     /// client yet when <see cref="HttpResponse.HasStarted"/> is false.
     /// </summary>
-    public async ValueTask<ForwarderError> SendAsync(HttpContext context, ServiceSpec service, ServiceEndpoint endpoint, bool grpc)
+    /// <param name="caller">The connection the request came on, as the middleware found it: a gRPC call takes its client by it.</param>
+    public async ValueTask<ForwarderError> SendAsync(HttpContext context, ServiceSpec service, ServiceEndpoint endpoint, CallerConnection? caller, bool grpc)
     {
         var prefix = PrefixOf(endpoint);
         var configs = _configs.GetOrAdd(service.Name, static (_, s) => ConfigsFor(s), service);
         var config = grpc ? configs.Grpc : configs.Http;
-        var client = grpc ? clients.Http2((CallerConnection?)context.Features[typeof(CallerConnection)]) : clients.Http1;
+        var client = grpc ? clients.Http2(caller) : clients.Http1;
         for (var attempt = 0; ; attempt++)
         {
             var error = await forwarder.SendAsync(context, prefix, client, config, _transformer).ConfigureAwait(false);

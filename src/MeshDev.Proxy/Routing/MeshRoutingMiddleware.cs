@@ -98,7 +98,7 @@ public sealed partial class MeshRoutingMiddleware
                 lease = acquired;
             }
 
-            await ForwardAsync(context, activator, lease, grpc).ConfigureAwait(false);
+            await ForwardAsync(context, activator, lease, caller, grpc).ConfigureAwait(false);
             EndCall(caller, context, activator, started);
             if (caller?.Link is { } link && link.IsDirect(activator.Service.Name))
             {
@@ -161,12 +161,12 @@ public sealed partial class MeshRoutingMiddleware
         return null;
     }
 
-    private async Task ForwardAsync(HttpContext context, ServiceActivator activator, ActivityLease lease, bool grpc)
+    private async Task ForwardAsync(HttpContext context, ServiceActivator activator, ActivityLease lease, CallerConnection? caller, bool grpc)
     {
         ForwarderError error;
         using (lease)
         {
-            error = await _forwarder.SendAsync(context, activator.Service, lease.Endpoint, grpc).ConfigureAwait(false);
+            error = await _forwarder.SendAsync(context, activator.Service, lease.Endpoint, caller, grpc).ConfigureAwait(false);
         }
 
         // A started response is YARP's answer (an error after that point aborts the connection); only before it is there
