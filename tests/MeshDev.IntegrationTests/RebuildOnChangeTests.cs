@@ -13,14 +13,7 @@ public sealed class RebuildOnChangeTests : IDisposable
 
     public RebuildOnChangeTests()
     {
-        File.WriteAllText(Project, """
-            <Project Sdk="Microsoft.NET.Sdk.Web">
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-              </PropertyGroup>
-            </Project>
-            """);
+        File.WriteAllText(Project, WebProject.Csproj);
         WriteProgram("v1");
     }
 

@@ -57,14 +57,7 @@ public sealed class OtlpExportTests : IAsyncLifetime
         try
         {
             var project = Path.Combine(sources.FullName, "Web.csproj");
-            await File.WriteAllTextAsync(project, """
-                <Project Sdk="Microsoft.NET.Sdk.Web">
-                  <PropertyGroup>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                  </PropertyGroup>
-                </Project>
-                """);
+            await File.WriteAllTextAsync(project, WebProject.Csproj);
             await File.WriteAllTextAsync(Path.Combine(sources.FullName, "Program.cs"), """
                 var app = WebApplication.CreateBuilder(args).Build();
                 app.MapGet("/", () => "built");
