@@ -4,6 +4,7 @@ using System.Net;
 using MeshDev.Activation;
 using MeshDev.IntegrationTests.Infrastructure;
 using MeshDev.Runtime;
+using MeshDev.Testing;
 
 namespace MeshDev.IntegrationTests;
 
@@ -44,7 +45,7 @@ public sealed class ListenerMessageTests : IDisposable
     [Fact]
     public async Task A_service_that_ignores_PORT_gets_503_naming_the_port_it_listens_on_and_the_fix()
     {
-        var ownPort = Ports.GetFreePort();
+        var ownPort = TestPorts.Free();
         var script = Write("own_port.py", OwnPortScript);
         // Under a shell, as many services run: the listener is a child of the service's process, not the process itself.
         var wrapper = Write("run.sh", $"python3 '{script}' {Text(ownPort)}; true\n");
@@ -65,7 +66,7 @@ public sealed class ListenerMessageTests : IDisposable
     public async Task A_fixed_port_held_by_a_silent_listener_gets_503_naming_its_pid_and_command_line()
     {
         var script = Write("silent.py", SilentScript);
-        var port = Ports.GetFreePort();
+        var port = TestPorts.Free();
         using var holder = Process.Start(new ProcessStartInfo("python3", [script, Text(port)]) { RedirectStandardOutput = true })!;
         try
         {

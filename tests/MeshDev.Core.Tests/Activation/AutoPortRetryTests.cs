@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using MeshDev.Activation;
 using MeshDev.Catalog;
 using MeshDev.Runtime;
+using MeshDev.Testing;
 
 namespace MeshDev.Core.Tests.Activation;
 
@@ -186,7 +187,7 @@ public sealed class AutoPortRetryTests : ActivatorTestBase
     [Fact]
     public async Task Fixed_port_taken_after_the_check_is_reported_without_a_retry()
     {
-        var fixedPort = Ports.GetFreePort();
+        var fixedPort = TestPorts.Free();
         var activator = Create(s => s with { Port = fixedPort });
         _runtime.OnStarted = TakePortAndCrash;
 

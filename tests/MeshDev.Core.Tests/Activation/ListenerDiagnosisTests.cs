@@ -3,6 +3,7 @@ using System.Runtime.Versioning;
 using MeshDev.Activation;
 using MeshDev.Catalog;
 using MeshDev.Runtime;
+using MeshDev.Testing;
 
 namespace MeshDev.Core.Tests.Activation;
 
@@ -78,7 +79,7 @@ public sealed class ListenerDiagnosisTests : ActivatorTestBase
     {
         // The probe on PORT fails for another reason (a wrong health path); the tree serves on PORT and a port of its own.
         var process = await Own(PythonListener.HttpAsync());
-        var expected = Ports.GetFreePort();
+        var expected = TestPorts.Free();
         var instance = new FakeInstance(new ServiceEndpoint("127.0.0.1", expected)) { ProcessId = process.Pid };
         var settled = new ProcessTreeLook([new IPEndPoint(IPAddress.Loopback, process.Port), new IPEndPoint(IPAddress.Any, expected)], new Dictionary<int, long> { [process.Pid] = 7 });
         var diagnosis = new ListenerDiagnosis(DefaultSpec, instance, _time, _ => settled);
@@ -102,7 +103,7 @@ public sealed class ListenerDiagnosisTests : ActivatorTestBase
             new(listening, new Dictionary<int, long> { [1000] = 95, [1001] = 0 }), // a new process (the built app)
             new(listening, new Dictionary<int, long> { [1000] = 96, [1001] = 2 }), // the same processes, idle
         ]);
-        var instance = new FakeInstance(new ServiceEndpoint("127.0.0.1", Ports.GetFreePort())) { ProcessId = process.Pid };
+        var instance = new FakeInstance(new ServiceEndpoint("127.0.0.1", TestPorts.Free())) { ProcessId = process.Pid };
         var diagnosis = new ListenerDiagnosis(DefaultSpec, instance, _time, _ => looks.Dequeue());
         _time.Advance(ListenerDiagnosis.Grace);
 
@@ -121,7 +122,7 @@ public sealed class ListenerDiagnosisTests : ActivatorTestBase
     public async Task Nothing_is_said_before_the_grace_nor_before_a_second_look_finds_the_tree_settled()
     {
         var process = await Own(PythonListener.HttpAsync());
-        var instance = new FakeInstance(new ServiceEndpoint("127.0.0.1", Ports.GetFreePort())) { ProcessId = process.Pid };
+        var instance = new FakeInstance(new ServiceEndpoint("127.0.0.1", TestPorts.Free())) { ProcessId = process.Pid };
         var diagnosis = new ListenerDiagnosis(DefaultSpec, instance, _time);
 
         _time.Advance(ListenerDiagnosis.Grace - TimeSpan.FromMilliseconds(1));

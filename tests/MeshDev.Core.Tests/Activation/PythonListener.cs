@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MeshDev.Runtime;
 using MeshDev.Runtime.Tests;
+using MeshDev.Testing;
 
 namespace MeshDev.Core.Tests.Activation;
 
@@ -85,7 +86,7 @@ internal sealed class PythonListener : IAsyncDisposable
     private static async Task<PythonListener> StartAsync(string name, string script, string[] arguments, IReadOnlyDictionary<string, string>? environment)
     {
         var directory = new TempDirectory();
-        var port = Ports.GetFreePort();
+        var port = TestPorts.Free();
         var start = new ProcessStartInfo(Interpreter.Value) { UseShellExecute = false, RedirectStandardOutput = true };
         start.ArgumentList.Add(WriteScript(directory, name, script));
         start.ArgumentList.Add(port.ToString(CultureInfo.InvariantCulture));

@@ -1,4 +1,5 @@
 using MeshDev.Runtime;
+using MeshDev.Testing;
 
 namespace MeshDev.Core.Tests.Runtime;
 
@@ -17,7 +18,7 @@ public sealed class GrpcHealthProbeTests
     public async Task Is_not_ready_when_nothing_listens()
     {
         var probe = new GrpcHealthProbe("shop.orders.v1.Orders");
-        Assert.False(await probe.ProbeAsync(new ServiceEndpoint("127.0.0.1", Ports.GetFreePort()), CancellationToken.None));
+        Assert.False(await probe.ProbeAsync(new ServiceEndpoint("127.0.0.1", TestPorts.Free()), CancellationToken.None));
         Assert.Equal("grpc health of shop.orders.v1.Orders", probe.ToString());
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using MeshDev.Catalog;
+using MeshDev.Testing;
 
 namespace MeshDev.Runtime.Tests;
 
@@ -251,7 +252,7 @@ public sealed class ProjectBuildTests : IDisposable
 
     private async Task<string> RunAndGetAsync(ProcessRuntime runtime)
     {
-        var port = Ports.GetFreePort();
+        var port = TestPorts.Free();
         await using var instance = await runtime.StartAsync(Services.Request(Service, _log, port), CancellationToken.None);
         var probe = new HttpReadinessProbe("/healthz");
         using var limit = new CancellationTokenSource(Wait.Long);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using MeshDev.Catalog;
+using MeshDev.Testing;
 
 namespace MeshDev.Runtime.Tests;
 
@@ -17,7 +18,7 @@ public sealed class ReadinessProbeTests : IAsyncLifetime
     {
         _dir.WriteFile("healthz", "ok");
         Directory.CreateDirectory(_dir.Combine("sub"));
-        var port = Ports.GetFreePort();
+        var port = TestPorts.Free();
         _endpoint = new ServiceEndpoint("127.0.0.1", port);
         Assert.False(await TcpReadinessProbe.Instance.ProbeAsync(_endpoint, CancellationToken.None));
         Assert.False(await new HttpReadinessProbe("/healthz").ProbeAsync(_endpoint, CancellationToken.None));

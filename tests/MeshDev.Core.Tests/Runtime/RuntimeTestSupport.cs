@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using MeshDev.Catalog;
+using MeshDev.Testing;
 
 namespace MeshDev.Runtime.Tests;
 
@@ -155,7 +156,7 @@ internal static class Services
     };
 
     public static LaunchRequest Request(ServiceSpec service, LogRecorder log, int? port = null, IReadOnlyDictionary<string, string>? environment = null) =>
-        new(service, port ?? Ports.GetFreePort(), environment ?? ImmutableDictionary<string, string>.Empty, log.Log);
+        new(service, port ?? TestPorts.Free(), environment ?? ImmutableDictionary<string, string>.Empty, log.Log);
 
     /// <summary>Parses <c>name=value</c> out of a log line.</summary>
     public static int IntAfter(string line, string name)

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Runtime.Versioning;
 using MeshDev.Catalog;
+using MeshDev.Testing;
 
 namespace MeshDev.Runtime.Tests;
 
@@ -69,7 +70,7 @@ public sealed class ServiceOutputTests : IDisposable
             sys.stdout.buffer.write(b"done\n")
             """);
 
-        await using var instance = await _runtime.StartAsync(new LaunchRequest(service, Ports.GetFreePort(), ImmutableDictionary<string, string>.Empty, log), CancellationToken.None);
+        await using var instance = await _runtime.StartAsync(new LaunchRequest(service, TestPorts.Free(), ImmutableDictionary<string, string>.Empty, log), CancellationToken.None);
         Assert.Equal(0, await instance.Exited.WaitAsync(TimeSpan.FromMinutes(5)));
 
         var files = Directory.GetFiles(_dir.Combine("logs"), "writer.log*").Where(f => !f.EndsWith(".rotated", StringComparison.Ordinal)).ToArray();

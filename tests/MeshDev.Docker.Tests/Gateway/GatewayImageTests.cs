@@ -3,6 +3,7 @@ using System.Text.Json;
 using Docker.DotNet.Models;
 using MeshDev.Runtime;
 using MeshDev.Testing.Docker;
+using MeshDev.Testing;
 
 namespace MeshDev.Docker.Tests.Gateway;
 
@@ -48,8 +49,8 @@ public sealed class GatewayImageTests(TestImages images, PublishedGateway gatewa
     public async Task Gateway_in_its_image_answers_503_problem_json_while_no_link_is_connected()
     {
         await GatewayImage.EnsureAsync(images.Docker, _tag, gateway.BinaryPath, _lines.Add, CancellationToken.None);
-        var linkPort = Ports.GetFreePort();
-        var meshPort = Ports.GetFreePort();
+        var linkPort = TestPorts.Free();
+        var meshPort = TestPorts.Free();
         await using var container = await TestContainer.StartAsync(images.Docker, _tag, environment: new Dictionary<string, string>
         {
             ["MESHDEV_SERVICE"] = "orders",

@@ -1,6 +1,7 @@
 using System.Net;
 using MeshDev.Runtime;
 using MeshDev.Testing.Docker;
+using MeshDev.Testing;
 
 namespace MeshDev.Docker.Tests.Images;
 
@@ -13,7 +14,7 @@ public sealed class TestImagesTests(TestImages images)
     [Fact]
     public async Task Busybox_image_runs_httpd_on_the_host_network()
     {
-        var port = Ports.GetFreePort();
+        var port = TestPorts.Free();
         await using var container = await TestContainer.StartAsync(
             images.Docker, images.Busybox, ["httpd", "-f", "-v", "-p", $"127.0.0.1:{port}", "-h", "/www"]);
 
@@ -26,7 +27,7 @@ public sealed class TestImagesTests(TestImages images)
     [Fact]
     public async Task Busybox_image_default_command_serves_www_on_PORT()
     {
-        var port = Ports.GetFreePort();
+        var port = TestPorts.Free();
         await using var container = await TestContainer.StartAsync(
             images.Docker, images.Busybox, environment: new Dictionary<string, string> { ["PORT"] = $"{port}" });
 
@@ -38,7 +39,7 @@ public sealed class TestImagesTests(TestImages images)
     [Fact]
     public async Task Busybox_health_image_becomes_healthy_once_httpd_answers()
     {
-        var port = Ports.GetFreePort();
+        var port = TestPorts.Free();
         await using var container = await TestContainer.StartAsync(
             images.Docker, images.BusyboxHealth, environment: new Dictionary<string, string> { ["PORT"] = $"{port}", ["START_DELAY_S"] = "3" });
 
@@ -63,7 +64,7 @@ public sealed class TestImagesTests(TestImages images)
     [Fact]
     public async Task Dotnet_aot_image_answers_hello_and_environment_lookups()
     {
-        var port = Ports.GetFreePort();
+        var port = TestPorts.Free();
         await using var container = await TestContainer.StartAsync(
             images.Docker,
             images.DotnetAot,
@@ -98,7 +99,7 @@ public sealed class TestImagesTests(TestImages images)
     [Fact]
     public async Task Dotnet_aot_image_calls_another_service_through_call()
     {
-        var (callerPort, calleePort) = (Ports.GetFreePort(), Ports.GetFreePort());
+        var (callerPort, calleePort) = (TestPorts.Free(), TestPorts.Free());
         await using var callee = await TestContainer.StartAsync(
             images.Docker, images.DotnetAot, environment: new Dictionary<string, string> { ["PORT"] = $"{calleePort}", ["MESHDEV_SERVICE"] = "inventory" });
         await using var caller = await TestContainer.StartAsync(
@@ -115,7 +116,7 @@ public sealed class TestImagesTests(TestImages images)
     [Fact]
     public async Task Dotnet_aot_image_stops_gracefully_on_SIGTERM()
     {
-        var port = Ports.GetFreePort();
+        var port = TestPorts.Free();
         await using var container = await TestContainer.StartAsync(
             images.Docker, images.DotnetAot, environment: new Dictionary<string, string> { ["PORT"] = $"{port}" });
         (await container.GetWhenListeningAsync(Http, $"http://127.0.0.1:{port}/healthz")).Dispose();

@@ -3,6 +3,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using MeshDev.Runtime;
 using MeshDev.Testing.Docker;
+using MeshDev.Testing;
 
 namespace MeshDev.Docker.Tests.Images;
 
@@ -36,7 +37,7 @@ public sealed class TestRegistryTests(TestImages images)
             Assert.Contains(registry.Requests, r => r.StartsWith($"GET /v2/{TestRegistry.RepositoryPath}/blobs/{layer} → 200", StringComparison.Ordinal));
 
             // What was pulled is the busybox image: it serves /www.
-            var port = Ports.GetFreePort();
+            var port = TestPorts.Free();
             await using var container = await TestContainer.StartAsync(
                 images.Docker, registry.Reference, environment: new Dictionary<string, string> { ["PORT"] = $"{port}" });
             using var http = new HttpClient();

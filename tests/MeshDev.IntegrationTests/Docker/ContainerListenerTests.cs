@@ -4,6 +4,7 @@ using MeshDev.Activation;
 using MeshDev.IntegrationTests.Infrastructure;
 using MeshDev.Runtime;
 using MeshDev.Testing.Docker;
+using MeshDev.Testing;
 
 namespace MeshDev.IntegrationTests.Docker;
 
@@ -19,7 +20,7 @@ public sealed class ContainerListenerTests(TestImages images)
     [Fact]
     public async Task A_host_network_container_that_ignores_PORT_gets_503_naming_the_port_it_listens_on()
     {
-        var ownPort = Ports.GetFreePort().ToString(CultureInfo.InvariantCulture);
+        var ownPort = TestPorts.Free().ToString(CultureInfo.InvariantCulture);
         await using var mesh = await TestMesh.StartAsync(m => m.Container(
             "web", images.Busybox, command: "/bin/sh", args: ["-c", $"exec httpd -f -p 127.0.0.1:{ownPort} -h /www"], extra: ["startTimeout: 60s"]));
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MeshDev.Runtime;
+using MeshDev.Testing;
 
 namespace MeshDev.IntegrationTests.Infrastructure;
 
@@ -26,7 +27,7 @@ internal sealed class ExternalTestService : IAsyncDisposable
     /// <summary>Starts it on a free port and returns once it accepts connections.</summary>
     public static async Task<ExternalTestService> StartAsync(string name)
     {
-        var port = Ports.GetFreePort();
+        var port = TestPorts.Free();
         var tag = TaggedProcesses.NewTag();
         var start = new ProcessStartInfo("dotnet")
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using MeshDev.Runtime;
+using MeshDev.Testing;
 
 namespace MeshDev.IntegrationTests.Infrastructure;
 
@@ -229,7 +230,7 @@ internal sealed class ManifestBuilder
     {
         while (true)
         {
-            var port = Ports.GetFreePort();
+            var port = TestPorts.Free();
             if (_ports.Add(port))
             {
                 return port;

@@ -10,6 +10,7 @@ using MeshDev.Kubernetes.Cluster;
 using MeshDev.Kubernetes.Objects;
 using MeshDev.Kubernetes.Tests.ApiServer;
 using MeshDev.Runtime;
+using MeshDev.Testing;
 
 namespace MeshDev.Kubernetes.Tests.Mesh;
 
@@ -63,7 +64,7 @@ internal sealed class ClusterMesh : IAsyncDisposable
 
             apiServer.SetImageBehaviour(AppImage, ImageBehaviour.Executes("dotnet", [TestPrograms.TestServiceDll]));
             apiServer.SetImageBehaviour(GatewayImage, ImageBehaviour.Executes("dotnet", [TestPrograms.GatewayDll]));
-            var meshPorts = services.Keys.ToDictionary(s => s, _ => FreePort());
+            var meshPorts = services.Keys.ToDictionary(s => s, _ => TestPorts.Free());
             var manifestPath = Path.Combine(directory, "meshdev.yaml");
             File.WriteAllText(manifestPath, ManifestYaml(services, meshPorts, externalPorts ?? new Dictionary<string, int>(), extra ?? new Dictionary<string, string>(), containerImage));
             foreach (var name in services.Where(s => s.Value == "team-manifest").Select(s => s.Key))
@@ -158,7 +159,7 @@ internal sealed class ClusterMesh : IAsyncDisposable
         string? containerImage)
     {
         var yaml = new System.Text.StringBuilder();
-        yaml.AppendLine($"mesh: {{ http: {FreePort()}, xds: {FreePort()} }}");
+        yaml.AppendLine($"mesh: {{ http: {TestPorts.Free()}, xds: {TestPorts.Free()} }}");
         yaml.AppendLine("services:");
         foreach (var (name, kind) in services)
         {
@@ -240,13 +241,6 @@ internal sealed class ClusterMesh : IAsyncDisposable
                     - { name: PORT, value: "8080" }
                   readinessProbe: { httpGet: { path: /healthz, port: 8080 }, periodSeconds: 1 }
         """;
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

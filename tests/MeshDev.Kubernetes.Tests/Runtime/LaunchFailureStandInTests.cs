@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using k8s;
 using MeshDev.Activation;
 using MeshDev.Kubernetes.Tests.ApiServer;
+using MeshDev.Testing;
 
 namespace MeshDev.Kubernetes.Tests.Runtime;
 
@@ -104,12 +105,7 @@ public sealed class LaunchFailureStandInTests : IAsyncLifetime
     [Fact]
     public async Task StandIn_an_unreachable_API_server_is_one_sentence_saying_what_was_tried_and_how_to_fix_it()
     {
-        int closedPort;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var closedPort = TestPorts.Free();
 
         var kubeconfig = Path.Combine(_cluster.Directory, "unreachable");
         File.WriteAllText(kubeconfig, File.ReadAllText(_cluster.Kubeconfig).Replace(_cluster.ApiServer.Server.GetLeftPart(UriPartial.Authority), $"http://127.0.0.1:{closedPort}", StringComparison.Ordinal));

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using MeshDev.Proxy.Forwarding;
+using MeshDev.Testing;
 
 namespace MeshDev.Proxy.Tests.Forwarding;
 
@@ -86,12 +87,7 @@ public sealed class ServiceConnectionTests
     [Fact]
     public async Task A_refused_connection_is_reported_as_refused_and_as_nothing_received()
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var port = TestPorts.Free();
 
         using var client = ServiceHttpClient.Create();
 
