@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using MeshDev.Runtime;
 
 namespace MeshDev.Testing;
 
@@ -31,7 +30,7 @@ public static class TestPorts
         for (var i = 0; i < SliceSize; i++)
         {
             var port = start + (int)((uint)Interlocked.Increment(ref _picks) % SliceSize);
-            if (CanBind(port))
+            if (Ports.CanBind(port))
             {
                 return port;
             }
@@ -61,20 +60,5 @@ public static class TestPorts
 
         // More test processes than slices: share one; the bind check still skips what the others have bound.
         return (RangeStart + (Random.Shared.Next(slices) * SliceSize), null);
-    }
-
-    private static bool CanBind(int port)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }
