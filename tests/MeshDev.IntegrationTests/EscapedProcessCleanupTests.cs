@@ -102,8 +102,10 @@ public sealed class EscapedProcessCleanupTests
     [InlineData(false)]
     public async Task Idle_stop_leaves_nothing_the_service_started(bool cgroups)
     {
+        // Long enough for the escaped processes to be found and checked below before the idle stop kills them, on a
+        // loaded machine too; it is the stop after that which the test is about.
         await using var mesh = await TestMesh.StartAsync(
-            m => AddService(m, "idleTimeout: 1s"),
+            m => AddService(m, "idleTimeout: 3s"),
             runtimes: cgroups ? null : directory => [new ProcessRuntime(Path.Combine(directory, ".meshdev"), useCgroups: false)]);
         await mesh.GetStringAsync("escaper");
         var escaped = await EscapedAsync(mesh.Tag, Path.Combine(mesh.Directory, ".meshdev"), cgroups);

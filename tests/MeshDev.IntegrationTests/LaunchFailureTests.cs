@@ -44,12 +44,14 @@ public sealed class LaunchFailureTests
     [Fact]
     public async Task Service_that_never_gets_ready_gets_503_after_its_start_timeout_and_its_process_is_gone()
     {
-        await using var mesh = await TestMesh.StartAsync(m => m.Service("stuck", flags: ["--never-ready"], extra: ["startTimeout: 2s"]));
+        // Long enough that the TestService has started and said "listening on" even on a loaded 2-core machine (a .NET
+        // process start there can take seconds), so the log lines asserted below are there when the timeout strikes.
+        await using var mesh = await TestMesh.StartAsync(m => m.Service("stuck", flags: ["--never-ready"], extra: ["startTimeout: 10s"]));
 
         var problem = await Problem.GetAsync(mesh.Http, mesh.Url("stuck"));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, problem.Status);
-        Assert.Contains("not ready after 2 s", problem.Detail);
+        Assert.Contains("not ready after 10 s", problem.Detail);
         Assert.Contains("/healthz", problem.Detail);
         Assert.Contains(problem.Logs, line => line.StartsWith("listening on", StringComparison.Ordinal));
         Assert.Equal(1, mesh.Service("stuck").Launches);

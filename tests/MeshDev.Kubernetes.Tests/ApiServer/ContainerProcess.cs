@@ -63,7 +63,9 @@ internal sealed class ContainerProcess
         var exitCode = _process.ExitCode;
         Signal(UnixProcess.SigKill);
         // What it printed before it exited is in the pipes; only a process that left the group could hold them longer.
-        await Task.WhenAny(pump, Task.Delay(TimeSpan.FromSeconds(1), time));
+        // The bound is for that case alone: on a loaded machine the pump itself may take a while to get a thread, and a
+        // crash reported before its last lines are read would show a log without them.
+        await Task.WhenAny(pump, Task.Delay(TimeSpan.FromSeconds(10), time));
         output.End();
         _process.Dispose();
         return exitCode;

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using k8s;
 using k8s.Models;
+using MeshDev.Testing;
 
 namespace MeshDev.Kubernetes.Tests.ApiServer;
 
@@ -51,7 +51,8 @@ public sealed class KubernetesClientPortForwardAgainstStandInTests
     public async Task Port_forward_to_a_pod_whose_server_refuses_reports_the_kubelets_error_on_the_error_channel_and_closes()
     {
         await using var standIn = await KubernetesApiStandIn.StartAsync();
-        standIn.SetImageBehaviour(Image, ImageBehaviour.Runs(new MeshDev.Runtime.ServiceEndpoint("127.0.0.1", ClosedPort())));
+        // Nothing listens there: a test port is never one a parallel test's server gets from the OS (bind to port 0).
+        standIn.SetImageBehaviour(Image, ImageBehaviour.Runs(new MeshDev.Runtime.ServiceEndpoint("127.0.0.1", TestPorts.Free())));
         using var client = standIn.CreateClient();
         var pod = await ReadyPodAsync(standIn, client);
 
@@ -113,13 +114,5 @@ public sealed class KubernetesClientPortForwardAgainstStandInTests
         await using var pods = new WatchedEvents<V1Pod>(token => client.CoreV1.WatchListNamespacedPodAsync(Ns, cancellationToken: token));
         var (_, ready) = await pods.NextAsync((_, p) => p.Status.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true, "the pod ready");
         return ready.Metadata.Name;
-    }
-
-    /// <summary>A loopback port nothing listens on: bound by the OS, then released.</summary>
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
