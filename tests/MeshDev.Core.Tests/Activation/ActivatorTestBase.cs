@@ -14,7 +14,7 @@ public abstract class ActivatorTestBase : IAsyncLifetime
 {
     protected static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    protected readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+    protected readonly ArmingTime _time = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
     protected readonly FakeRuntime _runtime = new();
     protected readonly FakeProbe _probe = new();
     protected readonly ConcurrentQueue<ServiceStateChange> _changes = new();
@@ -47,6 +47,25 @@ public abstract class ActivatorTestBase : IAsyncLifetime
         if (_activator is not null)
         {
             await _activator.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// A fake clock that also says which timers were armed: a test that advances it past a wait must know the wait began,
+    /// or the advance lands before the timer exists and the wait never ends.
+    /// </summary>
+    protected sealed class ArmingTime(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        private readonly ConcurrentQueue<TimeSpan> _armed = new();
+
+        /// <summary>How many timers were armed with <paramref name="dueTime"/> so far.</summary>
+        public int Armed(TimeSpan dueTime) => _armed.Count(d => d == dueTime);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            _armed.Enqueue(dueTime);
+            return timer;
         }
     }
 }

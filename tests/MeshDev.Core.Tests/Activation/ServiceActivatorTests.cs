@@ -165,8 +165,16 @@ public sealed class ServiceActivatorTests : ActivatorTestBase
             await Task.Delay(1);
         }
 
-        // No fake time has passed: the first probe did not wait for an interval.
+        // No fake time has passed: the first probe did not wait for an interval. The next waits for one, which is
+        // advanced only once it is armed (the launcher looks at the service's listeners in between).
         var probes = _probe.Probes;
+        var deadline = DateTime.UtcNow + Wait;
+        while (_time.Armed(ProbeSchedule.First) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the launcher never waited for the first probe interval");
+            await Task.Delay(1);
+        }
+
         _time.Advance(ProbeSchedule.First);
         while (_probe.Probes == probes)
         {
