@@ -20,7 +20,8 @@ public sealed class CliDoctorTests
         var result = await cli.RunAsync("doctor");
 
         Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Contains($"FAIL  mesh ports: taken by another program: mesh port {manifest.MeshPorts["orders"]} of service 'orders' (meshPort); stop it or choose other ports in the manifest", result.Stdout);
+        Assert.Contains($"FAIL  mesh ports: taken by another program: mesh port {manifest.MeshPorts["orders"]} of service 'orders' (meshPort), held by pid {Environment.ProcessId} (", result.Stdout);
+        Assert.Contains($", in {Environment.CurrentDirectory}): stop it or choose other ports in the manifest", result.Stdout);
         Assert.Contains("ok    .NET SDK: 10.", result.Stdout);
     }
 
