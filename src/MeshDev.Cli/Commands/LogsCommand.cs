@@ -64,6 +64,11 @@ public static class LogsCommand
             // No mesh runs: the file it left.
 
             var path = StateDirectory.For(manifest).ServiceLog(name);
+            if (!File.Exists(path) && !File.Exists(manifest))
+            {
+                return CommonOptions.Fail(RunningDaemon.NoneRunning(manifest));
+            }
+
             if (!File.Exists(path))
             {
                 return CommonOptions.Fail($"no log for service '{name}' yet ({path}); it has not been launched by this mesh");
