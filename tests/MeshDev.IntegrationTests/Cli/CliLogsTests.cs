@@ -91,4 +91,18 @@ public sealed class CliLogsTests
         Assert.True(badSince.ExitCode == 1, badSince.ToString());
         Assert.Contains("--since: 'yesterday'", badSince.Stderr);
     }
+
+    [Fact]
+    public async Task Logs_with_f_and_a_manifest_says_that_f_is_follow_and_gives_the_command_with_file()
+    {
+        await using var cli = new MeshdevCli();
+
+        var result = await cli.RunAsync("logs", "orders", "-f", "samples/shop/meshdev.yaml", "--tail", "5");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal(
+            "meshdev: for 'logs', -f is --follow (as in docker logs); name the manifest with --file: meshdev logs orders --file samples/shop/meshdev.yaml --tail 5\n",
+            result.Stderr);
+        Assert.Equal("", result.Stdout);
+    }
 }
