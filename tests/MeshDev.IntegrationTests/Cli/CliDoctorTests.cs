@@ -69,7 +69,7 @@ public sealed class CliDoctorTests
     public async Task Invalid_manifest_and_kube_context_in_json()
     {
         await using var cli = NewCli();
-        cli.WriteManifest("services:\n  orders:\n    comand: x\n");
+        cli.WriteManifest("services:\n  orders:\n    xyz: x\n");
         var kubeconfig = Path.Combine(cli.Directory, "kubeconfig");
         File.WriteAllText(kubeconfig, Kubeconfig("dev-alice", "dev-alice"));
         cli.ExtraEnvironment["KUBECONFIG"] = kubeconfig;
