@@ -24,4 +24,4 @@ var root = new RootCommand("MeshDev: a local dev service mesh that launches a se
 
 // Ctrl+C is ours: `up` turns it into a graceful `down`, which may take longer than System.CommandLine's 2 s grace.
 var parse = root.Parse(args);
-return UnknownCommand.Report(root, parse) ?? await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+return UnknownCommand.Report(root, parse) ?? LogsFileOption.Report(args, parse) ?? await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -53,10 +53,24 @@ public sealed class LaunchFailureTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, problem.Status);
         Assert.Contains("not ready after 10 s", problem.Detail);
         Assert.Contains("/healthz", problem.Detail);
+        Assert.EndsWith("); raise 'startTimeout' if it is just slow", problem.Detail, StringComparison.Ordinal);
         Assert.Contains(problem.Logs, line => line.StartsWith("listening on", StringComparison.Ordinal));
         Assert.Equal(1, mesh.Service("stuck").Launches);
         var leftovers = await TaggedProcesses.WaitUntilNoneAsync(mesh.Tag);
         Assert.True(leftovers.Count == 0, $"still running: {string.Join(", ", leftovers)}");
+    }
+
+    [Fact]
+    public async Task Service_that_listens_on_no_port_by_its_start_timeout_is_told_to_listen_on_PORT()
+    {
+        // Asleep the whole time: not slow, it never listens (a service that ignores PORT and binds nothing yet).
+        await using var mesh = await TestMesh.StartAsync(m => m.Service("asleep", flags: ["--start-delay-ms", "600000"], extra: ["startTimeout: 5s"]));
+
+        var problem = await Problem.GetAsync(mesh.Http, mesh.Url("asleep"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, problem.Status);
+        Assert.StartsWith("not ready after 5 s (probe: ", problem.Detail, StringComparison.Ordinal);
+        Assert.EndsWith("; it listens on no port yet: make it listen on ${PORT}, or raise 'startTimeout' if it is just slow", problem.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,7 +26,9 @@ public sealed class PortConflictTests
 
             var error = await Assert.ThrowsAsync<MeshStartException>(() => MeshHost.StartAsync(manifest, new MeshHostOptions { Prebuild = false }));
 
-            Assert.Contains($"another program already uses shared port {taken} (mesh.http)", error.Message);
+            // The holder is this test process: named by pid and folder, so the user knows what to stop.
+            Assert.Contains($"another program already uses shared port {taken} (mesh.http), held by pid {Environment.ProcessId} (", error.Message);
+            Assert.Contains($", in {Environment.CurrentDirectory}): stop it or choose other ports in {manifest.FilePath}", error.Message);
             Assert.False(File.Exists(Path.Combine(directory, ".meshdev", "daemon.json")), "nothing was started");
         }
         finally

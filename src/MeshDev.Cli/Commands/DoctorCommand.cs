@@ -140,10 +140,9 @@ public static class DoctorCommand
         }
 
         // The same check `up` makes before it starts.
-        var taken = MeshHost.PortsTakenByOthers(manifest);
-        return taken.Count == 0
-            ? new Check("mesh ports", true, true, $"all {MeshHost.ListeningPorts(manifest).Count} free on 127.0.0.1")
-            : new Check("mesh ports", false, true, $"taken by another program: {string.Join(", ", taken)}; stop it or choose other ports in the manifest");
+        return MeshHost.PortsTakenByOthers(manifest) is { } taken
+            ? new Check("mesh ports", false, true, $"taken by another program: {taken}: stop it or choose other ports in the manifest")
+            : new Check("mesh ports", true, true, $"all {MeshHost.ListeningPorts(manifest).Count} free on 127.0.0.1");
     }
 
     /// <summary>The engine the Docker runtime would use, asked the same way (a ping, then its version); required when the manifest has containers.</summary>

@@ -24,6 +24,12 @@ public static class DownCommand
         {
             var path = Path.GetFullPath(parse.GetValue(file)!);
             var state = StateDirectory.For(path);
+            if (!File.Exists(path) && !Directory.Exists(state.Root))
+            {
+                // Neither a manifest nor anything a mesh left here: most likely the wrong folder.
+                return CommonOptions.Fail(RunningDaemon.NoneRunning(path));
+            }
+
             var info = DaemonInfo.TryRead(state.DaemonFile);
             var stoppedDaemon = false;
             if (info is { IsAlive: true })

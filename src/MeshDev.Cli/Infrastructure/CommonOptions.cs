@@ -12,9 +12,15 @@ public static class CommonOptions
 
     public static Option<string> File() => new("--file", "-f")
     {
-        Description = $"The manifest (default: ./{DefaultFile})",
+        Description = $"The manifest, or the folder that holds it as {DefaultFile}",
         DefaultValueFactory = _ => DefaultFile,
+        // '-f samples/shop' is read as the folder's meshdev.yaml, as 'kubectl -f' takes a folder: reading the folder
+        // itself as a file failed with "Access to the path is denied", which blamed permissions.
+        CustomParser = result => result.Tokens is [.., var last] ? InFolder(last.Value) : DefaultFile,
     };
+
+    /// <summary><paramref name="path"/>, or its <see cref="DefaultFile"/> when it names a folder.</summary>
+    public static string InFolder(string path) => Directory.Exists(path) ? Path.Combine(path, DefaultFile) : path;
 
     public static Option<bool> Json() => new("--json") { Description = "Print JSON for scripts" };
 

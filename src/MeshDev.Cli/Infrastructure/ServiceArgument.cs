@@ -15,7 +15,8 @@ public static class ServiceArgument
         return argument;
     }
 
-    private static IEnumerable<string> Names(string manifestPath)
+    /// <summary>The services of the manifest, in its order; empty when it cannot be read or is invalid.</summary>
+    public static IReadOnlyList<string> Names(string manifestPath)
     {
         try
         {

@@ -51,6 +51,13 @@ internal sealed class ListenerDiagnosis
     }
 
     /// <summary>
+    /// True when the last look found a local process's tree listening on no port at all: a timeout then is not
+    /// slowness but a service that does not listen where it is told. Not said of containers, whose processes may be
+    /// another user's and show no sockets.
+    /// </summary>
+    public bool ListenedNowhere => _service.Runtime == RuntimeKind.Process && _previous is { Listening.Count: 0 };
+
+    /// <summary>
     /// The sentence that says where the instance serves instead and what to change; null while there is nothing to say
     /// (too early, it listens where it should, or nowhere that answers yet). Only for instances whose port is on this
     /// machine's loopback and whose processes are known: processes and host-network containers.

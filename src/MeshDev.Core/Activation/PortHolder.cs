@@ -37,8 +37,6 @@ internal static class PortHolder
     // A holder that closed the connection without a word may be restarting: it is asked again until the grace is over.
     private static readonly TimeSpan Retry = TimeSpan.FromMilliseconds(100);
 
-    private const int MaxCommandLine = 200;
-
     /// <summary>CPU time (in clock ticks: 30 ms, 1 % of a core over the grace) that shows a silent holder at work.</summary>
     internal const long BusyTicks = 3;
 
@@ -119,14 +117,7 @@ internal static class PortHolder
     }
 
     /// <summary>The processes holding a socket that listens on <paramref name="port"/>, lowest pid first; empty when none is visible to this user.</summary>
-    internal static IReadOnlyList<int> Holders(int port)
-    {
-        var inodes = ProcNetTcp.Read(new HashSet<int> { port })
-            .Where(s => s.State == ProcNetTcp.Listen && s.Inode != 0)
-            .Select(s => s.Inode)
-            .ToHashSet();
-        return inodes.Count == 0 ? [] : [.. ProcProcesses.FindOwners(inodes, ProcProcesses.All()).Values.Distinct().Order()];
-    }
+    internal static IReadOnlyList<int> Holders(int port) => PortListeners.Of(port);
 
     private static Dictionary<int, long> CpuTicksOf(IReadOnlyList<int> pids)
     {
@@ -139,9 +130,7 @@ internal static class PortHolder
         return ticks;
     }
 
-    private static string Describe(int pid) => ProcProcesses.CommandLine(pid) is { } command
-        ? command.Length <= MaxCommandLine ? command : command[..MaxCommandLine] + "…"
-        : "command line unknown";
+    private static string Describe(int pid) => PortListeners.CommandLine(pid);
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -377,8 +377,10 @@ public sealed partial class ServiceActivator : IAsyncDisposable
 
         // The launch builds from the sources as they are from now on: earlier edits are in it.
         _stale = false;
-        _transition = Task.Run(() => LaunchAsync(adopted: null));
+
+        // Counted before the launch runs: on the thread pool it may count itself before this thread reads the count.
         var launches = _launcher.Launches;
+        _transition = Task.Run(() => LaunchAsync(adopted: null));
         Enqueue(from, ServiceState.Starting, launches == 0 ? "launching" : $"launching (launch #{launches + 1})");
     }
 

@@ -287,7 +287,10 @@ internal sealed class ServiceLauncher
 
             if (_time.GetTimestamp() >= deadline)
             {
-                throw new TimeoutException($"not ready after {ServiceActivator.Format(_service.StartTimeout)} (probe: {_service.Ready} on {instance.Endpoint}); raise 'startTimeout' if it is just slow");
+                var fix = listeners.ListenedNowhere
+                    ? "; it listens on no port yet: make it listen on ${PORT}, or raise 'startTimeout' if it is just slow"
+                    : "; raise 'startTimeout' if it is just slow";
+                throw new TimeoutException($"not ready after {ServiceActivator.Format(_service.StartTimeout)} (probe: {_service.Ready} on {instance.Endpoint}){fix}");
             }
 
             // Wake early if the process dies, so a crash at start is reported at once, not at the next probe.

@@ -10,6 +10,7 @@ namespace MeshDev.Catalog;
 internal sealed class ManifestSection
 {
     private readonly Dictionary<string, (YamlScalarNode Key, YamlNode Value)> _fields = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _suggested = new(StringComparer.Ordinal);
     private readonly string _owner;
 
     /// <param name="mapping">The mapping to read; null reads as empty (every key absent).</param>
@@ -38,7 +39,13 @@ internal sealed class ManifestSection
             }
             else if (!keys.Contains(key))
             {
-                diagnostics.Report(keyNode, NearestName.Find(key, keys) is { } near
+                var near = NearestName.Find(key, keys);
+                if (near is not null)
+                {
+                    _suggested.Add(near);
+                }
+
+                diagnostics.Report(keyNode, near is not null
                     ? $"unknown key '{key}' {inside}; did you mean '{near}'?"
                     : $"unknown key '{key}' {inside} (expected one of: {string.Join(", ", keys)})");
             }
@@ -52,6 +59,9 @@ internal sealed class ManifestSection
     public ManifestDiagnostics Diagnostics { get; }
 
     public bool Has(string key) => _fields.ContainsKey(key);
+
+    /// <summary>True when an unknown key was reported as a misspelling of <paramref name="key"/> ("did you mean"), so that its absence needs no second message.</summary>
+    public bool Misspelt(string key) => _suggested.Contains(key);
 
     /// <summary>The key and raw value of <paramref name="key"/>, empty values included; null when absent.</summary>
     public (YamlScalarNode Key, YamlNode Value)? Field(string key) => _fields.TryGetValue(key, out var field) ? field : null;

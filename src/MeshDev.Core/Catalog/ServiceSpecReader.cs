@@ -223,7 +223,11 @@ internal sealed partial class ServiceSpecReader
         var hasProject = _section.Has("project");
         if (!hasCommand && !hasProject)
         {
-            Report(_nameNode, $"service '{_name}' needs 'command' or 'project'");
+            // 'comand:' already got "did you mean 'command'?": the fix is the same, one message is enough.
+            if (!_section.Misspelt("command") && !_section.Misspelt("project"))
+            {
+                Report(_nameNode, $"service '{_name}' needs 'command' or 'project'");
+            }
         }
         else if (hasCommand && hasProject)
         {

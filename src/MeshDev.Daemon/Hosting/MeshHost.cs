@@ -366,16 +366,30 @@ public sealed class MeshHost : IAsyncDisposable
     /// <summary>Every port the mesh of <paramref name="manifest"/> listens on (besides the control API), and what it is.</summary>
     public static IReadOnlyList<(int Port, string Description)> ListeningPorts(MeshManifest manifest) => MeshListeners.FixedPorts(manifest);
 
-    /// <summary>The <see cref="ListeningPorts"/> another program holds right now, described.</summary>
-    public static IReadOnlyList<string> PortsTakenByOthers(MeshManifest manifest) =>
-        [.. ListeningPorts(manifest).Where(p => !Ports.CanBind(p.Port)).Select(p => p.Description)];
+    /// <summary>
+    /// The <see cref="ListeningPorts"/> another program holds right now, described with who holds them (<c>shared port
+    /// 15000 (mesh.http), held by pid 1234 (…, in /home/me/shop)</c>), one group per holder; null when all are free.
+    /// </summary>
+    public static string? PortsTakenByOthers(MeshManifest manifest)
+    {
+        var taken = ListeningPorts(manifest).Where(p => !Ports.CanBind(p.Port)).ToList();
+        if (taken.Count == 0)
+        {
+            return null;
+        }
+
+        // Another mesh (the same sample run from a second checkout) holds all its ports: one holder, named once.
+        var groups = taken
+            .GroupBy(p => PortListeners.HeldBy(p.Port))
+            .Select(g => $"{string.Join(", ", g.Select(p => p.Description))}, {g.Key}");
+        return string.Join("; ", groups);
+    }
 
     private static void EnsurePortsFree(MeshManifest manifest)
     {
-        var taken = PortsTakenByOthers(manifest);
-        if (taken.Count > 0)
+        if (PortsTakenByOthers(manifest) is { } taken)
         {
-            throw new MeshStartException($"another program already uses {string.Join(", ", taken)}; stop it or choose other ports in {manifest.FilePath}");
+            throw new MeshStartException($"another program already uses {taken}: stop it or choose other ports in {manifest.FilePath}");
         }
     }
 

@@ -27,6 +27,25 @@ public sealed class LaunchMarkerTests : ActivatorTestBase
             l => Assert.Equal("connecting to db (start 2)", l));
     }
 
+    [Fact]
+    public async Task Each_launchs_starting_event_carries_the_number_its_log_marker_has()
+    {
+        // The number was read after the launch had started on the thread pool, which may have counted it already:
+        // "launching (launch #2)" for the first launch, on a busy machine.
+        var activator = Create();
+        const int Launches = 30;
+        for (var launch = 1; launch <= Launches; launch++)
+        {
+            (await activator.AcquireAsync().AsTask().WaitAsync(Wait)).Dispose();
+            _runtime.Instances[^1].Crash(1);
+            await Eventually(() => activator.State == ServiceState.Stopped);
+        }
+
+        var starting = _changes.Where(c => c.To == ServiceState.Starting).Select(c => c.Detail).ToList();
+        Assert.Equal(Launches, activator.Launches);
+        Assert.Equal(["launching", .. Enumerable.Range(2, Launches - 1).Select(n => $"launching (launch #{n})")], starting);
+    }
+
     private static async Task Eventually(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + Wait;

@@ -101,6 +101,24 @@ public sealed class ManifestMessageTests
         Assert.Contains(expected, Errors(yaml));
     }
 
+    [Theory]
+    [InlineData("comand: ./orders", "3:5: unknown key 'comand' in service 'orders'; did you mean 'command'?")]
+    [InlineData("projekt: Orders/Orders.csproj", "3:5: unknown key 'projekt' in service 'orders'; did you mean 'project'?")]
+    public void A_misspelt_command_or_project_gets_one_message_not_also_needs_command(string line, string expected)
+    {
+        Assert.Equal([expected], Errors($"services:\n  orders:\n    {line}\n"));
+    }
+
+    [Fact]
+    public void A_service_without_command_or_project_and_no_misspelling_of_them_still_needs_one()
+    {
+        var errors = Errors("services:\n  orders:\n    xyz: 1\n");
+
+        Assert.Equal(2, errors.Length);
+        Assert.Contains("2:3: service 'orders' needs 'command' or 'project'", errors);
+        Assert.Contains(errors, e => e.StartsWith("3:5: unknown key 'xyz' in service 'orders' (expected one of: ", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Top_level_and_service_x_keys_are_free_for_anchors()
     {

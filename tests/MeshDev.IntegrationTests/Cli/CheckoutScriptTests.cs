@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Xml.Linq;
 using MeshDev.IntegrationTests.GrpcTests.Infrastructure;
 using MeshDev.Testing.Docker;
@@ -20,6 +21,52 @@ public sealed class CheckoutScriptTests
         Assert.Equal(0, exitCode);
         Assert.StartsWith("0.1.0", stdout.Trim(), StringComparison.Ordinal);
         Assert.DoesNotContain("building the meshdev CLI", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_while_another_run_builds_the_cli_waits_for_that_build_and_then_uses_it()
+    {
+        var (exitCode, _, stderr) = await RunScriptAsync("--version");
+        Assert.True(exitCode == 0, $"./meshdev --version exited {exitCode}: {stderr}");
+        var output = Path.Combine(GrpcTestPaths.RepositoryRoot, "artifacts", "meshdev");
+        var app = Path.Combine(output, "meshdev.dll");
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        // Another ./meshdev is building: it holds the build lock (flock, as .NET takes it for FileShare.None), and the
+        // CLI is older than its sources until that build is done.
+        var building = new FileStream(Path.Combine(output, ".build.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        using var script = Process.Start(new ProcessStartInfo(Path.Combine(GrpcTestPaths.RepositoryRoot, "meshdev"), "--version")
+        {
+            WorkingDirectory = GrpcTestPaths.RepositoryRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        try
+        {
+            File.SetLastWriteTimeUtc(app, new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+            var stdout = script.StandardOutput.ReadToEndAsync(limit.Token);
+            var waiting = await script.StandardError.ReadLineAsync(limit.Token);
+            Assert.Equal("meshdev   | waiting for the CLI build another ./meshdev started", waiting);
+
+            // That build ends: the CLI is current, the lock is free.
+            File.SetLastWriteTimeUtc(app, DateTime.UtcNow);
+            building.Dispose();
+            var rest = await script.StandardError.ReadToEndAsync(limit.Token);
+            await script.WaitForExitAsync(limit.Token);
+
+            Assert.True(script.ExitCode == 0, $"./meshdev --version exited {script.ExitCode}: {rest}");
+            Assert.StartsWith("0.1.0", (await stdout).Trim(), StringComparison.Ordinal);
+            Assert.DoesNotContain("building the meshdev CLI", rest, StringComparison.Ordinal);
+        }
+        finally
+        {
+            building.Dispose();
+            File.SetLastWriteTimeUtc(app, DateTime.UtcNow);
+            if (!script.HasExited)
+            {
+                script.Kill(entireProcessTree: true);
+            }
+        }
     }
 
     [Fact]

@@ -65,6 +65,30 @@ public sealed class CliDaemonTests
     }
 
     [Fact]
+    public async Task Up_on_ports_another_folders_mesh_holds_names_that_mesh_by_pid_and_folder()
+    {
+        // The same manifest in two checkouts: the second 'up' meets the first one's mesh on every port.
+        await using var first = new MeshdevCli();
+        await using var second = new MeshdevCli();
+        var manifest = new ManifestBuilder(first.Tag).Service("orders");
+        first.WriteManifest(manifest.ToYaml());
+        second.WriteManifest(manifest.ToYaml());
+        await first.RunOkAsync("up", "--detach");
+        var daemonPid = first.DaemonPid();
+
+        var result = await second.RunAsync("up");
+        await first.RunOkAsync("down");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains(
+            $"another program already uses shared port {manifest.SharedPort} (mesh.http), xDS port {manifest.XdsPort} (mesh.xds), " +
+            $"mesh port {manifest.MeshPorts["orders"]} of service 'orders' (meshPort), held by pid {daemonPid} (",
+            result.Stderr);
+        Assert.Contains($", in {first.Directory}): stop it or choose other ports in {Path.Combine(second.Directory, "meshdev.yaml")}", result.Stderr);
+        Assert.False(File.Exists(second.DaemonFile), "nothing was started");
+    }
+
+    [Fact]
     public async Task The_detached_daemons_log_says_to_stop_it_with_down_not_ctrl_c()
     {
         await using var cli = new MeshdevCli();

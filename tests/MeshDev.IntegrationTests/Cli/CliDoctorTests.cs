@@ -20,7 +20,8 @@ public sealed class CliDoctorTests
         var result = await cli.RunAsync("doctor");
 
         Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Contains($"FAIL  mesh ports: taken by another program: mesh port {manifest.MeshPorts["orders"]} of service 'orders' (meshPort); stop it or choose other ports in the manifest", result.Stdout);
+        Assert.Contains($"FAIL  mesh ports: taken by another program: mesh port {manifest.MeshPorts["orders"]} of service 'orders' (meshPort), held by pid {Environment.ProcessId} (", result.Stdout);
+        Assert.Contains($", in {Environment.CurrentDirectory}): stop it or choose other ports in the manifest", result.Stdout);
         Assert.Contains("ok    .NET SDK: 10.", result.Stdout);
     }
 
@@ -68,7 +69,7 @@ public sealed class CliDoctorTests
     public async Task Invalid_manifest_and_kube_context_in_json()
     {
         await using var cli = NewCli();
-        cli.WriteManifest("services:\n  orders:\n    comand: x\n");
+        cli.WriteManifest("services:\n  orders:\n    xyz: x\n");
         var kubeconfig = Path.Combine(cli.Directory, "kubeconfig");
         File.WriteAllText(kubeconfig, Kubeconfig("dev-alice", "dev-alice"));
         cli.ExtraEnvironment["KUBECONFIG"] = kubeconfig;

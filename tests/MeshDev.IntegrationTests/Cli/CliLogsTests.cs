@@ -85,10 +85,39 @@ public sealed class CliLogsTests
 
         var none = await cli.RunAsync("logs", "nosuch");
         Assert.True(none.ExitCode == 1, none.ToString());
-        Assert.Contains("no log for service 'nosuch'", none.Stderr);
+        Assert.Contains("no service 'nosuch' in ", none.Stderr);
 
         var badSince = await cli.RunAsync("logs", "front", "--since", "yesterday");
         Assert.True(badSince.ExitCode == 1, badSince.ToString());
         Assert.Contains("--since: 'yesterday'", badSince.Stderr);
+    }
+
+    [Fact]
+    public async Task Logs_with_f_and_a_manifest_says_that_f_is_follow_and_gives_the_command_with_file()
+    {
+        await using var cli = new MeshdevCli();
+
+        var result = await cli.RunAsync("logs", "orders", "-f", "samples/shop/meshdev.yaml", "--tail", "5");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal(
+            "meshdev: for 'logs', -f is --follow (as in docker logs); name the manifest with --file: meshdev logs orders --file samples/shop/meshdev.yaml --tail 5\n",
+            result.Stderr);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Logs_of_a_name_not_in_the_manifest_without_a_mesh_names_the_known_services()
+    {
+        await using var cli = new MeshdevCli();
+        var path = new ManifestBuilder(cli.Tag).Service("orders").Service("billing").WriteTo(cli.Directory);
+
+        var typo = await cli.RunAsync("logs", "ordres");
+        var notYet = await cli.RunAsync("logs", "orders");
+
+        Assert.True(typo.ExitCode == 1, typo.ToString());
+        Assert.Equal($"meshdev: no service 'ordres' in {path}; known services: orders, billing\n", typo.Stderr);
+        Assert.True(notYet.ExitCode == 1, notYet.ToString());
+        Assert.StartsWith("meshdev: no log for service 'orders' yet", notYet.Stderr, StringComparison.Ordinal);
     }
 }

@@ -55,4 +55,35 @@ public sealed class CliServiceVerbsTests
             Assert.Equal($"meshdev: no mesh is running for {Path.Combine(cli.Directory, "meshdev.yaml")} (start one with 'meshdev up')\n", result.Stderr);
         }
     }
+
+    [Fact]
+    public async Task Verbs_run_where_there_is_no_manifest_name_the_running_mesh_to_pass_with_f()
+    {
+        // The README's first command: 'up -f samples/shop/meshdev.yaml' from the checkout's root; then 'status' there.
+        await using var cli = new MeshdevCli();
+        Directory.CreateDirectory(Path.Combine(cli.Directory, "samples", "shop"));
+        cli.WriteManifest(new ManifestBuilder(cli.Tag).Service("front").ToYaml(), Path.Combine("samples", "shop", "meshdev.yaml"));
+        var missing = Path.Combine(cli.Directory, "meshdev.yaml");
+
+        var before = await cli.RunAsync("status");
+        Assert.True(before.ExitCode == 1, before.ToString());
+        Assert.Equal($"meshdev: there is no manifest at {missing}, and no mesh runs for one: run meshdev in the manifest's folder or pass -f FILE\n", before.Stderr);
+
+        await cli.RunOkAsync("up", "--detach", "-f", "samples/shop/meshdev.yaml");
+        try
+        {
+            foreach (var args in new[] { ["status"], ["events"], ["graph"], ["dashboard", "--no-open"], ["start", "front"], ["logs", "front"], new[] { "down" } })
+            {
+                var result = await cli.RunAsync(args);
+                Assert.True(result.ExitCode == 1, $"meshdev {string.Join(' ', args)}: {result}");
+                Assert.Equal($"meshdev: there is no manifest at {missing}; a mesh is running for samples/shop/meshdev.yaml: pass -f samples/shop/meshdev.yaml\n", result.Stderr);
+            }
+
+            Assert.Contains("front", (await cli.RunOkAsync("status", "-f", "samples/shop/meshdev.yaml")).Stdout);
+        }
+        finally
+        {
+            await cli.RunOkAsync("down", "-f", "samples/shop/meshdev.yaml");
+        }
+    }
 }

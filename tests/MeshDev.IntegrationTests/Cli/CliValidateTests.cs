@@ -30,6 +30,23 @@ public sealed class CliValidateTests
     }
 
     [Fact]
+    public async Task A_folder_given_to_f_means_the_meshdev_yaml_in_it()
+    {
+        await using var cli = new MeshdevCli();
+        var folder = Path.Combine(cli.Directory, "shop");
+        Directory.CreateDirectory(folder);
+        var path = new ManifestBuilder(cli.Tag).Service("orders").WriteTo(folder);
+
+        var validate = await cli.RunAsync("validate", "-f", "shop");
+        var status = await cli.RunAsync("status", "--file", "shop/");
+
+        Assert.True(validate.ExitCode == 0, validate.ToString());
+        Assert.StartsWith($"{path}: valid, 1 service", validate.Stdout, StringComparison.Ordinal);
+        Assert.True(status.ExitCode == 1, status.ToString());
+        Assert.Equal($"meshdev: no mesh is running for {path} (start one with 'meshdev up')\n", status.Stderr);
+    }
+
+    [Fact]
     public async Task Validate_on_a_valid_manifest_exits_0_and_lists_the_services()
     {
         await using var cli = new MeshdevCli();

@@ -1,0 +1,33 @@
+namespace MeshDev.Cli.Infrastructure;
+
+/// <summary>
+/// <c>meshdev logs orders -f meshdev.yaml</c>: every other verb takes the manifest with <c>-f</c>, but for
+/// <c>logs</c> it means <c>--follow</c> (as in <c>docker logs</c>), so the file is left over as an unknown argument.
+/// One sentence with the command line that works replaces "Unrecognized command or argument" and the whole help.
+/// </summary>
+public static class LogsFileOption
+{
+    /// <summary>Reports the mix-up on stderr and returns the exit code; null when the command line is not that mistake.</summary>
+    public static int? Report(IReadOnlyList<string> args, System.CommandLine.ParseResult parse)
+    {
+        if (parse.Errors.Count == 0 || parse.CommandResult.Command.Name != "logs")
+        {
+            return null;
+        }
+
+        for (var i = 1; i < args.Count; i++)
+        {
+            if (args[i - 1] is "-f" && IsManifest(args[i]) && parse.UnmatchedTokens.Contains(args[i]))
+            {
+                var fixedArgs = args.Select((arg, index) => index == i - 1 ? "--file" : arg);
+                Console.Error.WriteLine($"meshdev: for 'logs', -f is --follow (as in docker logs); name the manifest with --file: meshdev {string.Join(' ', fixedArgs)}");
+                return ExitCodes.Failed;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsManifest(string arg) =>
+        arg.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || arg.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+}
