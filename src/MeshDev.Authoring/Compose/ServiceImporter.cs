@@ -127,7 +127,8 @@ internal sealed class ServiceImporter
             // Compose names what it builds {project}-{service}; there is nothing to pull for it.
             image ??= $"{_context.ProjectName}-{_composeName.ToLowerInvariant()}";
             pull = "never";
-            Reader.Report(build, $"{_path}.build: built by compose; run `docker compose build` first (the manifest runs its image {image})");
+            var how = BuildCommand.For(_context, Value("build")!, image) is { } command ? $"`{command}` or `docker compose build`" : "`docker compose build`";
+            Reader.Report(build, $"{_path}.build: built by compose; build it first with {how} (the manifest runs its image {image})");
         }
         else if (image is null)
         {

@@ -10,7 +10,7 @@ namespace MeshDev.Authoring.Init;
 /// ports, environment, gRPC routes, readiness and calls, each with the reason; conflicts between projects (a shared
 /// port, a gRPC service served twice) are resolved so the manifest validates, and reported.
 /// </summary>
-internal sealed class InitPlanner
+internal sealed partial class InitPlanner
 {
     private static readonly string[] ComposeFileNames = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
 
@@ -54,6 +54,7 @@ internal sealed class InitPlanner
 
         var taken = new HashSet<string>(StringComparer.Ordinal);
         var drafts = runnable.Select(project => Draft(project, ServiceNames.Unique(ProjectNames.ToServiceName(project.Name), taken))).ToList();
+        drafts = NameAsCalled(drafts, taken);
         var byName = drafts.ToDictionary(d => d.Service.Name, StringComparer.Ordinal);
         var services = drafts
             .Select(d => WithCalls(d, byName))
@@ -125,6 +126,48 @@ internal sealed class InitPlanner
         };
         return new ServiceDraft(service, references);
     }
+
+    /// <summary>
+    /// A project that another one calls by a short name (<c>services:catalog</c> for the project Acme.Catalog, named
+    /// acme-catalog) is named as it is called: discovery gives a service's address only under its own name, so the call
+    /// would otherwise find no address at run time. Only when exactly one service's name ends with <c>-{name}</c> and
+    /// nothing calls that service by its full name.
+    /// </summary>
+    private List<ServiceDraft> NameAsCalled(List<ServiceDraft> drafts, HashSet<string> taken)
+    {
+        var calledByFullName = drafts.SelectMany(d => d.References).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var reference in drafts.SelectMany(d => d.References).DistinctBy(r => r.Name).ToList())
+        {
+            if (taken.Contains(reference.Name) || !ServiceNameSyntax().IsMatch(reference.Name))
+            {
+                continue;
+            }
+
+            var suffix = $"-{reference.Name}";
+            var candidates = drafts.Where(d => d.Service.Name.EndsWith(suffix, StringComparison.Ordinal)).ToList();
+            if (candidates is not [var draft] || calledByFullName.Contains(draft.Service.Name))
+            {
+                continue;
+            }
+
+            taken.Remove(draft.Service.Name);
+            taken.Add(reference.Name);
+            var renamed = draft with
+            {
+                Service = draft.Service with
+                {
+                    Name = reference.Name,
+                    Reasons = draft.Service.Reasons.Add($"named {reference.Name}, not {draft.Service.Name}: {Relative(reference.File)} calls it so ({reference.Text})"),
+                },
+            };
+            drafts[drafts.IndexOf(draft)] = renamed;
+        }
+
+        return drafts;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    private static partial System.Text.RegularExpressions.Regex ServiceNameSyntax();
 
     /// <summary>The references that name another service of the manifest become its <c>calls:</c>, each with the first place seen.</summary>
     private InitService WithCalls(ServiceDraft draft, Dictionary<string, ServiceDraft> byName)

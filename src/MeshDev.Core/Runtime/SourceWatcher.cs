@@ -5,60 +5,106 @@ namespace MeshDev.Runtime;
 /// <see cref="SourceFingerprint"/> covers, ignoring what it ignores (bin, obj, dot-directories, the state directory), so
 /// a build's own output never reports a change. It only says "maybe changed"; the fingerprint decides at the rebuild.
 /// A directory that cannot be watched (the inotify limits) is said in the service's log; edits there are then picked up
-/// at the service's next launch.
+/// at the service's next launch. A project file that changes may name a new project reference: its directory is
+/// watched from then on, or edits of a library added while the mesh runs would never reach the service.
 /// </summary>
 internal sealed class SourceWatcher : IDisposable
 {
-    private readonly List<FileSystemWatcher> _watchers = [];
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, FileSystemWatcher> _watchers = new(StringComparer.Ordinal);
+    private readonly string _projectPath;
     private readonly string? _excluded;
+    private readonly ServiceLog _log;
     private readonly Action<string?> _changed;
+    private bool _disposed;
 
     /// <param name="changed">Called with the path that changed, or null when events were lost; from any thread.</param>
     public SourceWatcher(string projectPath, string? excludedDirectory, ServiceLog log, Action<string?> changed)
     {
+        _projectPath = projectPath;
         _excluded = excludedDirectory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(excludedDirectory));
+        _log = log;
         _changed = changed;
-        foreach (var root in SourceFingerprint.ProjectDirectories(projectPath).Where(Directory.Exists))
-        {
-            var watcher = new FileSystemWatcher(root)
-            {
-                IncludeSubdirectories = true,
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
-            };
-            _watchers.Add(watcher);
-            watcher.Changed += (_, e) => OnEvent(root, e.FullPath);
-            watcher.Created += (_, e) => OnEvent(root, e.FullPath);
-            watcher.Deleted += (_, e) => OnEvent(root, e.FullPath);
-            watcher.Renamed += (_, e) => OnEvent(root, e.FullPath);
-
-            // Events were lost (buffer overflow): something may have changed.
-            watcher.Error += (_, _) => _changed(null);
-            try
-            {
-                watcher.EnableRaisingEvents = true;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
-            {
-                log.Write($"meshdev: cannot watch {root} for changes ({e.Message}); edits there are built at the next launch");
-            }
-        }
+        WatchProjectDirectories();
     }
 
     public void Dispose()
     {
-        foreach (var watcher in _watchers)
+        lock (_gate)
         {
-            watcher.Dispose();
+            _disposed = true;
+            foreach (var watcher in _watchers.Values)
+            {
+                watcher.Dispose();
+            }
+
+            _watchers.Clear();
         }
+    }
+
+    // Adds a watcher for each directory of the project and its references not watched yet; a directory no longer
+    // referenced stays watched (a change there only makes the fingerprint look again).
+    private void WatchProjectDirectories()
+    {
+        var roots = SourceFingerprint.ProjectDirectories(_projectPath);
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            foreach (var root in roots.Where(root => !_watchers.ContainsKey(root) && Directory.Exists(root)))
+            {
+                _watchers[root] = Watch(root);
+            }
+        }
+    }
+
+    private FileSystemWatcher Watch(string root)
+    {
+        var watcher = new FileSystemWatcher(root)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+        };
+        watcher.Changed += (_, e) => OnEvent(root, e.FullPath);
+        watcher.Created += (_, e) => OnEvent(root, e.FullPath);
+        watcher.Deleted += (_, e) => OnEvent(root, e.FullPath);
+        watcher.Renamed += (_, e) => OnEvent(root, e.FullPath);
+
+        // Events were lost (buffer overflow): something may have changed.
+        watcher.Error += (_, _) => _changed(null);
+        try
+        {
+            watcher.EnableRaisingEvents = true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+        {
+            _log.Write($"meshdev: cannot watch {root} for changes ({e.Message}); edits there are built at the next launch");
+        }
+
+        return watcher;
     }
 
     private void OnEvent(string root, string path)
     {
-        if (!IsIgnored(root, path))
+        if (IsIgnored(root, path))
         {
-            _changed(path);
+            return;
         }
+
+        if (IsProjectFile(path))
+        {
+            WatchProjectDirectories();
+        }
+
+        _changed(path);
     }
+
+    private static bool IsProjectFile(string path) =>
+        path.EndsWith(".csproj", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".fsproj", StringComparison.OrdinalIgnoreCase)
+        || path.EndsWith(".vbproj", StringComparison.OrdinalIgnoreCase);
 
     private bool IsIgnored(string root, string path)
     {

@@ -35,5 +35,13 @@ public sealed record StateDirectory(string Root)
         }
 
         Directory.CreateDirectory(LogsDirectory);
+
+        // The state is this machine's (builds, logs, pids, the control token), never the repository's: a `git add .` in
+        // a solution that has a manifest must not take it, whatever the solution's own .gitignore says.
+        var gitignore = Path.Combine(Root, ".gitignore");
+        if (!File.Exists(gitignore))
+        {
+            File.WriteAllText(gitignore, "# Written by meshdev: this folder is the mesh's state on this machine.\n*\n");
+        }
     }
 }

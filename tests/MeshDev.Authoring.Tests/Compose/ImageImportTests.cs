@@ -23,7 +23,8 @@ public sealed class ImageImportTests
         Assert.Equal(
         [
             "2:3: services.Orders_API is named orders-api in the manifest: service names must be DNS labels (lowercase letters, digits and '-')",
-            "3:5: services.Orders_API.build: built by compose; run `docker compose build` first (the manifest runs its image shop-orders_api)",
+            "3:5: services.Orders_API.build: built by compose; build it first with `docker build -t shop-orders_api shop/orders` or `docker compose build` " +
+                "(the manifest runs its image shop-orders_api)",
         ], Findings(result));
     }
 
@@ -47,7 +48,32 @@ public sealed class ImageImportTests
         var result = Import("services:\n  api:\n    image: acme/api:dev\n    build:\n      context: .\n    ports: [\"80\"]\n");
 
         Assert.Equal("runtime: docker\nimage: acme/api:dev\npull: never\nport: 80\n", Service(result, "api"));
-        Assert.Equal(["4:5: services.api.build: built by compose; run `docker compose build` first (the manifest runs its image acme/api:dev)"], Findings(result));
+        Assert.Equal(
+            ["4:5: services.api.build: built by compose; build it first with `docker build -t acme/api:dev shop` or `docker compose build` (the manifest runs its image acme/api:dev)"],
+            Findings(result));
+    }
+
+    [Theory]
+    [InlineData("build: .", "docker build -t shop-api shop")]
+    [InlineData("build:\n      dockerfile: Dockerfile.dev", "docker build -t shop-api -f shop/Dockerfile.dev shop")]
+    [InlineData("build:\n      context: ./api\n      dockerfile: docker/Dockerfile", "docker build -t shop-api -f shop/api/docker/Dockerfile shop/api")]
+    [InlineData("build:\n      context: /src/my api", "docker build -t shop-api '/src/my api'")]
+    [InlineData("build: ${API_DIR:-./api}", "docker build -t shop-api shop/api")]
+    [InlineData("build: https://github.com/acme/api.git#main", "docker build -t shop-api https://github.com/acme/api.git#main")]
+    public void Build_finding_gives_the_docker_build_command_for_an_engine_without_compose(string build, string command)
+    {
+        var result = Import($"services:\n  api:\n    {build}\n    ports: [\"80\"]\n");
+
+        var finding = Assert.Single(Findings(result));
+        Assert.Contains($"build it first with `{command}` or `docker compose build`", finding, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_with_an_inline_dockerfile_is_left_to_compose()
+    {
+        var result = Import("services:\n  api:\n    build:\n      dockerfile_inline: FROM busybox\n    ports: [\"80\"]\n");
+
+        Assert.Equal(["3:5: services.api.build: built by compose; build it first with `docker compose build` (the manifest runs its image shop-api)"], Findings(result));
     }
 
     [Theory]

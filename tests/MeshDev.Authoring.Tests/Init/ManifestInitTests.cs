@@ -157,6 +157,37 @@ public sealed class ManifestInitTests : IDisposable
     }
 
     [Fact]
+    public void A_project_called_by_a_short_name_is_named_so_and_becomes_a_call()
+    {
+        _workspace.WebProject("Acme.Catalog");
+        _workspace.WebProject("Acme.Gateway");
+        _workspace.Write("Acme.Gateway/Program.cs", "var catalog = builder.Configuration[\"services:catalog:http:0\"] ?? \"http://localhost:5001\";\n");
+
+        var result = _workspace.Init();
+
+        Assert.Empty(result.Problems);
+        Assert.Equal(["catalog", "acme-gateway"], result.Plan.Services.Select(s => s.Name));
+        Assert.Contains("named catalog, not acme-catalog: Acme.Gateway/Program.cs calls it so (services:catalog)", result.Plan.Services[0].Reasons);
+        Assert.Equal("catalog", Assert.Single(result.Plan.Services[1].Calls));
+    }
+
+    [Fact]
+    public void A_short_name_that_two_projects_end_with_or_a_service_called_by_its_full_name_keeps_the_names()
+    {
+        _workspace.WebProject("Acme.Catalog");
+        _workspace.WebProject("Beta.Catalog");
+        _workspace.WebProject("Acme.Orders");
+        _workspace.WebProject("Acme.Gateway");
+        _workspace.Write("Acme.Gateway/Program.cs", "var a = \"services:catalog\"; var b = \"services:orders\"; var c = \"http://acme-orders\";\n");
+
+        var result = _workspace.Init();
+
+        Assert.Empty(result.Problems);
+        Assert.Equal(["acme-catalog", "acme-gateway", "acme-orders", "beta-catalog"], result.Plan.Services.Select(s => s.Name));
+        Assert.Equal("acme-orders", Assert.Single(result.Plan.Services[1].Calls));
+    }
+
+    [Fact]
     public void A_solution_names_the_projects_and_a_compose_file_beside_it_is_found()
     {
         _workspace.WebProject("Web");

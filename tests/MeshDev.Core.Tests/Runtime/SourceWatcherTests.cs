@@ -36,4 +36,25 @@ public sealed class SourceWatcherTests : IDisposable
         var first = await changes.Reader.ReadAsync().AsTask().WaitAsync(Wait.Long);
         Assert.Equal(program, first);
     }
+
+    [Fact]
+    public async Task A_project_reference_added_while_watching_has_its_edits_reported()
+    {
+        var project = _dir.WriteFile("Web/Web.csproj", "<Project Sdk=\"Microsoft.NET.Sdk.Web\" />");
+        _dir.WriteFile("Shared/Shared.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\" />");
+        var changes = Channel.CreateUnbounded<string?>();
+        using var watcher = new SourceWatcher(project, null, _log.Log, path => changes.Writer.TryWrite(path));
+
+        _dir.WriteFile("Web/Web.csproj", "<Project Sdk=\"Microsoft.NET.Sdk.Web\"><ItemGroup><ProjectReference Include=\"..\\Shared\\Shared.csproj\" /></ItemGroup></Project>");
+        Assert.Equal(project, await changes.Reader.ReadAsync().AsTask().WaitAsync(Wait.Long));
+
+        // The project file's change was handled (the new directory watched) before it was reported.
+        var library = _dir.WriteFile("Shared/Banner.cs", "// v2");
+        string? path;
+        while ((path = await changes.Reader.ReadAsync().AsTask().WaitAsync(Wait.Long)) != library)
+        {
+            // More events of the project file's write may come first; nothing else.
+            Assert.Equal(project, path);
+        }
+    }
 }

@@ -106,6 +106,40 @@ public sealed class CliDaemonTests
     }
 
     [Fact]
+    public async Task Git_sees_the_manifest_but_nothing_of_the_state_directory()
+    {
+        await using var cli = new MeshdevCli();
+        var manifest = new ManifestBuilder(cli.Tag).Service("orders");
+        manifest.WriteTo(cli.Directory);
+        await Git(cli.Directory, "init", "-q");
+
+        await cli.RunOkAsync("up", "--detach");
+        using var http = TestMesh.NewHttpClient();
+        await http.GetStringAsync($"http://127.0.0.1:{manifest.MeshPorts["orders"]}/whoami");
+        var untracked = await Git(cli.Directory, "status", "--porcelain", "--untracked-files=all");
+        await cli.RunOkAsync("down");
+
+        Assert.True(File.Exists(Path.Combine(cli.StateDirectory, "logs", "orders.log")), "the service's log was not written");
+        Assert.Equal("?? meshdev.yaml", untracked.Trim());
+    }
+
+    private static async Task<string> Git(string directory, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var git = System.Diagnostics.Process.Start(start)!;
+        var output = git.StandardOutput.ReadToEndAsync();
+        var errors = git.StandardError.ReadToEndAsync();
+        await git.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(git.ExitCode == 0, $"git {string.Join(' ', args)}: {await errors}");
+        return await output;
+    }
+
+    [Fact]
     public async Task Down_after_the_daemon_was_killed_stops_the_service_groups_it_left_behind()
     {
         await using var cli = new MeshdevCli();

@@ -61,6 +61,37 @@ public sealed class CliValidateTests
     }
 
     [Fact]
+    public async Task Without_f_a_verb_run_in_a_project_folder_uses_the_manifest_of_the_folder_above()
+    {
+        await using var cli = new MeshdevCli();
+        var path = new ManifestBuilder(cli.Tag).Service("orders").WriteTo(cli.Directory);
+        cli.WorkingDirectory = System.IO.Directory.CreateDirectory(Path.Combine(cli.Directory, "Orders", "Properties")).FullName;
+
+        var validate = await cli.RunAsync("validate");
+        var status = await cli.RunAsync("status");
+
+        Assert.True(validate.ExitCode == 0, validate.ToString());
+        Assert.StartsWith($"{path}: valid, 1 service", validate.Stdout, StringComparison.Ordinal);
+        // The mesh it looks for is the one of that manifest, not of a meshdev.yaml in the project's folder.
+        Assert.Contains($"no mesh is running for {path} ", status.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_manifest_in_the_folder_itself_wins_over_one_above()
+    {
+        await using var cli = new MeshdevCli();
+        new ManifestBuilder(cli.Tag).Service("orders").WriteTo(cli.Directory);
+        var folder = System.IO.Directory.CreateDirectory(Path.Combine(cli.Directory, "Orders")).FullName;
+        var nearest = new ManifestBuilder(cli.Tag).Service("billing").Service("ledger").WriteTo(folder);
+        cli.WorkingDirectory = folder;
+
+        var result = await cli.RunAsync("validate");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith($"{nearest}: valid, 2 services", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_json_lists_the_services_or_every_problem()
     {
         await using var cli = new MeshdevCli();

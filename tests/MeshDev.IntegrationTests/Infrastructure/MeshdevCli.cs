@@ -27,6 +27,9 @@ internal sealed class MeshdevCli : IAsyncDisposable
     /// <summary>A <c>meshdev</c> executable to run instead of <c>dotnet meshdev.dll</c> (e.g. the installed .NET tool).</summary>
     public string? Executable { get; set; }
 
+    /// <summary>Where the CLI runs, when not in <see cref="Directory"/> (a folder under it: a project's folder).</summary>
+    public string? WorkingDirectory { get; set; }
+
     /// <summary>Extra environment variables for every run.</summary>
     public Dictionary<string, string> ExtraEnvironment { get; } = [];
 
@@ -70,7 +73,7 @@ internal sealed class MeshdevCli : IAsyncDisposable
         var start = new ProcessStartInfo(Executable ?? "dotnet")
         {
             UseShellExecute = false,
-            WorkingDirectory = Directory,
+            WorkingDirectory = WorkingDirectory ?? Directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
