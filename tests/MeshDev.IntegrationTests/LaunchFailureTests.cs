@@ -42,6 +42,26 @@ public sealed class LaunchFailureTests
     }
 
     [Fact]
+    public async Task A_request_held_for_a_launch_gets_503_saying_the_mesh_stopped_when_it_stops_and_nothing_is_left()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.Service("stuck", flags: ["--never-ready"], extra: ["startTimeout: 10m"]));
+        using var http = TestMesh.NewHttpClient();
+        var held = Problem.GetAsync(http, mesh.Url("stuck"));
+        await mesh.WaitForStateAsync("stuck", ServiceState.Starting);
+
+        // What `meshdev down` and Ctrl+C do. Before, the held request waited out the host's shutdown timeout and then
+        // saw its connection reset, with nothing saying why.
+        await mesh.Host.DisposeAsync();
+        var problem = await held;
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, problem.Status);
+        Assert.Equal("urn:meshdev:mesh-stopping", problem.Body.GetProperty("type").GetString());
+        Assert.Contains("The mesh stopped (meshdev down or Ctrl+C) while this request waited for service 'stuck' to start (starting)", problem.Detail);
+        var leftovers = await TaggedProcesses.WaitUntilNoneAsync(mesh.Tag);
+        Assert.True(leftovers.Count == 0, $"still running: {string.Join(", ", leftovers)}");
+    }
+
+    [Fact]
     public async Task Service_that_never_gets_ready_gets_503_after_its_start_timeout_and_its_process_is_gone()
     {
         // Long enough that the TestService has started and said "listening on" even on a loaded 2-core machine (a .NET

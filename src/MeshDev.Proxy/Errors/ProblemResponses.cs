@@ -64,6 +64,15 @@ public static class ProblemResponses
         WriteAsync(context, StatusCodes.Status502BadGateway, "urn:meshdev:upstream-error",
             $"Service '{service}' did not answer", detail, writer => writer.WriteString("service", service));
 
+    /// <summary>503 for a request held for a launch when the mesh stops: it will not be answered by this mesh any more.</summary>
+    public static Task WriteMeshStoppingAsync(HttpContext context, string service, string state) =>
+        WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "urn:meshdev:mesh-stopping",
+            "The mesh is stopping", MeshStoppingDetail(service, state), writer => writer.WriteString("service", service));
+
+    /// <summary>Why a held request ends when the mesh stops: the same sentence for HTTP and gRPC callers.</summary>
+    public static string MeshStoppingDetail(string service, string state) =>
+        $"The mesh stopped (meshdev down or Ctrl+C) while this request waited for service '{service}' to start ({state}); start it again with meshdev up.";
+
     /// <summary>400 for a request the client got wrong (e.g. a malformed chunked body): said as the client's mistake.</summary>
     public static Task WriteClientErrorAsync(HttpContext context, string service, string detail) =>
         WriteAsync(context, StatusCodes.Status400BadRequest, "urn:meshdev:bad-request",

@@ -6,6 +6,7 @@ using MeshDev.Proxy.Errors;
 using MeshDev.Routing;
 using MeshDev.Telemetry;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MeshDev.Proxy.Forwarding;
 using Yarp.ReverseProxy.Forwarder;
@@ -27,12 +28,16 @@ public sealed partial class MeshRoutingMiddleware
     private readonly FrozenSet<int> _meshPorts;
     private readonly ILogger _logger;
     private readonly MeshTelemetry? _telemetry;
+    private readonly CancellationToken _stopping;
 
     /// <param name="telemetry">Present while the mesh exports traces: each forwarded request then gets a span.</param>
+    /// <param name="lifetime">Its stopping signal ends the requests held for a launch with a 503 at once: otherwise they
+    /// would wait out the host's shutdown timeout and then see their connection reset.</param>
     public MeshRoutingMiddleware(RequestDelegate next, RoutingTable table, MeshActivator activator, ServiceForwarder forwarder, ForwardingErrorLog errors,
-        ILogger<MeshRoutingMiddleware> logger, MeshTelemetry? telemetry = null)
+        ILogger<MeshRoutingMiddleware> logger, IHostApplicationLifetime lifetime, MeshTelemetry? telemetry = null)
     {
         _telemetry = telemetry;
+        _stopping = lifetime.ApplicationStopping;
         _next = next;
         _table = table;
         _activator = activator;
@@ -88,7 +93,7 @@ public sealed partial class MeshRoutingMiddleware
             var started = caller?.BeginCall(activator.Service.Name) ?? 0;
             if (!activator.TryAcquire(out var lease))
             {
-                if (await WaitForLaunchAsync(context, activator, caller, grpc).ConfigureAwait(false) is not { } acquired)
+                if (await WaitForLaunchAsync(context, activator, caller, grpc, _stopping).ConfigureAwait(false) is not { } acquired)
                 {
                     // The answer (an error) is written, or the client left (499, as nginx logs it).
                     EndCall(caller, context, activator, started, context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : null);
@@ -128,18 +133,22 @@ public sealed partial class MeshRoutingMiddleware
     /// written. A gRPC call's own deadline (<c>grpc-timeout</c>) caps its wait. A launch it begins is the call's: its
     /// reason names the connection's caller.
     /// </summary>
-    private static async Task<ActivityLease?> WaitForLaunchAsync(HttpContext context, ServiceActivator activator, CallerConnection? caller, bool grpc)
+    private static async Task<ActivityLease?> WaitForLaunchAsync(HttpContext context, ServiceActivator activator, CallerConnection? caller, bool grpc, CancellationToken stopping)
     {
         // Browser dev tools and tracing tools read the wait as Server-Timing; set when the response starts (YARP copies the
         // service's headers before that), whatever the answer: the service's, or the mesh's error.
         var waited = new ActivationWait(activator.Time);
         context.Response.OnStarting(ActivationWait.AddHeader, (context, waited));
         var deadline = grpc ? GrpcResponses.ParseTimeout(context.Request.Headers["grpc-timeout"]) : null;
-        using var timeout = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        timeout?.CancelAfter(deadline!.Value);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        if (deadline is { } grpcTimeout)
+        {
+            wait.CancelAfter(grpcTimeout);
+        }
+
         try
         {
-            var lease = await activator.AcquireAsync(LaunchReason.CallFrom(caller), timeout?.Token ?? context.RequestAborted).ConfigureAwait(false);
+            var lease = await activator.AcquireAsync(LaunchReason.CallFrom(caller), wait.Token).ConfigureAwait(false);
             waited.End();
             return lease;
         }
@@ -148,7 +157,14 @@ public sealed partial class MeshRoutingMiddleware
             waited.End();
             await (grpc ? GrpcResponses.WriteUnavailableAsync(context, ex) : ProblemResponses.WriteUnavailableAsync(context, ex)).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested && timeout is not null)
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested && stopping.IsCancellationRequested)
+        {
+            var state = activator.State.ToString().ToLowerInvariant();
+            await (grpc
+                ? GrpcResponses.WriteAsync(context, GrpcResponses.Unavailable, ProblemResponses.MeshStoppingDetail(activator.Service.Name, state))
+                : ProblemResponses.WriteMeshStoppingAsync(context, activator.Service.Name, state)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested && deadline is not null)
         {
             await GrpcResponses.WriteAsync(context, GrpcResponses.DeadlineExceeded,
                 $"deadline exceeded while waiting for service '{activator.Service.Name}' to start ({activator.State.ToString().ToLowerInvariant()})").ConfigureAwait(false);
