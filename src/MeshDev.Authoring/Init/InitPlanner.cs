@@ -10,7 +10,7 @@ namespace MeshDev.Authoring.Init;
 /// ports, environment, gRPC routes, readiness and calls, each with the reason; conflicts between projects (a shared
 /// port, a gRPC service served twice) are resolved so the manifest validates, and reported.
 /// </summary>
-internal sealed partial class InitPlanner
+internal sealed class InitPlanner
 {
     private static readonly string[] ComposeFileNames = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
 
@@ -138,7 +138,7 @@ internal sealed partial class InitPlanner
         var calledByFullName = drafts.SelectMany(d => d.References).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var reference in drafts.SelectMany(d => d.References).DistinctBy(r => r.Name).ToList())
         {
-            if (taken.Contains(reference.Name) || !ServiceNameSyntax().IsMatch(reference.Name))
+            if (taken.Contains(reference.Name) || !ManifestValues.IsValidServiceName(reference.Name))
             {
                 continue;
             }
@@ -165,9 +165,6 @@ internal sealed partial class InitPlanner
 
         return drafts;
     }
-
-    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
-    private static partial System.Text.RegularExpressions.Regex ServiceNameSyntax();
 
     /// <summary>The references that name another service of the manifest become its <c>calls:</c>, each with the first place seen.</summary>
     private InitService WithCalls(ServiceDraft draft, Dictionary<string, ServiceDraft> byName)

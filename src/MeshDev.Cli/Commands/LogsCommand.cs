@@ -64,20 +64,17 @@ public static class LogsCommand
             // No mesh runs: the file it left.
 
             var path = StateDirectory.For(manifest).ServiceLog(name);
-            if (!File.Exists(path) && !File.Exists(manifest))
-            {
-                return CommonOptions.Fail(RunningDaemon.NoneRunning(manifest));
-            }
-
-            // A mistyped name has no log either, but the reason to give is the name, as the running mesh gives it.
-            if (!File.Exists(path) && ServiceArgument.Names(manifest) is { Count: > 0 } names && !names.Contains(name))
-            {
-                return CommonOptions.Fail($"no service '{name}' in {manifest}; known services: {string.Join(", ", names)}");
-            }
-
             if (!File.Exists(path))
             {
-                return CommonOptions.Fail($"no log for service '{name}' yet ({path}); it has not been launched by this mesh");
+                if (!File.Exists(manifest))
+                {
+                    return CommonOptions.Fail(RunningDaemon.NoneRunning(manifest));
+                }
+
+                // A mistyped name has no log either, but the reason to give is the name, as the running mesh gives it.
+                return CommonOptions.Fail(ServiceArgument.Names(manifest) is { Count: > 0 } names && !names.Contains(name)
+                    ? $"no service '{name}' in {manifest}; known services: {string.Join(", ", names)}"
+                    : $"no log for service '{name}' yet ({path}); it has not been launched by this mesh");
             }
 
             try

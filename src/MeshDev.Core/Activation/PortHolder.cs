@@ -44,7 +44,7 @@ internal static class PortHolder
     public static async Task<PortHolderVerdict> JudgeAsync(ServiceSpec service, int port, TimeProvider time, CancellationToken cancellationToken)
     {
         // Who holds the port and how much CPU it has used so far, found while it is asked: an answer does not wait for this.
-        var before = Task.Run(() => CpuTicksOf(Holders(port)), CancellationToken.None);
+        var before = Task.Run(() => CpuTicksOf(PortListeners.Of(port)), CancellationToken.None);
         using (var grace = new CancellationTokenSource(Grace, time))
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, grace.Token))
         {
@@ -91,7 +91,7 @@ internal static class PortHolder
 
         foreach (var pid in holders)
         {
-            var who = $"pid {Text(pid)} ({Describe(pid)})";
+            var who = $"pid {Text(pid)} ({PortListeners.CommandLine(pid)})";
             if (ProcProcesses.State(pid) is 'T' or 't')
             {
                 return new PortHolderVerdict(null, $"{who} is paused (stopped, e.g. at a breakpoint), so it is taken for the service and answers once it runs again");
@@ -113,11 +113,8 @@ internal static class PortHolder
             }
         }
 
-        return new PortHolderVerdict($"port {Text(port)} is held by pid {Text(holders[0])} ({Describe(holders[0])}), {silence}", null);
+        return new PortHolderVerdict($"port {Text(port)} is held by pid {Text(holders[0])} ({PortListeners.CommandLine(holders[0])}), {silence}", null);
     }
-
-    /// <summary>The processes holding a socket that listens on <paramref name="port"/>, lowest pid first; empty when none is visible to this user.</summary>
-    internal static IReadOnlyList<int> Holders(int port) => PortListeners.Of(port);
 
     private static Dictionary<int, long> CpuTicksOf(IReadOnlyList<int> pids)
     {
@@ -129,8 +126,6 @@ internal static class PortHolder
 
         return ticks;
     }
-
-    private static string Describe(int pid) => PortListeners.CommandLine(pid);
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

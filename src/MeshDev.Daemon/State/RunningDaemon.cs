@@ -87,7 +87,7 @@ public static class RunningDaemon
 
     private static void AddIfRunning(string folder, List<string> found)
     {
-        var file = Path.Combine(folder, ".meshdev", "daemon.json");
+        var file = StateDirectory.In(folder).DaemonFile;
         if (File.Exists(file) && DaemonInfo.TryRead(file) is { IsAlive: true } info)
         {
             found.Add(info.Manifest);

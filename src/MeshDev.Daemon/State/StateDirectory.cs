@@ -8,8 +8,10 @@ namespace MeshDev.Daemon.State;
 /// </summary>
 public sealed record StateDirectory(string Root)
 {
-    public static StateDirectory For(string manifestPath) =>
-        new(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, ".meshdev"));
+    public static StateDirectory For(string manifestPath) => In(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!);
+
+    /// <summary>The state directory of a manifest in <paramref name="folder"/>, whatever the manifest's file name.</summary>
+    public static StateDirectory In(string folder) => new(Path.Combine(folder, ".meshdev"));
 
     public static StateDirectory For(MeshManifest manifest) => For(manifest.FilePath);
 
