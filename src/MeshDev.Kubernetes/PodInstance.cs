@@ -263,8 +263,9 @@ internal sealed class PodInstance : IServiceInstance
         var eventText = warning is { Length: > 0 } ? $" (last warning: {warning})" : "";
         return $"{after}: pod {name} {state}{eventText}{logText}; raise 'startTimeout' if it is just slow";
 
+        // A sidecar that has not started (its image, its hook) holds the app's containers in PodInitializing: its own reason says why.
         static string Waiting(k8s.Models.V1Pod pod) =>
-            pod.Status?.ContainerStatuses?.FirstOrDefault(c => c.State?.Waiting is not null)?.State.Waiting is { } waiting
+            (pod.Status?.InitContainerStatuses ?? []).Concat(pod.Status?.ContainerStatuses ?? []).FirstOrDefault(c => c.State?.Waiting is not null)?.State.Waiting is { } waiting
                 ? $" ({waiting.Reason}{(string.IsNullOrEmpty(waiting.Message) ? "" : $": {waiting.Message}")})"
                 : "";
     }

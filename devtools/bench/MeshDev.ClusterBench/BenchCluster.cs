@@ -39,7 +39,8 @@ internal sealed class BenchCluster : IAsyncDisposable
         try
         {
             // Read by the kubelet when it starts a container, and no pod runs yet (services start on their first call).
-            mesh.ApiServer.SetImageBehaviour(ClusterMesh.GatewayImage, ImageBehaviour.Executes(gateway));
+            mesh.ApiServer.SetImageBehaviour(ClusterMesh.GatewayImage, ImageBehaviour.Executes(
+                gateway, files: new Dictionary<string, IReadOnlyList<string>> { [MeshDev.Kubernetes.Objects.GatewaySidecar.Binary] = [gateway] }));
 
             // For run-cluster.sh, should this process be killed: the pods' namespaces, and the laptop services' pid files.
             await File.WriteAllTextAsync(Path.Combine(scratch, "netns-prefix"), mesh.ApiServer.NetworkNamespacePrefix + "\n", cancellationToken).ConfigureAwait(false);

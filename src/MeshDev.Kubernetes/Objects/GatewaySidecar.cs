@@ -24,6 +24,9 @@ public sealed record GatewaySidecar(string Image, int LinkPort, IReadOnlyDiction
     /// </summary>
     public const string DefaultImage = "meshdev/gateway";
 
+    /// <summary>The gateway binary's path in its image (the image's ENTRYPOINT, <c>MeshDev.Docker.GatewayImage.Entrypoint</c>).</summary>
+    public const string Binary = "/meshdev-gateway";
+
     /// <summary>A numeric non-root user: the image is FROM scratch and has no /etc/passwd to name one.</summary>
     private const long User = 65532;
 
@@ -36,8 +39,14 @@ public sealed record GatewaySidecar(string Image, int LinkPort, IReadOnlyDiction
             Variable("MESHDEV_SERVICE", service),
             Variable("MESHDEV_GATEWAY_LINK_PORT", LinkPort.ToString(CultureInfo.InvariantCulture)),
             Variable("MESHDEV_GATEWAY_PORTS", string.Join(",", Ports.OrderBy(p => p.Key).Select(p => $"{p.Key.ToString(CultureInfo.InvariantCulture)}={p.Value}")))),
-        // The app starts once the gateway listens: its first call to another service must not be refused.
-        ["startupProbe"] = new JsonObject { ["tcpSocket"] = new JsonObject { ["port"] = LinkPort }, ["periodSeconds"] = 1, ["failureThreshold"] = 30 },
+        // The app starts once the gateway listens: its first call to another service must not be refused. The kubelet
+        // starts the next container only after a sidecar's postStart hook returns, and this one returns once every port
+        // listens. Not a probe: the kubelet probes from the node, at the pod's IP, and the gateway listens on 127.0.0.1
+        // only; and an exec startupProbe would be retried a whole period (a second) late.
+        ["lifecycle"] = new JsonObject
+        {
+            ["postStart"] = new JsonObject { ["exec"] = new JsonObject { ["command"] = new JsonArray(Binary, "--wait-listening") } },
+        },
         ["resources"] = new JsonObject
         {
             ["requests"] = new JsonObject { ["cpu"] = "10m", ["memory"] = "16Mi" },

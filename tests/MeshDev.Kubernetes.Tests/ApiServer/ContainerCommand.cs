@@ -9,7 +9,9 @@ namespace MeshDev.Kubernetes.Tests.ApiServer;
 /// is expanded from the variables defined before it (<c>$$</c> is a literal <c>$</c>), and the environment is a small
 /// base, the image's, then the container's.
 /// </summary>
-internal sealed record ContainerCommand(IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment, string WorkingDirectory)
+internal sealed record ContainerCommand(
+    IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment, string WorkingDirectory,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> ImageFiles)
 {
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -51,8 +53,12 @@ internal sealed record ContainerCommand(IReadOnlyList<string> Arguments, IReadOn
         IEnumerable<string> args = container.Args is { Count: > 0 } given ? given : container.Command is { Count: > 0 } ? [] : image.DefaultArgs;
         var arguments = entrypoint.Concat(args).Select(a => Expand(a, environment)).ToList();
         var workingDirectory = container.WorkingDir is { Length: > 0 } dir && Directory.Exists(dir) ? dir : image.WorkingDirectory;
-        return new ContainerCommand(arguments, environment, workingDirectory);
+        return new ContainerCommand(arguments, environment, workingDirectory, image.Files);
     }
+
+    /// <summary>What runs on this machine for an exec (probe or hook) of <paramref name="command"/> in the container.</summary>
+    public IReadOnlyList<string> Exec(IReadOnlyList<string> command) =>
+        ImageFiles.TryGetValue(command[0], out var local) ? [.. local, .. command.Skip(1)] : command;
 
     /// <summary>
     /// The executable to start, looked up as the container runtime does (a name through the container's PATH); null with

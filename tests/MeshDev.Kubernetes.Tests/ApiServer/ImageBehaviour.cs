@@ -50,6 +50,8 @@ public abstract record ImageBehaviour
     /// <paramref name="workingDirectory"/> (default <c>/</c>). Exits are restarted after <paramref name="firstBackOff"/>
     /// (default 10 s, as the kubelet), doubling up to 5 min, with <c>CrashLoopBackOff</c> in between. Port-forwards to
     /// a pod with such a container go to 127.0.0.1 inside its namespace (so not to a <see cref="Runs"/> target).
+    /// Exec probes and hooks run on this machine's files, except the image's own <paramref name="files"/>: a command whose
+    /// first word is one of their paths in the image runs the local command given for it, followed by its other words.
     /// </summary>
     public static ImageBehaviour Executes(
         string executable,
@@ -57,13 +59,15 @@ public abstract record ImageBehaviour
         IReadOnlyList<string>? defaultArgs = null,
         IReadOnlyDictionary<string, string>? environment = null,
         string? workingDirectory = null,
-        TimeSpan? firstBackOff = null) =>
+        TimeSpan? firstBackOff = null,
+        IReadOnlyDictionary<string, IReadOnlyList<string>>? files = null) =>
         new Executing(
             [executable, .. entrypointArgs ?? []],
             defaultArgs ?? [],
             environment ?? new Dictionary<string, string>(),
             workingDirectory ?? "/",
-            firstBackOff ?? KubeletFirstBackOff);
+            firstBackOff ?? KubeletFirstBackOff,
+            files ?? new Dictionary<string, IReadOnlyList<string>>());
 
     /// <summary>No node has room for the pod: <c>PodScheduled=False</c> (<c>Unschedulable</c>) and the Event <c>FailedScheduling</c>.</summary>
     public static ImageBehaviour Unschedulable { get; } = new NotSchedulable();
@@ -81,5 +85,6 @@ public abstract record ImageBehaviour
         IReadOnlyList<string> DefaultArgs,
         IReadOnlyDictionary<string, string> Environment,
         string WorkingDirectory,
-        TimeSpan FirstBackOff) : ImageBehaviour;
+        TimeSpan FirstBackOff,
+        IReadOnlyDictionary<string, IReadOnlyList<string>> Files) : ImageBehaviour;
 }

@@ -59,7 +59,7 @@ internal sealed class Kubelet : IAsyncDisposable
     /// </summary>
     public (IReadOnlyList<string> Lines, ChannelReader<string>? Later) Log(V1Pod pod, string container, bool previous, bool follow = false)
     {
-        var status = pod.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == container);
+        var status = (pod.Status?.InitContainerStatuses ?? []).Concat(pod.Status?.ContainerStatuses ?? []).FirstOrDefault(c => c.Name == container);
         var log = _runs.TryGetValue(pod.Metadata.Uid, out var run) ? run.Logs.GetValueOrDefault(container) : null;
         if (previous)
         {
@@ -243,10 +243,14 @@ internal sealed class Kubelet : IAsyncDisposable
         var grace = TimeSpan.FromSeconds(Math.Clamp(pod.Metadata.DeletionGracePeriodSeconds ?? pod.Spec?.TerminationGracePeriodSeconds ?? 30, 0, MaxGracePeriodSeconds));
         Track(Task.Run(async () =>
         {
-            foreach (var container in pod.Status?.ContainerStatuses?.Where(c => c.State?.Running is not null) ?? [])
+            // The app's containers first, then the sidecars, as the kubelet stops them.
+            var running = (pod.Status?.ContainerStatuses ?? []).Select(c => (Status: c, Field: "containers"))
+                .Concat((pod.Status?.InitContainerStatuses ?? []).Select(c => (Status: c, Field: "initContainers")))
+                .Where(c => c.Status.State?.Running is not null);
+            foreach (var (container, field) in running)
             {
                 _events.Record(pod, EventRecorder.Normal, "Killing", $"Stopping container {container.Name}", "kubelet",
-                    PodLifecycle.NodeName, $"spec.containers{{{container.Name}}}");
+                    PodLifecycle.NodeName, $"spec.{field}{{{container.Name}}}");
             }
 
             try

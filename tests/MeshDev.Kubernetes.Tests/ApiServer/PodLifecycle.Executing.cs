@@ -1,4 +1,5 @@
 using k8s.Models;
+using MeshDev.Runtime;
 
 namespace MeshDev.Kubernetes.Tests.ApiServer;
 
@@ -95,7 +96,8 @@ internal sealed partial class PodLifecycle
         }
 
         // A command that cannot start never runs: Created, then Failed, no Started.
-        var (startedAt, containerId) = process is null ? (store.Now, "") : Start(pod, container, spec.Image ?? "");
+        var waitsToStart = spec.Lifecycle?.PostStart is not null || spec.StartupProbe is not null;
+        var (startedAt, containerId) = process is null ? (store.Now, "") : Start(pod, container, spec.Image ?? "", started: !waitsToStart);
         V1ContainerStateTerminated terminated;
         if (process is null)
         {
@@ -107,7 +109,7 @@ internal sealed partial class PodLifecycle
         else
         {
             using var probing = CancellationTokenSource.CreateLinkedTokenSource(run.Stopping);
-            var readiness = ProbeReadinessAsync(pod, spec, command, sandbox.Network, probing.Token);
+            var readiness = StartThenProbeAsync(pod, spec, command, sandbox.Network, process, probing.Token);
             var exitCode = await process.Exited.WaitAsync(run.Stopping);
             await probing.CancelAsync();
             try
@@ -134,6 +136,89 @@ internal sealed partial class PodLifecycle
     }
 
     /// <summary>
+    /// The kubelet's steps after the process starts: the postStart hook (the container is killed if it fails), the
+    /// startupProbe until it passes (killed after <c>failureThreshold</c> failures), then the readinessProbe. The
+    /// container counts as started once the first two have passed.
+    /// </summary>
+    private async Task StartThenProbeAsync(
+        V1Pod pod, V1Container spec, ContainerCommand command, PodNetwork network, ContainerProcess process, CancellationToken cancellationToken)
+    {
+        var container = spec.Name;
+        if (spec.Lifecycle?.PostStart is { } hook)
+        {
+            var failure = await PostStartAsync(hook, command, network, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (failure is not null)
+            {
+                var words = string.Join(' ', hook.Exec?.Command ?? []);
+                events.Record(pod, EventRecorder.Warning, "FailedPostStartHook",
+                    $"Exec lifecycle hook ([{words}]) for Container \"{container}\" in Pod \"{run.Name}_{run.Namespace}({run.Uid})\" failed - error: {failure}",
+                    "kubelet", NodeName, FieldPath(container));
+                events.Record(pod, EventRecorder.Normal, "Killing", $"FailedPostStartHook", "kubelet", NodeName, FieldPath(container));
+                process.Signal(UnixProcess.SigKill);
+                return;
+            }
+        }
+
+        if (spec.StartupProbe is { } startup && !await StartupAsync(pod, spec, startup, command, network, cancellationToken))
+        {
+            process.Signal(UnixProcess.SigKill);
+            return;
+        }
+
+        if (spec.Lifecycle?.PostStart is not null || spec.StartupProbe is not null)
+        {
+            MarkStarted(container);
+        }
+
+        await ProbeReadinessAsync(pod, spec, command, network, cancellationToken);
+    }
+
+    /// <summary>Runs an exec postStart hook in the container; null when it exits 0, else the kubelet's kind of words for why not.</summary>
+    private static async Task<string?> PostStartAsync(V1LifecycleHandler hook, ContainerCommand command, PodNetwork network, CancellationToken cancellationToken)
+    {
+        if (hook.Exec?.Command is not { Count: > 0 } words)
+        {
+            return "the stand-in runs exec postStart hooks only";
+        }
+
+        var result = await network.RunAsync(command.Exec([.. words]), command.Environment, cancellationToken);
+        return result.ExitCode == 0 ? null : $"command '{string.Join(' ', words)}' exited with {result.ExitCode}: {result.Output}{result.Error}".TrimEnd();
+    }
+
+    /// <summary>The startupProbe until it passes (true), or until <c>failureThreshold</c> failures in a row (false: the kubelet kills the container).</summary>
+    private async Task<bool> StartupAsync(V1Pod pod, V1Container spec, V1Probe probe, ContainerCommand command, PodNetwork network, CancellationToken cancellationToken)
+    {
+        var container = spec.Name;
+        var check = new ProbeCheck(probe, spec, network, command, time);
+        if (check.Unsupported is { } unsupported)
+        {
+            events.Record(pod, EventRecorder.Warning, "Unhealthy", $"Startup probe errored: {unsupported}", "kubelet", NodeName, FieldPath(container));
+            await Task.Delay(Timeout.InfiniteTimeSpan, time, cancellationToken);
+        }
+
+        await Task.Delay(check.InitialDelay, time, cancellationToken);
+        for (var failures = 0; ;)
+        {
+            var failure = await check.RunAsync(cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (failure is null)
+            {
+                return true;
+            }
+
+            events.Record(pod, EventRecorder.Warning, "Unhealthy", $"Startup probe failed: {failure}", "kubelet", NodeName, FieldPath(container));
+            if (++failures >= check.FailureThreshold)
+            {
+                events.Record(pod, EventRecorder.Normal, "Killing", $"Container {container} failed startup probe, will be restarted", "kubelet", NodeName, FieldPath(container));
+                return false;
+            }
+
+            await Task.Delay(check.Period, time, cancellationToken);
+        }
+    }
+
+    /// <summary>
     /// Ready at once without a readinessProbe; else ready after <c>successThreshold</c> passes in a row, and unready
     /// again after <c>failureThreshold</c> failures, each failure an <c>Unhealthy</c> Event, until cancelled.
     /// </summary>
@@ -146,7 +231,7 @@ internal sealed partial class PodLifecycle
             return;
         }
 
-        var check = new ReadinessCheck(probe, spec, network, command, time);
+        var check = new ProbeCheck(probe, spec, network, command, time);
         if (check.Unsupported is { } unsupported)
         {
             events.Record(pod, EventRecorder.Warning, "Unhealthy", $"Readiness probe errored: {unsupported}", "kubelet", NodeName, FieldPath(container));

@@ -18,13 +18,21 @@ internal sealed partial class PodLifecycle(
 
     private static readonly TimeSpan MaxBackOff = TimeSpan.FromMinutes(5);
 
+    // Per container: it has started (see Start); a sidecar's completes before the next container starts.
+    private readonly Dictionary<string, TaskCompletionSource> _started = new(StringComparer.Ordinal);
+
+    private readonly HashSet<string> _sidecars = new(StringComparer.Ordinal);
+
     public async Task RunAsync(V1Pod pod)
     {
         // Native sidecars (init containers with restartPolicy: Always, like the mesh's gateway) run beside the app for the
-        // pod's whole life. A kubelet starts them first and lists them in initContainerStatuses; the stand-in starts them
-        // with the others and lists them with the others, which is all a client here relies on.
-        var sidecars = (pod.Spec?.InitContainers ?? []).Where(c => c.RestartPolicy == "Always");
-        var containers = sidecars.Concat(pod.Spec?.Containers ?? []).ToList();
+        // pod's whole life. As the kubelet does, the stand-in lists them in initContainerStatuses and starts them first,
+        // one after the other, each once the one before has started: its process runs, its postStart hook has returned
+        // and its startupProbe has passed. The app's containers start after the last.
+        var sidecars = (pod.Spec?.InitContainers ?? []).Where(c => c.RestartPolicy == "Always").ToList();
+        _sidecars.UnionWith(sidecars.Select(c => c.Name));
+        var apps = pod.Spec?.Containers ?? [];
+        var containers = sidecars.Concat(apps).ToList();
         if (containers.Any(c => behaviourOf(c.Image ?? "") is ImageBehaviour.NotSchedulable))
         {
             events.Record(pod, EventRecorder.Warning, "FailedScheduling", Unschedulable, "default-scheduler");
@@ -35,6 +43,11 @@ internal sealed partial class PodLifecycle(
         events.Record(pod, EventRecorder.Normal, "Scheduled", $"Successfully assigned {run.Namespace}/{run.Name} to {NodeName}", "default-scheduler");
         var sandbox = containers.Any(c => behaviourOf(c.Image ?? "") is ImageBehaviour.Executing) ? await CreateSandboxAsync(pod) : null;
         var podIp = sandbox?.Network.Address.ToString() ?? loopbackIp;
+        foreach (var container in containers)
+        {
+            _started[container.Name] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
         var scheduled = Update(p =>
         {
             p.Spec.NodeName = NodeName;
@@ -44,16 +57,8 @@ internal sealed partial class PodLifecycle(
             p.Status.PodIPs = [new V1PodIP { Ip = podIp }];
             p.Status.StartTime = store.Now;
             p.Status.QosClass = "BestEffort";
-            p.Status.ContainerStatuses = containers.Select(c => new V1ContainerStatus
-            {
-                Name = c.Name,
-                Image = c.Image,
-                ImageID = "",
-                Ready = false,
-                Started = false,
-                RestartCount = 0,
-                State = Waiting("ContainerCreating", null),
-            }).ToList();
+            p.Status.InitContainerStatuses = sidecars.Count == 0 ? null : [.. sidecars.Select(c => NotStarted(c, "ContainerCreating"))];
+            p.Status.ContainerStatuses = [.. apps.Select(c => NotStarted(c, sidecars.Count == 0 ? "ContainerCreating" : "PodInitializing"))];
             PodStatusRules.Set(p, "PodScheduled", "True", null, null, store.Now);
         });
         if (sandbox is null && containers.Any(c => behaviourOf(c.Image ?? "") is ImageBehaviour.Executing))
@@ -61,8 +66,39 @@ internal sealed partial class PodLifecycle(
             return;
         }
 
-        await Task.WhenAll(containers.Select(c => RunContainerAsync(scheduled, c, behaviourOf(c.Image ?? ""), sandbox)));
+        var running = new List<Task>();
+        try
+        {
+            foreach (var sidecar in sidecars)
+            {
+                var task = RunContainerAsync(scheduled, sidecar, behaviourOf(sidecar.Image ?? ""), sandbox);
+                running.Add(task);
+                await Task.WhenAny(_started[sidecar.Name].Task, task).WaitAsync(run.Stopping);
+                if (!_started[sidecar.Name].Task.IsCompleted)
+                {
+                    return;
+                }
+            }
+
+            running.AddRange(apps.Select(c => RunContainerAsync(scheduled, c, behaviourOf(c.Image ?? ""), sandbox)));
+        }
+        finally
+        {
+            // Each ends once the pod goes: none outlives its lifecycle.
+            await Task.WhenAll(running);
+        }
     }
+
+    private static V1ContainerStatus NotStarted(V1Container container, string reason) => new()
+    {
+        Name = container.Name,
+        Image = container.Image,
+        ImageID = "",
+        Ready = false,
+        Started = false,
+        RestartCount = 0,
+        State = Waiting(reason, null),
+    };
 
     private async Task RunContainerAsync(V1Pod pod, V1Container spec, ImageBehaviour behaviour, PodSandbox? sandbox)
     {
@@ -182,7 +218,11 @@ internal sealed partial class PodLifecycle(
         }
     }
 
-    private (DateTime StartedAt, string ContainerId) Start(V1Pod pod, string container, string image)
+    /// <summary>
+    /// The container's process runs; it counts as started (<c>started: true</c>, and the next sidecar or the app may
+    /// start) at once, or, with <paramref name="started"/> false, once its postStart hook and startupProbe have passed.
+    /// </summary>
+    private (DateTime StartedAt, string ContainerId) Start(V1Pod pod, string container, string image, bool started = true)
     {
         var startedAt = store.Now;
         var containerId = $"containerd://{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))}";
@@ -191,17 +231,29 @@ internal sealed partial class PodLifecycle(
         SetContainer(container, c =>
         {
             c.State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = startedAt } };
-            c.Started = true;
+            c.Started = started;
             c.Ready = false;
             c.ContainerID = containerId;
             c.ImageID = $"{Repository(FullyQualified(image))}@sha256:{Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(image)))}";
         });
+        if (started)
+        {
+            _started[container].TrySetResult();
+        }
+
         return (startedAt, containerId);
+    }
+
+    /// <summary>The container passed its postStart hook and startupProbe: what waits for it to start may go on.</summary>
+    private void MarkStarted(string container)
+    {
+        SetContainer(container, c => c.Started = true);
+        _started[container].TrySetResult();
     }
 
     private void SetContainer(string container, Action<V1ContainerStatus> change) => Update(p =>
     {
-        change(p.Status.ContainerStatuses.Single(c => c.Name == container));
+        change((p.Status.InitContainerStatuses ?? []).Concat(p.Status.ContainerStatuses ?? []).Single(c => c.Name == container));
         PodStatusRules.Recompute(p, store.Now);
     });
 
@@ -238,7 +290,8 @@ internal sealed partial class PodLifecycle(
     private static V1ContainerState Waiting(string reason, string? message) =>
         new() { Waiting = new V1ContainerStateWaiting { Reason = reason, Message = message } };
 
-    private static string FieldPath(string container) => $"spec.containers{{{container}}}";
+    private string FieldPath(string container) =>
+        _sidecars.Contains(container) ? $"spec.initContainers{{{container}}}" : $"spec.containers{{{container}}}";
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 

@@ -19,17 +19,23 @@ internal static class PodStatusRules
             return;
         }
 
+        // Native sidecars (initContainerStatuses) must all have started before the pod is initialized and its app
+        // containers run; the pod is ready when every container, sidecars included, is.
+        var sidecars = status.InitContainerStatuses ?? [];
         var containers = status.ContainerStatuses ?? [];
-        var started = containers.Count > 0 && containers.All(c =>
+        var incomplete = sidecars.Where(c => c.Started != true).Select(c => c.Name).ToList();
+        var initialized = incomplete.Count == 0;
+        var started = initialized && containers.Count > 0 && containers.All(c =>
             c.State?.Running is not null || c.State?.Terminated is not null || c.RestartCount > 0);
         status.Phase = started ? "Running" : "Pending";
 
-        var unready = containers.Where(c => !c.Ready).Select(c => c.Name).ToList();
+        var unready = sidecars.Concat(containers).Where(c => !c.Ready).Select(c => c.Name).ToList();
         var ready = containers.Count > 0 && unready.Count == 0;
         var reason = ready ? null : "ContainersNotReady";
         var message = ready ? null : $"containers with unready status: [{string.Join(" ", unready)}]";
         Set(pod, "PodReadyToStartContainers", "True", null, null, now);
-        Set(pod, "Initialized", "True", null, null, now);
+        Set(pod, "Initialized", initialized ? "True" : "False", initialized ? null : "ContainersNotInitialized",
+            initialized ? null : $"containers with incomplete status: [{string.Join(" ", incomplete)}]", now);
         Set(pod, "Ready", ready ? "True" : "False", reason, message, now);
         Set(pod, "ContainersReady", ready ? "True" : "False", reason, message, now);
     }

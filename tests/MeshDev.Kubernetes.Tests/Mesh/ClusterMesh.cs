@@ -63,7 +63,8 @@ internal sealed class ClusterMesh : IAsyncDisposable
             }
 
             apiServer.SetImageBehaviour(AppImage, ImageBehaviour.Executes("dotnet", [TestPrograms.TestServiceDll]));
-            apiServer.SetImageBehaviour(GatewayImage, ImageBehaviour.Executes("dotnet", [TestPrograms.GatewayDll]));
+            apiServer.SetImageBehaviour(GatewayImage, ImageBehaviour.Executes(
+                "dotnet", [TestPrograms.GatewayDll], files: new Dictionary<string, IReadOnlyList<string>> { [GatewaySidecar.Binary] = ["dotnet", TestPrograms.GatewayDll] }));
             var meshPorts = services.Keys.ToDictionary(s => s, _ => TestPorts.Free());
             var manifestPath = Path.Combine(directory, "meshdev.yaml");
             File.WriteAllText(manifestPath, ManifestYaml(services, meshPorts, externalPorts ?? new Dictionary<string, int>(), extra ?? new Dictionary<string, string>(), containerImage));

@@ -170,7 +170,10 @@ public sealed class GeneratedWorkloadTests
         Assert.Equal(GatewaySidecar.ContainerName, sidecar["name"]!.GetValue<string>());
         Assert.Equal("meshdev/gateway:abc", sidecar["image"]!.GetValue<string>());
         Assert.Equal("Always", sidecar["restartPolicy"]!.GetValue<string>());
-        Assert.Equal(15010, sidecar["startupProbe"]!["tcpSocket"]!["port"]!.GetValue<int>());
+        // The app waits for the gateway's ports through its postStart hook, run inside the pod; no probe from the node.
+        Assert.Equal(["/meshdev-gateway", "--wait-listening"], sidecar["lifecycle"]!["postStart"]!["exec"]!["command"]!.AsArray().Select(c => c!.GetValue<string>()));
+        Assert.Equal(MeshDev.Docker.GatewayImage.Entrypoint, GatewaySidecar.Binary);
+        Assert.Null(sidecar["startupProbe"]);
         var env = sidecar["env"]!.AsArray().ToDictionary(e => e!["name"]!.GetValue<string>(), e => e!["value"]!.GetValue<string>());
         Assert.Equal("15000=*,15101=db", env["MESHDEV_GATEWAY_PORTS"]);
         Assert.Equal("15010", env["MESHDEV_GATEWAY_LINK_PORT"]);

@@ -8,12 +8,12 @@ using k8s.Models;
 namespace MeshDev.Kubernetes.Tests.ApiServer;
 
 /// <summary>
-/// One container's readinessProbe, made from inside its pod's network namespace: <c>tcpSocket</c> (a connection),
+/// One container's readinessProbe or startupProbe, made from inside its pod's network namespace: <c>tcpSocket</c> (a connection),
 /// <c>httpGet</c> (a status from 200 to 399) and <c>exec</c> (exit code 0, in the container's environment), each with
 /// the probe's <c>timeoutSeconds</c>, and <c>grpc</c> (<c>grpc.health.v1.Health/Check</c> answering SERVING over h2c).
 /// <c>host</c> defaults to the pod's IP, as the kubelet's does.
 /// </summary>
-internal sealed class ReadinessCheck
+internal sealed class ProbeCheck
 {
     private readonly V1Probe _probe;
     private readonly V1Container _container;
@@ -21,7 +21,7 @@ internal sealed class ReadinessCheck
     private readonly ContainerCommand _command;
     private readonly TimeProvider _time;
 
-    public ReadinessCheck(V1Probe probe, V1Container container, PodNetwork network, ContainerCommand command, TimeProvider time)
+    public ProbeCheck(V1Probe probe, V1Container container, PodNetwork network, ContainerCommand command, TimeProvider time)
     {
         _probe = probe;
         _container = container;
@@ -29,7 +29,7 @@ internal sealed class ReadinessCheck
         _command = command;
         _time = time;
         Unsupported = probe.TcpSocket is null && probe.HttpGet is null && probe.Exec is null && probe.Grpc is null
-            ? "the stand-in runs tcpSocket, httpGet, exec and grpc readiness probes, not this one: the container is never ready"
+            ? "the stand-in runs tcpSocket, httpGet, exec and grpc probes, not this one: the container is never ready"
             : Encoding.UTF8.GetByteCount(probe.Grpc?.Service ?? "") > 127
                 ? "the stand-in's grpc probes name services of at most 127 bytes: the container is never ready"
             : probe.HttpGet?.Scheme is { } scheme && !scheme.Equals("HTTP", StringComparison.OrdinalIgnoreCase)
@@ -171,7 +171,7 @@ internal sealed class ReadinessCheck
             return "exec probe without a command";
         }
 
-        var result = await _network.RunAsync([.. command], _command.Environment, cancellationToken);
+        var result = await _network.RunAsync(_command.Exec([.. command]), _command.Environment, cancellationToken);
         return result.ExitCode == 0 ? null : $"{result.Output}{result.Error}".Trim() is { Length: > 0 } said ? said : $"command exited with {result.ExitCode}";
     }
 
