@@ -27,10 +27,15 @@ public sealed record GatewaySidecar(string Image, int LinkPort, IReadOnlyDiction
     /// <summary>The gateway binary's path in its image (the image's ENTRYPOINT, <c>MeshDev.Docker.GatewayImage.Entrypoint</c>).</summary>
     public const string Binary = "/meshdev-gateway";
 
+    /// <summary>The kernel's default: ports below it need CAP_NET_BIND_SERVICE, which no container here has.</summary>
+    private const int UnprivilegedPortStart = 1024;
+
+    private const string PortStartSysctl = "net.ipv4.ip_unprivileged_port_start";
+
     /// <summary>A numeric non-root user: the image is FROM scratch and has no /etc/passwd to name one.</summary>
     private const long User = 65532;
 
-    internal JsonObject Container(string service) => new()
+    private JsonObject Container(string service) => new()
     {
         ["name"] = ContainerName,
         ["image"] = Image,
@@ -62,6 +67,35 @@ public sealed record GatewaySidecar(string Image, int LinkPort, IReadOnlyDiction
             ["readOnlyRootFilesystem"] = true,
         },
     };
+
+    /// <summary>
+    /// Adds the gateway to a pod's spec: its container, and, when a mesh port is below 1024, the namespaced sysctl that
+    /// lets a process without capabilities (the gateway, user 65532) bind it in the pod's network namespace. The
+    /// restricted Pod Security profile allows that sysctl, and a kubelet counts it as safe.
+    /// </summary>
+    internal void AddTo(JsonObject podSpec, string service)
+    {
+        var initContainers = podSpec["initContainers"] as JsonArray ?? (JsonArray)(podSpec["initContainers"] = new JsonArray());
+        initContainers.Add(Container(service));
+        var lowest = Ports.Keys.Append(LinkPort).Min();
+        if (lowest >= UnprivilegedPortStart)
+        {
+            return;
+        }
+
+        var security = podSpec["securityContext"] as JsonObject ?? (JsonObject)(podSpec["securityContext"] = new JsonObject());
+        var sysctls = security["sysctls"] as JsonArray ?? (JsonArray)(security["sysctls"] = new JsonArray());
+        var existing = sysctls.OfType<JsonObject>().FirstOrDefault(s => s["name"]?.GetValue<string>() == PortStartSysctl);
+        if (existing is null)
+        {
+            sysctls.Add(new JsonObject { ["name"] = PortStartSysctl, ["value"] = lowest.ToString(CultureInfo.InvariantCulture) });
+        }
+        else if (!int.TryParse(existing["value"]?.ToString(), CultureInfo.InvariantCulture, out var set) || set > lowest)
+        {
+            // The team's pod allows fewer ports than the gateway needs: the gateway's need wins, the team's lower ports stay.
+            existing["value"] = lowest.ToString(CultureInfo.InvariantCulture);
+        }
+    }
 
     private static JsonObject Variable(string name, string value) => new() { ["name"] = name, ["value"] = value };
 }

@@ -59,10 +59,7 @@ internal static class GeneratedWorkload
             ["securityContext"] = PodSecurity(spec.RunAsNonRoot),
             ["containers"] = new JsonArray(container),
         };
-        if (gateway is not null)
-        {
-            podSpec["initContainers"] = new JsonArray(gateway.Container(service.Name));
-        }
+        gateway?.AddTo(podSpec, service.Name);
 
         var deployment = new JsonObject
         {

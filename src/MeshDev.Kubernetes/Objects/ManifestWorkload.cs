@@ -103,13 +103,12 @@ internal static class ManifestWorkload
     private static void AddGateway(JsonObject template, GatewaySidecar gateway, IReadOnlyDictionary<string, string> discovery, string service, string source)
     {
         var podSpec = template["spec"] as JsonObject ?? throw new LaunchException($"{source}: the Deployment's pod template has no spec");
-        var initContainers = podSpec["initContainers"] as JsonArray ?? (JsonArray)(podSpec["initContainers"] = new JsonArray());
-        if (initContainers.Any(c => (c as JsonObject)?["name"]?.GetValue<string>() == GatewaySidecar.ContainerName))
+        if ((podSpec["initContainers"] as JsonArray ?? []).Any(c => (c as JsonObject)?["name"]?.GetValue<string>() == GatewaySidecar.ContainerName))
         {
             throw new LaunchException($"{source}: the pod template already has an init container named '{GatewaySidecar.ContainerName}', the name of the mesh's gateway; rename it");
         }
 
-        initContainers.Add(gateway.Container(service));
+        gateway.AddTo(podSpec, service);
         foreach (var container in (podSpec["containers"] as JsonArray ?? []).OfType<JsonObject>())
         {
             var env = container["env"] as JsonArray ?? (JsonArray)(container["env"] = new JsonArray());

@@ -194,4 +194,42 @@ public sealed class GeneratedWorkloadTests
         Assert.Equal("http://127.0.0.1:15101", appEnv["DB_HTTP"]);
         Assert.NotEqual(Generate(Service()).ConfigHash, workload.ConfigHash);
     }
+
+    [Fact]
+    public void A_mesh_port_below_1024_lets_the_gateway_bind_it_through_the_pods_unprivileged_port_sysctl()
+    {
+        var low = new GatewaySidecar("meshdev/gateway:abc", 15010, new Dictionary<int, string> { [80] = "web", [15000] = "*" });
+        var high = new GatewaySidecar("meshdev/gateway:abc", 15010, new Dictionary<int, string> { [15101] = "db" });
+
+        var sysctls = PodSpec(low)["securityContext"]!["sysctls"]!.AsArray();
+
+        var sysctl = Assert.Single(sysctls)!;
+        Assert.Equal("net.ipv4.ip_unprivileged_port_start", sysctl["name"]!.GetValue<string>());
+        Assert.Equal("80", sysctl["value"]!.GetValue<string>());
+        Assert.Null(PodSpec(high)["securityContext"]!["sysctls"]);
+    }
+
+    [Fact]
+    public void A_pods_own_unprivileged_port_sysctl_is_lowered_to_the_gateways_lowest_port_and_never_raised()
+    {
+        var gateway = new GatewaySidecar("meshdev/gateway:abc", 15010, new Dictionary<int, string> { [443] = "web" });
+        static JsonObject PodWith(string value) => new()
+        {
+            ["containers"] = new JsonArray(),
+            ["securityContext"] = new JsonObject { ["sysctls"] = new JsonArray(new JsonObject { ["name"] = "net.ipv4.ip_unprivileged_port_start", ["value"] = value }) },
+        };
+        var (higher, lower) = (PodWith("1000"), PodWith("22"));
+
+        gateway.AddTo(higher, "web");
+        gateway.AddTo(lower, "web");
+
+        Assert.Equal("443", Assert.Single(higher["securityContext"]!["sysctls"]!.AsArray())!["value"]!.ToString());
+        Assert.Equal("22", Assert.Single(lower["securityContext"]!["sysctls"]!.AsArray())!["value"]!.ToString());
+        Assert.Equal(GatewaySidecar.ContainerName, Assert.Single(lower["initContainers"]!.AsArray())!["name"]!.GetValue<string>());
+    }
+
+    private static JsonObject PodSpec(GatewaySidecar gateway) =>
+        Deployment(GeneratedWorkload.For(
+            new LaunchRequest(Service(), 8080, new Dictionary<string, string>(), new ServiceLog("web", null)),
+            "meshdev-alice", "alice", MeshId, "/src/shop/meshdev.yaml", gateway))["spec"]!["template"]!["spec"]!.AsObject();
 }
