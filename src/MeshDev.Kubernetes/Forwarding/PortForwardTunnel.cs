@@ -18,27 +18,34 @@ internal static class PortForwardTunnel
     private const byte DataChannel = 0;
     private const int ChunkSize = 64 * 1024;
 
-    /// <summary>How long a closed local side waits for the pod's side to finish before the tunnel is cut.</summary>
-    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>After the local side's end, how long the pod's side may be silent before the tunnel is closed.</summary>
+    internal static readonly TimeSpan QuietAfterLocalEnd = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the close handshake may take before the tunnel is cut.</summary>
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Pipes <paramref name="local"/> and <paramref name="tunnel"/> both ways until either ends. <paramref name="onError"/>
     /// gets the kubelet's error text (e.g. nothing listens on the port inside the pod).
     /// </summary>
-    public static async Task PipeAsync(Socket local, WebSocket tunnel, Action<string> onError, CancellationToken cancellationToken)
+    public static async Task PipeAsync(Socket local, WebSocket tunnel, Action<string> onError, CancellationToken cancellationToken, TimeSpan? quietAfterLocalEnd = null)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var lastFromPod = new long[] { Environment.TickCount64 };
         var toPod = CopyToPodAsync(local, tunnel, stop.Token);
-        var fromPod = CopyFromPodAsync(tunnel, local, onError, stop.Token);
+        var fromPod = CopyFromPodAsync(tunnel, local, onError, lastFromPod, stop.Token);
         var first = await Task.WhenAny(toPod, fromPod).ConfigureAwait(false);
         try
         {
             if (first == toPod && toPod.IsCompletedSuccessfully)
             {
-                // The protocol has no half-close: a local end (EOF) closes the tunnel, and what the pod still sends on
-                // its way is delivered while the close handshake completes.
+                // The protocol has no half-close, and a kubelet that receives a close message drops the connection at
+                // once, with what the pod is still sending. So a local end (a client that shut down its sending side,
+                // as `nc -N` does, and waits for the answer) keeps the tunnel open while the pod's side still sends,
+                // and closes it once that side ends or has been quiet for a while.
+                await DrainAsync(fromPod, lastFromPod, quietAfterLocalEnd ?? QuietAfterLocalEnd, cancellationToken).ConfigureAwait(false);
                 await CloseAsync(tunnel).ConfigureAwait(false);
-                await fromPod.WaitAsync(DrainTimeout, cancellationToken).ConfigureAwait(false);
+                await fromPod.WaitAsync(CloseTimeout, cancellationToken).ConfigureAwait(false);
             }
             else if (first == fromPod && fromPod.IsCompletedSuccessfully)
             {
@@ -56,6 +63,21 @@ internal static class PortForwardTunnel
             tunnel.Abort();
             local.Close();
             await Task.WhenAll(toPod, fromPod).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task DrainAsync(Task fromPod, long[] lastFromPod, TimeSpan quiet, CancellationToken cancellationToken)
+    {
+        while (!fromPod.IsCompleted)
+        {
+            var silentFor = TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref lastFromPod[0]));
+            if (silentFor >= quiet)
+            {
+                return;
+            }
+
+            await Task.WhenAny(fromPod, Task.Delay(quiet - silentFor, cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
@@ -82,7 +104,7 @@ internal static class PortForwardTunnel
         }
     }
 
-    private static async Task CopyFromPodAsync(WebSocket tunnel, Socket local, Action<string> onError, CancellationToken cancellationToken)
+    private static async Task CopyFromPodAsync(WebSocket tunnel, Socket local, Action<string> onError, long[] lastFromPod, CancellationToken cancellationToken)
     {
         // Read only, never disposed here: the tunnel is the caller's to close.
         var fromPod = new PortForwardStream(tunnel);
@@ -107,6 +129,7 @@ internal static class PortForwardTunnel
                 }
 
                 await local.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref lastFromPod[0], Environment.TickCount64);
             }
         }
         finally
@@ -123,7 +146,7 @@ internal static class PortForwardTunnel
     {
         if (tunnel.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            using var timeout = new CancellationTokenSource(DrainTimeout);
+            using var timeout = new CancellationTokenSource(CloseTimeout);
             await tunnel.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
         }
     }

@@ -99,11 +99,33 @@ public sealed class PortForwardTunnelTests
     }
 
     [Fact]
-    public async Task The_local_side_closing_closes_the_tunnel()
+    public async Task After_the_local_side_ends_its_sending_the_pods_answer_still_reaches_it_until_the_pod_closes()
     {
         var (local, client) = await ConnectedPairAsync();
         var (tunnel, apiServer) = await WebSocketPairAsync();
-        var pipe = PortForwardTunnel.PipeAsync(local, tunnel, _ => { }, CancellationToken.None);
+        // Quiet for longer than the test: only the pod's close may end the tunnel here.
+        var pipe = PortForwardTunnel.PipeAsync(local, tunnel, _ => { }, CancellationToken.None, quietAfterLocalEnd: TimeSpan.FromMinutes(5));
+        await SendAsync(apiServer, 0, PortHeader);
+        await SendAsync(apiServer, 1, PortHeader);
+
+        // As `nc -N` does: the request, then the end of its sending side, then it waits for the answer.
+        await client.SendAsync("question"u8.ToArray(), SocketFlags.None);
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Equal((byte[])[0, .. "question"u8.ToArray()], await ReceiveMessageAsync(apiServer));
+        await SendAsync(apiServer, 0, "answer"u8.ToArray());
+        await apiServer.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+
+        Assert.Equal("answer", await ReadToEndAsync(client));
+        await pipe.WaitAsync(TimeSpan.FromSeconds(10));
+        client.Dispose();
+    }
+
+    [Fact]
+    public async Task The_local_side_closing_closes_the_tunnel_once_the_pod_is_quiet()
+    {
+        var (local, client) = await ConnectedPairAsync();
+        var (tunnel, apiServer) = await WebSocketPairAsync();
+        var pipe = PortForwardTunnel.PipeAsync(local, tunnel, _ => { }, CancellationToken.None, quietAfterLocalEnd: TimeSpan.Zero);
 
         client.Shutdown(SocketShutdown.Send);
         var buffer = new byte[16];
