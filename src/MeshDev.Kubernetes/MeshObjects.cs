@@ -102,7 +102,11 @@ public static class MeshObjects
 
     /// <summary>
     /// Deletes the namespace when MeshDev created it for this developer and nothing but this mesh's objects is left in
-    /// it (checked on the kinds a developer's work lives in); a namespace shared with anything else is kept.
+    /// it; a namespace shared with anything else is kept. Checked on the kinds the documented Role always lets the
+    /// developer list: pods (every workload that runs, whatever made it: a StatefulSet, a Job), and the Deployments and
+    /// Services another mesh or tool keeps there scaled to 0. Not ConfigMaps or StatefulSets: the Role grants neither
+    /// unless the team's manifests hold them, and a refusal must keep the namespace, so the purge would never delete
+    /// one; and a cluster puts its own ConfigMaps in every namespace (kube-root-ca.crt, Istio's istio-ca-root-cert).
     /// </summary>
     private static async Task<bool> DeleteNamespaceIfOnlyOursAsync(ClusterClient client, string @namespace, Ownership ownership, CancellationToken cancellationToken)
     {
@@ -123,7 +127,7 @@ public static class MeshObjects
             return false;
         }
 
-        foreach (var type in new[] { ResourceType.Deployment, ResourceType.Service, ResourceType.Pod, ResourceType.ConfigMap, new ResourceType("apps/v1", "StatefulSet", "statefulsets", true) })
+        foreach (var type in new[] { ResourceType.Deployment, ResourceType.Service, ResourceType.Pod })
         {
             IReadOnlyList<System.Text.Json.Nodes.JsonObject> items;
             try
@@ -145,8 +149,7 @@ public static class MeshObjects
                 throw new LaunchException(ApiErrors.Describe(e, $"listing the {type.Plural} of namespace {@namespace}", client), e);
             }
 
-            // Every namespace gets the cluster's CA bundle as a ConfigMap; it is the cluster's, not anyone's work.
-            if (items.Any(i => ownership.Of(WorkloadApplier.Strings(i["metadata"]?["labels"])) != OwnershipKind.Ours && i["metadata"]?["name"]?.GetValue<string>() != "kube-root-ca.crt"))
+            if (items.Any(i => ownership.Of(WorkloadApplier.Strings(i["metadata"]?["labels"])) != OwnershipKind.Ours))
             {
                 return false;
             }

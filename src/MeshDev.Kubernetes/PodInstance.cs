@@ -37,6 +37,7 @@ internal sealed class PodInstance : IServiceInstance
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile string? _target;
     private string? _checking;
+    private string? _waitingNote;
     private bool _ending;
     private Task _end = Task.CompletedTask;
     private int _scaledDown;
@@ -151,6 +152,12 @@ internal sealed class PodInstance : IServiceInstance
                 return;
             }
 
+            if (view.Unschedulable is { } unschedulable && _target is null)
+            {
+                NoteWaitingForNodeLocked(unschedulable);
+                return;
+            }
+
             if (_target is { } lost)
             {
                 // The pod went away or stopped being Ready: the activator hears that the instance ended, and the next call
@@ -218,6 +225,22 @@ internal sealed class PodInstance : IServiceInstance
         OnChanged();
     }
 
+    /// <summary>
+    /// An unschedulable pod is waited for, not failed: on an autoscaled cluster a node is added because of it. The
+    /// launch's progress says why it waits, once per change (a scale-up beginning is one).
+    /// </summary>
+    private void NoteWaitingForNodeLocked(UnschedulablePod unschedulable)
+    {
+        var note = unschedulable.Describe();
+        if (note == _waitingNote)
+        {
+            return;
+        }
+
+        _waitingNote = note;
+        _log.Write($"meshdev: {note}; waiting for a node until startTimeout ({Format(_service.StartTimeout)})");
+    }
+
     private static string? PodIp(PodView view, string pod) => view.Pods.FirstOrDefault(p => p.Metadata?.Name == pod)?.Status?.PodIP;
 
     private void OnDeadline()
@@ -245,6 +268,12 @@ internal sealed class PodInstance : IServiceInstance
     private async Task<string> DescribeSlowStartAsync(PodView view)
     {
         var after = $"not ready after {Format(_service.StartTimeout)}";
+        if (view.Unschedulable is { } unschedulable)
+        {
+            var scaling = unschedulable.ScalingUp ? " (the cluster was adding a node, which did not take it in time)" : "";
+            return $"{after}: pod {unschedulable.Pod} is unschedulable: {unschedulable.Reason.Trim()}{scaling}; raise 'startTimeout' if the cluster needs longer to add a node, or change what the pod asks for (resource requests, node selector, tolerations)";
+        }
+
         var pod = view.Pods.Where(p => !PodProblems.IsTerminating(p)).OrderBy(p => p.Metadata?.CreationTimestamp).LastOrDefault();
         if (pod is null)
         {

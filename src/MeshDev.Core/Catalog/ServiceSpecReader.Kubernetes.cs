@@ -27,6 +27,13 @@ internal sealed partial class ServiceSpecReader
             Report(_section.KeyNode("manifests")!, $"service '{_name}' has both 'image' and 'manifests'; keep one (the image of your own manifests is set in them)");
         }
 
+        // The generated Service is named after the service, and Service names are DNS-1035 labels: a leading digit,
+        // fine for the service name, gets a 422 from the API server at the first call.
+        if (hasImage && !hasManifests && ManifestValues.IsValidServiceName(_name) && char.IsAsciiDigit(_name[0]))
+        {
+            Report(_nameNode, $"service '{_name}' runs in Kubernetes, whose Service names must start with a letter, and MeshDev names its Service after the service: rename it to start with a letter, or give it your own 'manifests'");
+        }
+
         if (_section.KeyNode("deployment") is { } deployment && !hasManifests)
         {
             Report(deployment, $"{_section.Describe("deployment")} names a Deployment of your 'manifests'; without them MeshDev generates one named after the service");

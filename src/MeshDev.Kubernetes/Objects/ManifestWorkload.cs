@@ -176,7 +176,35 @@ internal static class ManifestWorkload
         metadata.Remove("creationTimestamp");
         metadata.Remove("managedFields");
         body.Remove("status");
+        if (apiVersion == "v1" && kind == "Service" && body["spec"] is JsonObject serviceSpec)
+        {
+            RemoveAllocated(serviceSpec);
+        }
+
         return new WorkloadObject(apiVersion, kind, name, body, source);
+    }
+
+    /// <summary>
+    /// What the server allocated to the Service a file was exported from (<c>kubectl get -o yaml</c>): its cluster IPs and
+    /// node ports. Applied again they are refused: 422 "may not change once set" on a Service that got other ones, and
+    /// "provided IP is already allocated" while the original exists; every developer's copy needs its own anyway. The
+    /// server allocates new ones. A headless Service keeps <c>clusterIP: None</c>, which is a choice, not an allocation.
+    /// </summary>
+    private static void RemoveAllocated(JsonObject spec)
+    {
+        var headless = Text(spec, "clusterIP") == "None"
+            || (spec["clusterIPs"] as JsonArray)?.FirstOrDefault() is JsonValue first && first.GetValueKind() == JsonValueKind.String && first.GetValue<string>() == "None";
+        if (!headless)
+        {
+            spec.Remove("clusterIP");
+            spec.Remove("clusterIPs");
+        }
+
+        spec.Remove("healthCheckNodePort");
+        foreach (var port in (spec["ports"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            port.Remove("nodePort");
+        }
     }
 
     /// <summary>The Deployment's own pod selector as a label selector string (matchLabels and matchExpressions).</summary>

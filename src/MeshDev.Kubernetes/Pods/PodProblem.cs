@@ -12,10 +12,10 @@ internal enum LogSource
 
 /// <summary>
 /// Why a pod of a service cannot serve, as soon as its status (or an event) shows it: an image that cannot be pulled,
-/// a crash loop, an unschedulable pod, a container config the node refuses, a ReplicaSet that cannot create pods.
+/// a crash loop, a container config the node refuses, a ReplicaSet that cannot create pods.
 /// </summary>
 /// <param name="Pod">The pod's name; null when no pod could be created at all.</param>
-/// <param name="Reason">Kubernetes' word for it: <c>ImagePullBackOff</c>, <c>CrashLoopBackOff</c>, <c>Unschedulable</c>…</param>
+/// <param name="Reason">Kubernetes' word for it: <c>ImagePullBackOff</c>, <c>CrashLoopBackOff</c>, <c>FailedCreate</c>…</param>
 /// <param name="Message">Kubernetes' sentence for it, from the pod status or the event.</param>
 internal sealed record PodProblem(string? Pod, string Reason, string Message, string? Container = null, int? ExitCode = null, LogSource Logs = LogSource.None)
 {

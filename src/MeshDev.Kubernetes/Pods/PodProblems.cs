@@ -24,7 +24,17 @@ internal static class PodProblems
 
     public static bool IsTerminating(V1Pod pod) => pod.Metadata?.DeletionTimestamp is not null;
 
-    /// <summary>The problem that keeps <paramref name="pod"/> from serving, or null while it is fine or still on its way.</summary>
+    /// <summary>
+    /// Why no node takes <paramref name="pod"/> (the scheduler's message), or null once it is scheduled. Not a problem:
+    /// on an autoscaled cluster (cluster-autoscaler, Karpenter, GKE Autopilot) an unschedulable pod is what makes a node
+    /// be added, so the launch waits for one until <c>startTimeout</c>; scaling the Deployment down would cancel that.
+    /// </summary>
+    public static string? UnschedulableReason(V1Pod pod) =>
+        !IsTerminating(pod) && pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled" && c.Status == "False" && c.Reason == "Unschedulable") is { } unscheduled
+            ? unscheduled.Message ?? "no node can run the pod"
+            : null;
+
+    /// <summary>The problem that keeps <paramref name="pod"/> from serving, or null while it is fine or still on its way (an unschedulable pod included).</summary>
     public static PodProblem? Classify(V1Pod pod)
     {
         // A pod on its way out stops its containers on purpose; that is not a failure.
@@ -37,11 +47,6 @@ internal static class PodProblems
         if (status.Phase is "Failed")
         {
             return new PodProblem(name, status.Reason ?? "Failed", status.Message ?? "the pod failed");
-        }
-
-        if (status.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled" && c.Status == "False" && c.Reason == "Unschedulable") is { } unscheduled)
-        {
-            return new PodProblem(name, "Unschedulable", unscheduled.Message ?? "no node can run the pod");
         }
 
         foreach (var container in status.InitContainerStatuses ?? [])

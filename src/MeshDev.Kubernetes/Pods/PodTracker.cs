@@ -12,6 +12,7 @@ internal sealed class PodTracker(string deployment)
 {
     private readonly Dictionary<string, V1Pod> _pods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _warnings = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _scalingUp = new(StringComparer.Ordinal);
     private PodProblem? _creationProblem;
     private string? _readyPod;
 
@@ -32,6 +33,13 @@ internal sealed class PodTracker(string deployment)
             .Select(PodProblems.Classify)
             .FirstOrDefault(p => p is not null)
         ?? (_pods.Values.Any(p => !PodProblems.IsTerminating(p)) ? null : _creationProblem);
+
+    /// <summary>The oldest live pod no node takes yet (what the launch waits for), or null when every one is scheduled.</summary>
+    public UnschedulablePod? Unschedulable =>
+        _pods.Values
+            .OrderBy(p => p.Metadata?.CreationTimestamp ?? DateTime.MaxValue)
+            .Select(p => PodProblems.UnschedulableReason(p) is { } reason ? new UnschedulablePod(p.Metadata!.Name, reason, _scalingUp.Contains(p.Metadata.Name)) : null)
+            .FirstOrDefault(p => p is not null);
 
     /// <summary>Replaces everything known with a fresh list (after the watch was re-established).</summary>
     public void Reset(IEnumerable<V1Pod> pods)
@@ -61,6 +69,7 @@ internal sealed class PodTracker(string deployment)
                 break;
             case WatchEventType.Deleted:
                 _pods.Remove(name);
+                _scalingUp.Remove(name);
                 break;
         }
 
@@ -87,6 +96,13 @@ internal sealed class PodTracker(string deployment)
     /// </summary>
     public void Apply(Corev1Event @event, bool fresh)
     {
+        // A Normal event, but the one that says an unschedulable pod gets a node.
+        if (@event.Reason == UnschedulablePod.ScaleUpReason && @event.InvolvedObject is { Kind: "Pod", Name: { } scaled })
+        {
+            _scalingUp.Add(scaled);
+            return;
+        }
+
         if (@event.Type != "Warning" || @event.InvolvedObject is not { Name: { } name, Kind: { } kind })
         {
             return;

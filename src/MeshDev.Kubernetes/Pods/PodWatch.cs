@@ -5,12 +5,15 @@ using MeshDev.Kubernetes.Cluster;
 
 namespace MeshDev.Kubernetes.Pods;
 
-/// <summary>What the watches show right now: the pod to forward to, what keeps the pods from serving, and the watch's own failure.</summary>
-internal sealed record PodView(string? ReadyPod, PodProblem? Problem, string? ProblemWarning, string? WatchFailure, IReadOnlyList<V1Pod> Pods);
+/// <summary>
+/// What the watches show right now: the pod to forward to, what keeps the pods from serving, a pod waiting for a node,
+/// and the watch's own failure.
+/// </summary>
+internal sealed record PodView(string? ReadyPod, PodProblem? Problem, string? ProblemWarning, string? WatchFailure, IReadOnlyList<V1Pod> Pods, UnschedulablePod? Unschedulable = null);
 
 /// <summary>
 /// Watches (list, then watch from its resourceVersion; never polls) the pods of one Deployment's current
-/// configuration and the warning events of the namespace, feeding a <see cref="PodTracker"/>. A dropped watch is
+/// configuration and the warning events of the namespace (plus the autoscaler's scale-up events), feeding a <see cref="PodTracker"/>. A dropped watch is
 /// re-listed and re-established; a server that cannot be reached or refuses (RBAC) ends it with a sentence.
 /// </summary>
 internal sealed class PodWatch : IAsyncDisposable
@@ -28,6 +31,7 @@ internal sealed class PodWatch : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _pods = Task.CompletedTask;
     private Task _events = Task.CompletedTask;
+    private Task _scaleUps = Task.CompletedTask;
     private string? _failure;
 
     /// <param name="changed">Called (on a background task, outside any lock) after every change; read <see cref="View"/> then.</param>
@@ -45,7 +49,9 @@ internal sealed class PodWatch : IAsyncDisposable
     public void Start()
     {
         _pods = Task.Run(WatchPodsAsync);
-        _events = Task.Run(WatchEventsAsync);
+        _events = Task.Run(() => WatchEventsAsync("type=Warning", reportRefusal: true));
+        // TriggeredScaleUp is a Normal event; a selector cannot ask for it and the warnings at once.
+        _scaleUps = Task.Run(() => WatchEventsAsync($"reason={UnschedulablePod.ScaleUpReason}", reportRefusal: false));
     }
 
     public PodView View()
@@ -54,7 +60,7 @@ internal sealed class PodWatch : IAsyncDisposable
         {
             var problem = _tracker.Problem;
             var warning = problem?.Pod is { } pod ? _tracker.WarningFor(pod) : null;
-            return new PodView(_tracker.ReadyPod, problem, warning, _failure, [.. _tracker.Pods.Values]);
+            return new PodView(_tracker.ReadyPod, problem, warning, _failure, [.. _tracker.Pods.Values], _tracker.Unschedulable);
         }
     }
 
@@ -126,7 +132,8 @@ internal sealed class PodWatch : IAsyncDisposable
         }
     }
 
-    private async Task WatchEventsAsync()
+    /// <param name="reportRefusal">Say in the log when the events cannot be read (once, for the watch that matters most).</param>
+    private async Task WatchEventsAsync(string fieldSelector, bool reportRefusal)
     {
         var cancellationToken = _stop.Token;
         while (!cancellationToken.IsCancellationRequested)
@@ -135,7 +142,7 @@ internal sealed class PodWatch : IAsyncDisposable
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(ClusterClient.RequestTimeout);
-                var list = await _client.CoreV1.ListNamespacedEventAsync(_namespace, fieldSelector: "type=Warning", cancellationToken: timeout.Token).ConfigureAwait(false);
+                var list = await _client.CoreV1.ListNamespacedEventAsync(_namespace, fieldSelector: fieldSelector, cancellationToken: timeout.Token).ConfigureAwait(false);
                 lock (_gate)
                 {
                     foreach (var @event in list.Items)
@@ -146,7 +153,7 @@ internal sealed class PodWatch : IAsyncDisposable
 
                 _changed();
                 var watch = _client.CoreV1.WatchListNamespacedEventAsync(
-                    _namespace, allowWatchBookmarks: true, fieldSelector: "type=Warning", resourceVersion: list.Metadata?.ResourceVersion, onError: OnWatchError, cancellationToken: cancellationToken);
+                    _namespace, allowWatchBookmarks: true, fieldSelector: fieldSelector, resourceVersion: list.Metadata?.ResourceVersion, onError: OnWatchError, cancellationToken: cancellationToken);
                 await foreach (var (type, @event) in watch.ConfigureAwait(false))
                 {
                     if (type is WatchEventType.Added or WatchEventType.Modified && @event is not null)
@@ -163,7 +170,11 @@ internal sealed class PodWatch : IAsyncDisposable
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && ApiErrors.IsForbidden(e))
             {
                 // Events only add detail to what the pod status says; without them the reasons still arrive.
-                _log($"meshdev: the events of namespace {_namespace} cannot be read ({ApiErrors.ServerMessage(e)}); failures are reported without their event messages");
+                if (reportRefusal)
+                {
+                    _log($"meshdev: the events of namespace {_namespace} cannot be read ({ApiErrors.ServerMessage(e)}); failures are reported without their event messages");
+                }
+
                 return;
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
@@ -204,6 +215,6 @@ internal sealed class PodWatch : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_pods, _events).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        await Task.WhenAll(_pods, _events, _scaleUps).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
     }
 }

@@ -121,7 +121,30 @@ public sealed class KubernetesManifestTests : IDisposable
             K8s + "    image: web:1\n    port: 80\n    runAsNonRoot: maybe\n",
             ["6:19: 'runAsNonRoot' of service 'web' must be true or false"]
         },
+        {
+            "services:\n  web:\n    command: ./web\n  2fa:\n    runtime: kubernetes\n    image: auth/2fa:1\n    port: 80\n",
+            ["4:3: service '2fa' runs in Kubernetes, whose Service names must start with a letter, and MeshDev names its Service after the service: rename it to start with a letter, or give it your own 'manifests'"]
+        },
     };
+
+    [Fact]
+    public void A_service_name_starting_with_a_digit_is_fine_with_the_teams_own_manifests_and_outside_Kubernetes()
+    {
+        const string Yaml = """
+            services:
+              2fa:
+                runtime: kubernetes
+                manifests: [k8s/orders.yaml]
+                deployment: auth-2fa
+                port: 80
+              3ds:
+                command: ./3ds
+            """;
+
+        var manifest = ManifestLoader.Parse(Yaml, _manifestPath);
+
+        Assert.Equal(["2fa", "3ds"], manifest.Services.Select(s => s.Name));
+    }
 
     [Theory]
     [MemberData(nameof(BadServices))]

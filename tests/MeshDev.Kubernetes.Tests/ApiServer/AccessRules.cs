@@ -6,13 +6,14 @@ namespace MeshDev.Kubernetes.Tests.ApiServer;
 /// <summary>
 /// Authentication and authorization of the stand-in: one bearer token (one user), everything allowed except what a
 /// test forbids, mirroring a namespace-scoped RBAC Role that lacks a rule — or, once a test grants rules, only what
-/// they grant, as RBAC does. Every decision is recorded, so a test can tell which grants were used.
+/// they grant, matched as RBAC does (API group, resource, verb, namespace, name). Every decision is recorded, so a test
+/// can tell which grants were used.
 /// </summary>
 internal sealed class AccessRules(string userName)
 {
     private readonly List<(string Verb, string Resource, string? Namespace)> _forbidden = [];
-    private readonly HashSet<(string Verb, string Resource, string? Namespace)> _used = [];
-    private List<(string Verb, string Resource, string? Namespace, string? Name)>? _granted;
+    private readonly HashSet<(string Group, string Verb, string Resource, string? Namespace)> _used = [];
+    private List<(string Group, string Verb, string Resource, string? Namespace, string? Name)>? _granted;
 
     public string UserName { get; } = userName;
 
@@ -45,10 +46,11 @@ internal sealed class AccessRules(string userName)
     }
 
     /// <summary>
-    /// From now on only these rules allow anything (verb, resource as RBAC names it, namespace or null for every one,
-    /// resource name or null for every one), as a Role and a ClusterRole bound to the user would.
+    /// From now on only these rules allow anything (API group, "" for the core one; verb; resource as RBAC names it;
+    /// namespace or null for every one; resource name or null for every one; "*" for any group, verb or resource), as a
+    /// Role and a ClusterRole bound to the user would.
     /// </summary>
-    public void GrantOnly(IEnumerable<(string Verb, string Resource, string? Namespace, string? Name)> rules)
+    public void GrantOnly(IEnumerable<(string Group, string Verb, string Resource, string? Namespace, string? Name)> rules)
     {
         lock (_forbidden)
         {
@@ -56,8 +58,8 @@ internal sealed class AccessRules(string userName)
         }
     }
 
-    /// <summary>Every (verb, resource, namespace) asked for and allowed so far.</summary>
-    public IReadOnlyCollection<(string Verb, string Resource, string? Namespace)> Used
+    /// <summary>Every (API group, verb, resource, namespace) asked for and allowed so far.</summary>
+    public IReadOnlyCollection<(string Group, string Verb, string Resource, string? Namespace)> Used
     {
         get
         {
@@ -78,11 +80,14 @@ internal sealed class AccessRules(string userName)
                 (r.Verb == "*" || r.Verb == verb) &&
                 (r.Resource == "*" || r.Resource == rbacResource) &&
                 (r.Namespace is null || r.Namespace == @namespace));
+            // A rule names the API group apart from the resource: "deployments" granted in the core group "" allows
+            // nothing on apps' deployments.
             forbidden |= _granted is not null && !_granted.Any(g =>
-                g.Verb == verb && g.Resource == rbacResource && (g.Namespace is null || g.Namespace == @namespace) && (g.Name is null || g.Name == name));
+                (g.Group == "*" || g.Group == resource.Group) && (g.Verb == "*" || g.Verb == verb) && (g.Resource == "*" || g.Resource == rbacResource)
+                && (g.Namespace is null || g.Namespace == @namespace) && (g.Name is null || g.Name == name));
             if (!forbidden)
             {
-                _used.Add((verb, rbacResource, @namespace));
+                _used.Add((resource.Group, verb, rbacResource, @namespace));
             }
         }
 

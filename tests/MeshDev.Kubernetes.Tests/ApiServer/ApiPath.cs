@@ -31,7 +31,10 @@ internal sealed record ApiPath(ApiResource Resource, string? Namespace, string? 
 
         if (rest[0] == "namespaces")
         {
-            if (rest.Length is >= 3 and <= 5 && ApiResources.Find(group, version, rest[2]) is { Namespaced: true } namespaced)
+            // namespaces/{name}/status and /finalize are the namespace's own subresources; anything else there is a kind.
+            var ownSubresource = rest.Length == 3 && group.Length == 0 && rest[2] is "status" or "finalize";
+            if (rest.Length is >= 3 and <= 5 && !ownSubresource
+                && (ApiResources.Find(group, version, rest[2]) ?? ApiResources.Unserved(group, version, rest[2])) is { Namespaced: true } namespaced)
             {
                 return new ApiPath(namespaced, rest[1], rest.ElementAtOrDefault(3), rest.ElementAtOrDefault(4));
             }

@@ -39,4 +39,13 @@ internal static class ApiResources
 
     public static ApiResource? Find(string group, string version, string plural) =>
         All.FirstOrDefault(r => r.Group == group && r.Version == version && r.Plural == plural);
+
+    /// <summary>
+    /// A namespaced kind the stand-in does not serve (statefulsets, configmaps): the real API server authorizes a request
+    /// before it looks for the resource, so a Role lacking it gets 403, not 404; the stand-in does the same, then says 404.
+    /// </summary>
+    public static ApiResource Unserved(string group, string version, string plural) =>
+        new ApiResource<V1ConfigMap>(group, version, plural, plural, namespaced: true);
+
+    public static bool Serves(ApiResource resource) => All.Contains(resource);
 }

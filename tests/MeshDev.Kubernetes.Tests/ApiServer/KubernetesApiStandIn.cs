@@ -108,10 +108,10 @@ public sealed class KubernetesApiStandIn : IAsyncDisposable
     }
 
     /// <summary>Only <paramref name="rules"/> allow anything from now on (see <see cref="AccessRules.GrantOnly"/>).</summary>
-    internal void GrantOnly(IEnumerable<(string Verb, string Resource, string? Namespace, string? Name)> rules) => _access.GrantOnly(rules);
+    internal void GrantOnly(IEnumerable<(string Group, string Verb, string Resource, string? Namespace, string? Name)> rules) => _access.GrantOnly(rules);
 
-    /// <summary>Every (verb, resource, namespace) the user asked for and was allowed so far.</summary>
-    internal IReadOnlyCollection<(string Verb, string Resource, string? Namespace)> UsedPermissions => _access.Used;
+    /// <summary>Every (API group, verb, resource, namespace) the user asked for and was allowed so far.</summary>
+    internal IReadOnlyCollection<(string Group, string Verb, string Resource, string? Namespace)> UsedPermissions => _access.Used;
 
     /// <summary>Ends every port-forward open now (an API server restart, a dropped connection); new ones are accepted as before.</summary>
     public void CutPortForwards() => _api?.PortForward.CutAll();

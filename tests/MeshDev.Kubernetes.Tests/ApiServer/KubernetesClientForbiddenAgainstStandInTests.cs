@@ -41,6 +41,34 @@ public sealed class KubernetesClientForbiddenAgainstStandInTests
     }
 
     [Fact]
+    public async Task A_granted_rule_allows_only_in_its_API_group_and_a_kind_the_stand_in_does_not_serve_is_authorized_first()
+    {
+        await using var standIn = await KubernetesApiStandIn.StartAsync(userName: "alice");
+        using var client = standIn.CreateClient();
+        await client.CoreV1.CreateNamespaceAsync(StandInObjects.Namespace(Ns));
+        await client.AppsV1.CreateNamespacedDeploymentAsync(StandInObjects.Deployment("orders", "shop/orders:dev", 0), Ns);
+
+        // A Role written with apiGroups: [""] for apps' kinds grants nothing on them.
+        standIn.GrantOnly([("", "get", "deployments", Ns, null), ("", "list", "statefulsets", Ns, null)]);
+        var wrongGroup = await Assert.ThrowsAsync<HttpOperationException>(() => client.AppsV1.ReadNamespacedDeploymentAsync("orders", Ns));
+        var unservedWrongGroup = await Assert.ThrowsAsync<HttpOperationException>(() => client.AppsV1.ListNamespacedStatefulSetAsync(Ns));
+
+        Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.Forbidden), (wrongGroup.Response.StatusCode, unservedWrongGroup.Response.StatusCode));
+        Assert.Equal(
+            "deployments.apps \"orders\" is forbidden: User \"alice\" cannot get resource \"deployments\" in API group \"apps\" in the namespace \"meshdev-alice\"",
+            KubernetesJson.Deserialize<V1Status>(wrongGroup.Response.Content).Message);
+        Assert.Equal(
+            "statefulsets.apps is forbidden: User \"alice\" cannot list resource \"statefulsets\" in API group \"apps\" in the namespace \"meshdev-alice\"",
+            KubernetesJson.Deserialize<V1Status>(unservedWrongGroup.Response.Content).Message);
+
+        // In the right group both are allowed; the stand-in serves no StatefulSets, which it says only then.
+        standIn.GrantOnly([("apps", "get", "deployments", Ns, null), ("apps", "list", "statefulsets", Ns, null)]);
+        Assert.Equal("orders", (await client.AppsV1.ReadNamespacedDeploymentAsync("orders", Ns)).Metadata.Name);
+        var unserved = await Assert.ThrowsAsync<HttpOperationException>(() => client.AppsV1.ListNamespacedStatefulSetAsync(Ns));
+        Assert.Equal(HttpStatusCode.NotFound, unserved.Response.StatusCode);
+    }
+
+    [Fact]
     public async Task Forbidden_cluster_wide_lists_and_namespaced_watches_get_the_api_servers_rbac_messages()
     {
         await using var standIn = await KubernetesApiStandIn.StartAsync(userName: "alice");

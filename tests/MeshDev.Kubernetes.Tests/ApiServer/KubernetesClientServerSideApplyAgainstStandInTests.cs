@@ -66,6 +66,34 @@ public sealed class KubernetesClientServerSideApplyAgainstStandInTests
         Assert.Equal(first.Metadata.ResourceVersion, second.Metadata.ResourceVersion);
     }
 
+    [Fact]
+    public async Task A_Services_cluster_IP_is_kept_when_an_apply_leaves_it_out_and_refused_when_one_changes_it()
+    {
+        await using var standIn = await KubernetesApiStandIn.StartAsync();
+        using var client = standIn.CreateClient();
+        await client.CoreV1.CreateNamespaceAsync(StandInObjects.Namespace(Ns));
+        var desired = StandInObjects.Service("orders");
+        (desired.ApiVersion, desired.Kind) = ("v1", "Service");
+        var allocated = (await client.CoreV1.PatchNamespacedServiceAsync(new V1Patch(desired, V1Patch.PatchType.ApplyPatch), "orders", Ns, fieldManager: "meshdev")).Spec.ClusterIP;
+
+        desired.Metadata.Labels ??= new Dictionary<string, string>();
+        desired.Metadata.Labels["dev.meshdev.config"] = "b7f1";
+        var kept = await client.CoreV1.PatchNamespacedServiceAsync(new V1Patch(desired, V1Patch.PatchType.ApplyPatch), "orders", Ns, fieldManager: "meshdev");
+        Assert.Equal((allocated, "b7f1"), (kept.Spec.ClusterIP, kept.Metadata.Labels["dev.meshdev.config"]));
+
+        // What a Service exported from another cluster carries.
+        desired.Spec.ClusterIP = "10.96.44.7";
+        desired.Spec.ClusterIPs = ["10.96.44.7"];
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() =>
+            client.CoreV1.PatchNamespacedServiceAsync(new V1Patch(desired, V1Patch.PatchType.ApplyPatch), "orders", Ns, fieldManager: "meshdev"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.Response.StatusCode);
+        Assert.Equal(
+            "Service \"orders\" is invalid: spec.clusterIPs[0]: Invalid value: []string{\"10.96.44.7\"}: may not change once set",
+            KubernetesJson.Deserialize<V1Status>(refused.Response.Content).Message);
+        Assert.Equal(allocated, (await client.CoreV1.ReadNamespacedServiceAsync("orders", Ns)).Spec.ClusterIP);
+    }
+
     private static async Task<(HttpStatusCode Status, V1Service Service)> ApplyYamlAsync(HttpClient http, string token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Patch, $"api/v1/namespaces/{Ns}/services/orders?fieldManager=kubectl")

@@ -5,8 +5,9 @@ using k8s.Models;
 namespace MeshDev.Kubernetes.Tests.ApiServer;
 
 /// <summary>
-/// The validation the runtime could trip over, with the API server's 422 wording: object names, and a Deployment's
-/// selector, template labels, containers and replicas (its selector is immutable).
+/// The validation the runtime could trip over, with the API server's 422 wording: object names, a Deployment's
+/// selector, template labels, containers and replicas (its selector is immutable), and a Service's ports and cluster IP
+/// (immutable once allocated).
 /// </summary>
 internal static partial class ObjectValidation
 {
@@ -61,6 +62,13 @@ internal static partial class ObjectValidation
                     throw ApiStatusException.Invalid(resource, service.Metadata.Name, $"spec.ports[{i}].port", "FieldValueInvalid",
                         $"{ports[i].Port}: must be between 1 and 65535, inclusive");
                 }
+            }
+
+            // The cluster IP is allocated once; an update may leave it out (it is kept) but not change it.
+            if (current is V1Service { Spec.ClusterIP: { Length: > 0 } was } && service.Spec?.ClusterIP is { Length: > 0 } now && now != was)
+            {
+                throw ApiStatusException.Invalid(resource, service.Metadata.Name, "spec.clusterIPs[0]", "FieldValueInvalid",
+                    $"[]string{{{string.Join(", ", (service.Spec.ClusterIPs ?? [now]).Select(ip => $"\"{ip}\""))}}}: may not change once set");
             }
         }
         else if (value is V1Pod pod && (pod.Spec?.Containers?.Count ?? 0) == 0)

@@ -88,6 +88,7 @@ internal sealed class RestApi(ObjectStore store, AccessRules access, ObjectDefau
                 _ => throw ApiStatusException.MethodNotAllowed(),
             };
             access.Authorize(verb, resource, resource.Plural, null, path.Namespace);
+            RefuseUnserved(resource);
             await (verb switch
             {
                 "watch" => WatchAsync(context, path),
@@ -107,6 +108,7 @@ internal sealed class RestApi(ObjectStore store, AccessRules access, ObjectDefau
             _ => throw ApiStatusException.MethodNotAllowed(),
         };
         access.Authorize(itemVerb, resource, resource.Plural, path.Name, path.Namespace);
+        RefuseUnserved(resource);
         await (itemVerb switch
         {
             "get" => GetAsync(context, path),
@@ -114,6 +116,15 @@ internal sealed class RestApi(ObjectStore store, AccessRules access, ObjectDefau
             "patch" => PatchAsync(context, path),
             _ => DeleteAsync(context, path),
         });
+    }
+
+    /// <summary>After authorizing, as the real server does: a kind it does not serve is 404.</summary>
+    private static void RefuseUnserved(ApiResource resource)
+    {
+        if (!ApiResources.Serves(resource))
+        {
+            throw ApiStatusException.NoSuchPath();
+        }
     }
 
     private async Task DispatchSubresourceAsync(HttpContext context, ApiPath path, string subresource)

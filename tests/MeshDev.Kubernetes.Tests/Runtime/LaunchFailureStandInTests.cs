@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using k8s;
+using k8s.Models;
 using MeshDev.Activation;
 using MeshDev.Kubernetes.Tests.ApiServer;
 using MeshDev.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MeshDev.Kubernetes.Tests.Runtime;
 
@@ -65,16 +67,49 @@ public sealed class LaunchFailureStandInTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task StandIn_an_unschedulable_pod_fails_fast_saying_why_no_node_takes_it()
+    public async Task StandIn_an_unschedulable_pod_is_waited_for_saying_why_and_fails_at_the_startTimeout_naming_the_reason()
     {
+        // On an autoscaled cluster an unschedulable pod is how a node gets added: the launch waits (and keeps the
+        // Deployment at 1, which asks for the node) until the startTimeout, on a clock the test moves.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         _cluster.ApiServer.SetImageBehaviour("shop/huge:1", ImageBehaviour.Unschedulable);
-        var activator = _cluster.Activator(StandInCluster.Service("shop/huge:1"), _cluster.Runtime());
+        var activator = _cluster.Activator(StandInCluster.Service("shop/huge:1", startTimeout: TimeSpan.FromMinutes(5)), _cluster.Runtime(time: time));
+        var caller = Assert.ThrowsAsync<ServiceUnavailableException>(async () =>
+        {
+            using var lease = await activator.AcquireAsync();
+        });
 
-        var failure = (await CallersAsync(activator, callers: 2))[0];
+        Assert.True(await StandInCluster.EventuallyAsync(() => Task.FromResult(LogHas(activator, "is unschedulable (0/3 nodes are available: 3 Insufficient cpu.); waiting for a node until startTimeout (5 min)"))),
+            string.Join("\n", activator.Log.Tail(20)));
+        var pod = (await _cluster.Client.CoreV1.ListNamespacedPodAsync(StandInCluster.Namespace)).Items.Single().Metadata.Name;
+        Assert.Contains($"meshdev: pod {pod} is unschedulable (0/3 nodes are available: 3 Insufficient cpu.); waiting for a node until startTimeout (5 min)", activator.Log.Tail(20));
 
-        Assert.Contains("Unschedulable", failure.Failure.Cause);
-        Assert.Contains("0/3 nodes are available: 3 Insufficient cpu.", failure.Failure.Cause);
+        // The cluster autoscaler's Normal event for the pod.
+        await _cluster.Client.CoreV1.CreateNamespacedEventAsync(new Corev1Event
+        {
+            Metadata = new V1ObjectMeta { Name = $"{pod}.scale-up", NamespaceProperty = StandInCluster.Namespace },
+            InvolvedObject = new V1ObjectReference { ApiVersion = "v1", Kind = "Pod", Name = pod, NamespaceProperty = StandInCluster.Namespace },
+            Type = "Normal",
+            Reason = "TriggeredScaleUp",
+            Message = "pod triggered scale-up: [{pool-1 3->4 (max: 10)}]",
+            Source = new V1EventSource { Component = "cluster-autoscaler" },
+        }, StandInCluster.Namespace);
+        Assert.True(await StandInCluster.EventuallyAsync(() => Task.FromResult(LogHas(activator, "; the cluster is adding a node; waiting for a node until startTimeout (5 min)"))),
+            string.Join("\n", activator.Log.Tail(20)));
+        Assert.False(caller.IsCompleted);
+        Assert.Equal(1, (await _cluster.DeploymentAsync())!.Spec.Replicas);
+
+        time.Advance(TimeSpan.FromMinutes(5));
+        var failure = await caller.WaitAsync(WellBeforeStartTimeout);
+
+        Assert.Equal(
+            $"not ready after 5 min: pod {pod} is unschedulable: 0/3 nodes are available: 3 Insufficient cpu. (the cluster was adding a node, which did not take it in time); " +
+            "raise 'startTimeout' if the cluster needs longer to add a node, or change what the pod asks for (resource requests, node selector, tolerations)",
+            failure.Failure.Cause);
+        Assert.True(await StandInCluster.EventuallyAsync(async () => (await _cluster.DeploymentAsync())!.Spec.Replicas == 0));
     }
+
+    private static bool LogHas(ServiceActivator activator, string text) => activator.Log.Tail(50).Any(l => l.Contains(text, StringComparison.Ordinal));
 
     [Fact]
     public async Task StandIn_an_RBAC_refusal_fails_at_once_with_the_servers_denial_and_the_Role_to_ask_for()

@@ -164,4 +164,51 @@ public sealed class LazyDeploymentStandInTests : IAsyncLifetime
         Assert.Equal(StandInCluster.MeshId, service2.Metadata.Labels[MeshLabels.Mesh]);
         Assert.Contains(activator.Log.Tail(), l => l.Contains("goes into the dev namespace meshdev-alice, not 'production'", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task StandIn_a_Service_exported_with_kubectl_gets_its_own_cluster_IP_and_keeps_it_when_the_file_changes()
+    {
+        // As 'kubectl get -o yaml' writes it: the IP the team's cluster allocated, which a real server refuses to set
+        // again ("may not change once set", "provided IP is already allocated").
+        static string Files(string clusterIp) => $$"""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: { name: orders, labels: { app: orders } }
+            spec:
+              selector: { matchLabels: { app: orders } }
+              template:
+                metadata: { labels: { app: orders } }
+                spec:
+                  containers: [{ name: orders, image: {{StandInCluster.AppImage}}, ports: [{ containerPort: 8080 }] }]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: { name: orders, resourceVersion: "8812" }
+            spec:
+              type: NodePort
+              clusterIP: {{clusterIp}}
+              clusterIPs: [{{clusterIp}}]
+              selector: { app: orders }
+              ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }]
+            """;
+        var first = _cluster.Activator(_cluster.ManifestService(Files("10.96.44.7")), _cluster.Runtime());
+        using (var lease = await StandInCluster.AcquireAsync(first))
+        {
+            Assert.Equal("hello from orders", await StandInCluster.CallAsync(lease));
+        }
+
+        var allocated = (await _cluster.Client.CoreV1.ReadNamespacedServiceAsync("orders", StandInCluster.Namespace)).Spec;
+        Assert.StartsWith("127.96.", allocated.ClusterIP);
+        Assert.Null(allocated.Ports[0].NodePort);
+        await first.StopAsync();
+
+        // Exported again from a cluster where it got another IP: another configuration, applied over the Service above.
+        var second = _cluster.Activator(_cluster.ManifestService(Files("10.96.50.1")), _cluster.Runtime());
+        using (var lease = await StandInCluster.AcquireAsync(second))
+        {
+            Assert.Equal("hello from orders", await StandInCluster.CallAsync(lease));
+        }
+
+        Assert.Equal(allocated.ClusterIP, (await _cluster.Client.CoreV1.ReadNamespacedServiceAsync("orders", StandInCluster.Namespace)).Spec.ClusterIP);
+    }
 }

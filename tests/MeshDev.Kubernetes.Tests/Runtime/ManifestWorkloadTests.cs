@@ -127,6 +127,45 @@ public sealed class ManifestWorkloadTests : IDisposable
     }
 
     [Fact]
+    public void What_the_server_allocated_to_an_exported_Service_is_left_out_but_a_headless_Service_stays_headless()
+    {
+        const string Exported = """
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: { name: orders-node, resourceVersion: "8812", uid: 6f1c }
+            spec:
+              type: NodePort
+              clusterIP: 10.96.44.7
+              clusterIPs: [10.96.44.7]
+              externalTrafficPolicy: Local
+              healthCheckNodePort: 31999
+              selector: { app: orders }
+              ports: [{ name: http, port: 80, targetPort: 8080, nodePort: 30080 }]
+            status: { loadBalancer: {} }
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: { name: orders-peers }
+            spec:
+              clusterIP: None
+              clusterIPs: [None]
+              selector: { app: orders }
+              ports: [{ port: 7000 }]
+            """;
+
+        var services = Load(Service(Manifest + "\n" + Exported)).Objects.Where(o => o.Kind == "Service").ToDictionary(o => o.Name, o => o.Body["spec"]!.AsObject());
+
+        var nodePort = services["orders-node"];
+        Assert.Equal(["type", "externalTrafficPolicy", "selector", "ports"], nodePort.Select(p => p.Key));
+        Assert.Equal(["name", "port", "targetPort"], nodePort["ports"]![0]!.AsObject().Select(p => p.Key));
+        var headless = services["orders-peers"];
+        Assert.Equal("None", headless["clusterIP"]!.GetValue<string>());
+        Assert.Equal("None", headless["clusterIPs"]![0]!.GetValue<string>());
+        Assert.False(services["orders"].ContainsKey("clusterIP"));
+    }
+
+    [Fact]
     public void The_hash_changes_when_a_file_changes()
     {
         var first = Load(Service(Manifest)).ConfigHash;

@@ -76,13 +76,18 @@ public sealed class PodProblemsTests
         Assert.Equal("pod orders-1, container app: Error: exited with code 1; last log lines: boom", problem.Describe(null, ["boom"], "hint"));
     }
 
-    [Fact]
-    public void An_unschedulable_pod_says_why_no_node_takes_it()
-    {
-        var problem = PodProblems.Classify(Pod("orders-1", conditions:
-            [new V1PodCondition { Type = "PodScheduled", Status = "False", Reason = "Unschedulable", Message = "0/1 nodes are available: 1 Insufficient memory." }]));
+    internal static V1PodCondition Unschedulable(string message) =>
+        new() { Type = "PodScheduled", Status = "False", Reason = "Unschedulable", Message = message };
 
-        Assert.Equal(new PodProblem("orders-1", "Unschedulable", "0/1 nodes are available: 1 Insufficient memory."), problem);
+    [Fact]
+    public void An_unschedulable_pod_is_no_problem_but_says_why_no_node_takes_it_yet()
+    {
+        var pod = Pod("orders-1", conditions: [Unschedulable("0/1 nodes are available: 1 Insufficient memory.")]);
+
+        Assert.Null(PodProblems.Classify(pod));
+        Assert.Equal("0/1 nodes are available: 1 Insufficient memory.", PodProblems.UnschedulableReason(pod));
+        Assert.Null(PodProblems.UnschedulableReason(Pod("orders-1", conditions: [new V1PodCondition { Type = "PodScheduled", Status = "True" }])));
+        Assert.Null(PodProblems.UnschedulableReason(Pod("orders-1", conditions: [Unschedulable("0/1 nodes are available")], deleting: true)));
     }
 
     [Theory]

@@ -62,6 +62,23 @@ public sealed class PodTrackerTests
     }
 
     [Fact]
+    public void An_unschedulable_pod_is_waited_for_and_the_autoscalers_scale_up_for_it_is_noted()
+    {
+        var tracker = new PodTracker("orders");
+        tracker.Apply(WatchEventType.Added, Pod("orders-5f-a", conditions: [Unschedulable("0/3 nodes are available: 3 Insufficient cpu.")]));
+        Assert.Null(tracker.Problem);
+        Assert.Equal(new UnschedulablePod("orders-5f-a", "0/3 nodes are available: 3 Insufficient cpu.", ScalingUp: false), tracker.Unschedulable);
+
+        tracker.Apply(new Corev1Event { Type = "Normal", Reason = "TriggeredScaleUp", Message = "pod triggered scale-up: [{pool-1 3->4 (max: 10)}]", InvolvedObject = new V1ObjectReference { Kind = "Pod", Name = "orders-5f-b" }, Metadata = new V1ObjectMeta() }, fresh: true);
+        Assert.False(tracker.Unschedulable!.ScalingUp);
+        tracker.Apply(new Corev1Event { Type = "Normal", Reason = "TriggeredScaleUp", Message = "pod triggered scale-up: [{pool-1 3->4 (max: 10)}]", InvolvedObject = new V1ObjectReference { Kind = "Pod", Name = "orders-5f-a" }, Metadata = new V1ObjectMeta() }, fresh: false);
+        Assert.Equal("pod orders-5f-a is unschedulable (0/3 nodes are available: 3 Insufficient cpu.); the cluster is adding a node", tracker.Unschedulable!.Describe());
+
+        tracker.Apply(WatchEventType.Modified, Pod("orders-5f-a", conditions: [new V1PodCondition { Type = "PodScheduled", Status = "True" }]));
+        Assert.Null(tracker.Unschedulable);
+    }
+
+    [Fact]
     public void The_latest_warning_about_a_pod_is_kept_for_its_problem()
     {
         var tracker = new PodTracker("orders");

@@ -65,7 +65,9 @@ internal sealed class StandInCluster : IAsyncDisposable
         return cluster;
     }
 
-    public KubernetesRuntime Runtime(bool adopt = false, string meshId = MeshId, string? kubeconfig = null, GatewaySidecar? gateway = null, LocalGatewayImage? gatewayImage = null)
+    /// <param name="time">The runtime's clock (its startTimeout deadline); the system's unless a test moves it.</param>
+    public KubernetesRuntime Runtime(
+        bool adopt = false, string meshId = MeshId, string? kubeconfig = null, GatewaySidecar? gateway = null, LocalGatewayImage? gatewayImage = null, TimeProvider? time = null)
     {
         var runtime = new KubernetesRuntime(new KubernetesRuntimeOptions
         {
@@ -76,6 +78,7 @@ internal sealed class StandInCluster : IAsyncDisposable
             KubeConfig = KubeConfigSource.FromFile(kubeconfig ?? Kubeconfig),
             Gateway = gateway,
             LocalGatewayImage = gatewayImage,
+            Time = time ?? TimeProvider.System,
         });
         _owned.Add(runtime);
         return runtime;
