@@ -86,24 +86,43 @@ internal sealed class ProbeCheck
         }
     }
 
+    /// <summary>
+    /// As the kubelet's: redirects to the same host and port are followed (at most 10) and the last status judged; a
+    /// redirect elsewhere is not followed and passes, as a 3xx does.
+    /// </summary>
     private async Task<string?> HttpAsync(V1HTTPGetAction get, CancellationToken cancellationToken)
     {
         var endpoint = new IPEndPoint(Host(get.Host), Port(get.Port));
         var url = new Uri($"http://{endpoint}{(get.Path is { Length: > 0 } path ? path : "/")}");
         using var client = ClientInside(endpoint);
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.UserAgent.ParseAdd("kube-probe/1.33");
-        request.Headers.ConnectionClose = true;
-        foreach (var header in get.HttpHeaders ?? [])
-        {
-            request.Headers.TryAddWithoutValidation(header.Name, header.Value);
-        }
-
         try
         {
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            var status = (int)response.StatusCode;
-            return status is >= 200 and < 400 ? null : $"HTTP probe failed with statuscode: {status}";
+            for (var redirects = 0; ; redirects++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                request.Headers.UserAgent.ParseAdd("kube-probe/1.33");
+                request.Headers.ConnectionClose = true;
+                foreach (var header in get.HttpHeaders ?? [])
+                {
+                    request.Headers.TryAddWithoutValidation(header.Name, header.Value);
+                }
+
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+                var status = (int)response.StatusCode;
+                if (status is >= 300 and < 400 && response.Headers.Location is { } location
+                    && new Uri(url, location) is var next && next.Authority == url.Authority)
+                {
+                    if (redirects == 10)
+                    {
+                        return $"Get \"{next}\": stopped after 10 redirects";
+                    }
+
+                    url = next;
+                    continue;
+                }
+
+                return status is >= 200 and < 400 ? null : $"HTTP probe failed with statuscode: {status}";
+            }
         }
         catch (HttpRequestException e)
         {
