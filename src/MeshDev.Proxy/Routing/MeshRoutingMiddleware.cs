@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Connections.Features;
 using System.Collections.Frozen;
 using MeshDev.Activation;
 using MeshDev.Calls;
+using MeshDev.Catalog;
 using MeshDev.Proxy.Errors;
 using MeshDev.Routing;
 using MeshDev.Telemetry;
@@ -77,7 +78,9 @@ public sealed partial class MeshRoutingMiddleware
             LogNoRoute(_logger, request.Host.Value, request.Path.Value);
             await (grpc
                 ? GrpcResponses.WriteUnimplementedAsync(context, matcher.KnownGrpcServices)
-                : ProblemResponses.WriteNoRouteAsync(context, matcher.KnownServices, matcher.SharedPort)).ConfigureAwait(false);
+                : TcpServiceNamed(request.Host.Value) is { } tcp
+                    ? ProblemResponses.WriteTcpServiceAsync(context, tcp.Name, tcp.MeshPort, matcher.SharedPort)
+                    : ProblemResponses.WriteNoRouteAsync(context, matcher.KnownServices, matcher.SharedPort)).ConfigureAwait(false);
             return;
         }
 
@@ -133,6 +136,21 @@ public sealed partial class MeshRoutingMiddleware
     /// written. A gRPC call's own deadline (<c>grpc-timeout</c>) caps its wait. A launch it begins is the call's: its
     /// reason names the connection's caller.
     /// </summary>
+    /// <summary>
+    /// The <c>protocol: tcp</c> service a Host names (<c>echo</c>, <c>echo.localhost</c>, any port): it has no HTTP routes,
+    /// so without this the 404 would say no service matches while listing that very service among the known ones.
+    /// </summary>
+    private ServiceSpec? TcpServiceNamed(string? host)
+    {
+        var name = RouteMatcher.StripPort(host).ToString();
+        if (name.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            name = name[..^".localhost".Length];
+        }
+
+        return _activator.Find(name) is { Service: { Protocol: ServiceProtocol.Tcp } service } ? service : null;
+    }
+
     private static async Task<ActivityLease?> WaitForLaunchAsync(HttpContext context, ServiceActivator activator, CallerConnection? caller, bool grpc, CancellationToken stopping)
     {
         // Browser dev tools and tracing tools read the wait as Server-Timing; set when the response starts (YARP copies the
