@@ -143,7 +143,7 @@ public sealed partial class MeshRoutingMiddleware
     /// </summary>
     private ServiceSpec? TcpServiceNamed(string? host)
     {
-        var name = RouteMatcher.StripPort(host).ToString();
+        var name = RouteMatcher.HostName(host).ToString();
         if (name.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
         {
             name = name[..^".localhost".Length];
