@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using MeshDev.IntegrationTests.Infrastructure;
 using MeshDev.Testing.Otlp;
@@ -68,5 +70,51 @@ public sealed class HeaderForwardingTests
         var headers = JsonSerializer.Deserialize<Dictionary<string, string>>(await mesh.GetStringAsync("orders", "/headers"))!;
 
         Assert.DoesNotContain(headers.Keys, k => k.Equals("traceparent", StringComparison.OrdinalIgnoreCase) || k.Equals("Request-Id", StringComparison.OrdinalIgnoreCase));
+    }
+
+    // Echoes X-Name as X-Echo and adds a Latin-1 header: python's http.server reads and writes header bytes as Latin-1,
+    // so whatever bytes arrive are the bytes it answers.
+    private const string LatinServer = """
+        import http.server, os
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = 'HTTP/1.1'
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header('X-Echo', self.headers.get('X-Name', ''))
+                self.send_header('X-Latin', 'caf' + chr(233))
+                self.send_header('Content-Length', '2')
+                self.end_headers()
+                self.wfile.write(b'ok')
+            def log_message(self, *args):
+                pass
+        http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()
+        """;
+
+    [Fact]
+    public async Task Header_values_beyond_ascii_pass_through_byte_for_byte_both_ways()
+    {
+        // Both were 502s "did not answer": HttpClient refused to send the UTF-8 request header, Kestrel to write the
+        // service's Latin-1 response header.
+        var script = "\"" + LatinServer.Replace("\n", "\\n", StringComparison.Ordinal) + "\""; // no '"' or '\' inside
+        await using var mesh = await TestMesh.StartAsync(m => m.Service("latin", command: "python3", ready: "{ tcp: true }", extra: [$"args: [\"-c\", {script}]"]));
+
+        var response = await SendLatin1Async(mesh.MeshPort("latin"), "GET / HTTP/1.1\r\nHost: latin\r\nX-Name: caf\u00C3\u00A9\r\nConnection: close\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200", response, StringComparison.Ordinal);
+        Assert.Contains("X-Echo: caf\u00C3\u00A9\r\n", response, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("X-Latin: caf\u00E9\r\n", response, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Sends <paramref name="request"/>'s chars as bytes (Latin-1) and reads the answer the same way until the server closes.</summary>
+    private static async Task<string> SendLatin1Async(int port, string request)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        var stream = client.GetStream();
+        using var timeout = new CancellationTokenSource(Eventually.Deadline);
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(request), timeout.Token);
+        using var received = new MemoryStream();
+        await stream.CopyToAsync(received, timeout.Token);
+        return Encoding.Latin1.GetString(received.ToArray());
     }
 }

@@ -62,6 +62,25 @@ public sealed class ProxyEdgeCaseTests
         Assert.Equal("hello from orders", await answer.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task A_host_naming_a_tcp_service_gets_a_404_that_points_at_its_mesh_port()
+    {
+        // It used to say "Host 'echo' … match no service" and then list echo among the known services.
+        await using var mesh = await TestMesh.StartAsync(m => m.Service("echo", command: "/bin/cat", ready: "{ tcp: true }", extra: ["protocol: tcp"]));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{mesh.SharedPort}/");
+        request.Headers.Host = $"echo.localhost:{mesh.SharedPort}";
+
+        using var response = await mesh.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("echo", problem.GetProperty("service").GetString());
+        Assert.Equal(mesh.MeshPort("echo"), problem.GetProperty("meshPort").GetInt32());
+        Assert.Contains($"is protocol: tcp, so the shared port {mesh.SharedPort} does not route HTTP to it by Host; connect to its mesh port {mesh.MeshPort("echo")}",
+            problem.GetProperty("detail").GetString());
+        AssertNothingLaunched(mesh);
+    }
+
     private static void AssertNothingLaunched(TestMesh mesh)
     {
         Assert.All(mesh.Host.Activator.Services, s => Assert.Equal(0, s.Launches));

@@ -9,7 +9,7 @@ namespace MeshDev.Catalog;
 /// nesting deep enough to exhaust the stack (or to make the scanner's work grow with the square of the depth), an alias that
 /// names no earlier anchor or the node it sits in, and aliases that expand into more values than any manifest holds
 /// (a "billion laughs" bomb: the model shares aliased nodes, but merge keys and equality on keys walk them expanded).
-/// Duplicate keys are handed to <see cref="DuplicateKeyFinder"/> on the way.
+/// Duplicate keys are handed to <see cref="DuplicateKeyFinder"/> on the way, and text holding a NUL character is reported.
 /// </summary>
 internal sealed class BoundedParser(IParser inner, ManifestDiagnostics diagnostics, string fileName = "manifest") : IParser
 {
@@ -30,6 +30,9 @@ internal sealed class BoundedParser(IParser inner, ManifestDiagnostics diagnosti
 
     /// <summary>True once a duplicate key was reported.</summary>
     public bool FoundDuplicate => _duplicates.Found;
+
+    /// <summary>True once a value holding a NUL character was reported.</summary>
+    public bool FoundNul { get; private set; }
 
     /// <summary>True once the parser itself threw: it cannot be asked for more events.</summary>
     public bool ParserFailed { get; private set; }
@@ -71,6 +74,7 @@ internal sealed class BoundedParser(IParser inner, ManifestDiagnostics diagnosti
         switch (current)
         {
             case Scalar scalar:
+                CheckNul(scalar);
                 Add(scalar.Anchor.IsEmpty ? null : scalar.Anchor.Value, size: 1, height: 1);
                 break;
             case AnchorAlias alias:
@@ -85,6 +89,17 @@ internal sealed class BoundedParser(IParser inner, ManifestDiagnostics diagnosti
                 _expandedValues = node.ExpandedBefore;
                 Add(node.Anchor, size, node.ChildHeight + 1);
                 break;
+        }
+    }
+
+    // A double-quoted "\0" or "\x00" is valid YAML, but no path, argument or environment value can carry it: the OS
+    // ends the string there, and .NET's path and process APIs throw. Reported here, once for every file kind.
+    private void CheckNul(Scalar scalar)
+    {
+        if (scalar.Value.Contains('\0', StringComparison.Ordinal))
+        {
+            FoundNul = true;
+            diagnostics.Report(diagnostics.At(scalar.Start), "this value holds a NUL character (\\0), which no path, argument or environment value can carry; remove it");
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text;
 using YamlDotNet.RepresentationModel;
 
 namespace MeshDev.Catalog;
@@ -8,6 +9,13 @@ public static class ManifestLoader
 {
     private static readonly ImmutableArray<string> TopLevelKeys = ["mesh", "services"];
 
+    /// <summary>
+    /// How much text a manifest may hold: a thousand commented services take well under 1 MB. Past this, reading
+    /// stops, so that <c>-f /dev/zero</c> or a wrong multi-gigabyte file ends in one sentence instead of filling the
+    /// memory.
+    /// </summary>
+    internal const int MaxChars = 8 * 1024 * 1024;
+
     /// <summary>Reads and validates the manifest at <paramref name="path"/>.</summary>
     /// <exception cref="ManifestException">The file is missing, unreadable or invalid.</exception>
     public static MeshManifest Load(string path)
@@ -16,7 +24,7 @@ public static class ManifestLoader
         string yaml;
         try
         {
-            yaml = File.ReadAllText(fullPath);
+            yaml = ReadBounded(fullPath);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -92,6 +100,25 @@ public static class ManifestLoader
         }
 
         return parsed;
+    }
+
+    private static string ReadBounded(string path)
+    {
+        using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
+        var text = new StringBuilder();
+        var buffer = new char[64 * 1024];
+        int read;
+        while ((read = reader.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            if (text.Length + read > MaxChars)
+            {
+                throw FileProblem(path, $"the manifest file holds more than {MaxChars / (1024 * 1024)} MB of text, far more than any manifest; pass the right file with -f");
+            }
+
+            text.Append(buffer, 0, read);
+        }
+
+        return text.ToString();
     }
 
     private static ManifestException FileProblem(string path, string message) =>

@@ -37,7 +37,8 @@ internal static class ManifestYaml
             return null;
         }
 
-        if (parser.FoundDuplicate)
+        // Reading on would meet the same text again as a path or an argument; the located reports say it all.
+        if (parser.FoundDuplicate || parser.FoundNul)
         {
             return null;
         }

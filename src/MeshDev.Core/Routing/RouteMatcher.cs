@@ -52,7 +52,7 @@ public sealed class RouteMatcher
             return service;
         }
 
-        if (_hostLookup.TryGetValue(StripPort(host), out var virtualHost) && MatchRoutes(virtualHost, path) is { } cluster)
+        if (_hostLookup.TryGetValue(HostName(host), out var virtualHost) && MatchRoutes(virtualHost, path) is { } cluster)
         {
             return cluster;
         }
@@ -71,6 +71,16 @@ public sealed class RouteMatcher
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The name a Host header gives, as the manifest writes names: without its port, and without the trailing dot of a
+    /// fully qualified name (<c>orders.:15000</c> → <c>orders</c>), which names the same host (RFC 1034 §3.1).
+    /// </summary>
+    public static ReadOnlySpan<char> HostName(ReadOnlySpan<char> host)
+    {
+        var name = StripPort(host);
+        return name.Length > 1 && name[^1] == '.' ? name[..^1] : name;
     }
 
     /// <summary><c>orders:8080</c> → <c>orders</c>; <c>[::1]:15000</c> → <c>[::1]</c>.</summary>

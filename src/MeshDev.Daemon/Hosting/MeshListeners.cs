@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using MeshDev.Activation;
 using MeshDev.Calls;
 using MeshDev.Catalog;
@@ -45,6 +46,11 @@ public sealed class MeshListeners(MeshManifest manifest, RoutingTable routing, M
     {
         kestrel.AddServerHeader = false;
         kestrel.AllowAlternateSchemes = true; // see H2cPriorKnowledge
+        // Header values pass through byte for byte, as with the service called directly: Latin-1 maps every byte to
+        // one char and back (the mesh's client does the same, ServiceHttpClient). Kestrel's default refuses to write
+        // a non-ASCII response header, and HttpClient's to send a non-ASCII request header: both were 502s.
+        kestrel.RequestHeaderEncodingSelector = static _ => Encoding.Latin1;
+        kestrel.ResponseHeaderEncodingSelector = static _ => Encoding.Latin1;
         // The shared port and the mesh ports: HTTP/1.1 and h2c on one port. The mesh ports of protocol: tcp services
         // are not Kestrel's: see TcpPorts.
         foreach (var listener in routing.Current.Listeners)

@@ -50,9 +50,18 @@ public static class GrpcResponses
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/grpc";
         response.Headers["grpc-status"] = status.ToString(CultureInfo.InvariantCulture);
-        response.Headers["grpc-message"] = HttpWire.PercentEncodeGrpcMessage(message.Length > MaxMessageLength ? "…" + message[^MaxMessageLength..] : message);
+        response.Headers["grpc-message"] = HttpWire.PercentEncodeGrpcMessage(Shorten(message));
         return Task.CompletedTask;
     }
+
+    /// <summary>Ends a call whose response already started with a status in trailers (the response must support them).</summary>
+    public static void AppendStatusTrailers(HttpContext context, int status, string message)
+    {
+        context.Response.AppendTrailer("grpc-status", status.ToString(CultureInfo.InvariantCulture));
+        context.Response.AppendTrailer("grpc-message", HttpWire.PercentEncodeGrpcMessage(Shorten(message)));
+    }
+
+    private static string Shorten(string message) => message.Length > MaxMessageLength ? "…" + message[^MaxMessageLength..] : message;
 
     /// <summary>Parses a <c>grpc-timeout</c> header (<c>100m</c>, <c>5S</c>, <c>1H</c>…); null when absent or malformed.</summary>
     public static TimeSpan? ParseTimeout(string? value)

@@ -59,6 +59,18 @@ public static class ProblemResponses
             });
     }
 
+    /// <summary>404 for an HTTP request whose Host names a <c>protocol: tcp</c> service, which only its own mesh port reaches.</summary>
+    public static Task WriteTcpServiceAsync(HttpContext context, string service, int meshPort, int sharedPort) =>
+        WriteAsync(context, StatusCodes.Status404NotFound, "urn:meshdev:no-route",
+            "No service of the mesh matches this request",
+            $"Service '{service}' is protocol: tcp, so the shared port {sharedPort} does not route HTTP to it by Host; " +
+            $"connect to its mesh port {meshPort} (bytes are piped as they are), or declare it protocol: http.",
+            writer =>
+            {
+                writer.WriteString("service", service);
+                writer.WriteNumber("meshPort", meshPort);
+            });
+
     /// <summary>502 when a ready service dropped the request (e.g. it crashed mid-call).</summary>
     public static Task WriteUpstreamErrorAsync(HttpContext context, string service, string detail) =>
         WriteAsync(context, StatusCodes.Status502BadGateway, "urn:meshdev:upstream-error",

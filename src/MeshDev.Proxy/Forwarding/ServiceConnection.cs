@@ -17,6 +17,9 @@ namespace MeshDev.Proxy.Forwarding;
 /// <para>A connection that ends, or is reset, before any byte of the response to the request just written arrived is
 /// reported as <see cref="NothingReceivedException"/>: the one failure after which a request without a body can be
 /// sent again safely (<see cref="ServiceForwarder"/> decides whether to).</para>
+/// <para>A server that speaks only HTTP/2 without TLS (Node's <c>http2.createServer</c>, Kestrel with <c>Http2</c> only)
+/// answers an HTTP/1.1 request line with its connection preface, a SETTINGS frame, and closes: that is reported as
+/// <see cref="Http2OnlyServiceException"/>, so the request can go again over HTTP/2.</para>
 /// </remarks>
 internal sealed class ServiceConnection(Socket socket, Action? answered) : NetworkStream(socket, ownsSocket: true)
 {
@@ -85,7 +88,7 @@ internal sealed class ServiceConnection(Socket socket, Action? answered) : Netwo
                 ? await base.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)
                 : await ReadStatusLineAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException ex) when (_awaitingResponse && !cancellationToken.IsCancellationRequested)
+        catch (IOException ex) when (ex is not Http2OnlyServiceException && _awaitingResponse && !cancellationToken.IsCancellationRequested)
         {
             throw new NothingReceivedException(ex);
         }
@@ -141,6 +144,11 @@ internal sealed class ServiceConnection(Socket socket, Action? answered) : Netwo
             }
 
             _headLength += read;
+            if (IsSettingsFrame(head.AsSpan(0, _headLength)))
+            {
+                throw new Http2OnlyServiceException();
+            }
+
             var lineEnd = head.AsSpan(0, _headLength).IndexOf("\r\n"u8);
             if (lineEnd >= 0)
             {
@@ -184,6 +192,13 @@ internal sealed class ServiceConnection(Socket socket, Action? answered) : Netwo
         return lineEnd > 0 && (bytes[..lineEnd].EndsWith(" HTTP/1.1"u8) || bytes[..lineEnd].EndsWith(" HTTP/1.0"u8));
     }
 
+    /// <summary>
+    /// Whether the bytes begin with an HTTP/2 SETTINGS frame's header on stream 0 (RFC 9113 §3.4: the server's preface):
+    /// length, type 0x4, flags 0 or ACK, stream 0. An HTTP/1.x status line begins "HTTP/", which never matches.
+    /// </summary>
+    internal static bool IsSettingsFrame(ReadOnlySpan<byte> bytes) =>
+        bytes.Length >= 9 && bytes[3] == 0x4 && (bytes[4] & 0xFE) == 0 && bytes[5..9].IndexOfAnyExcept((byte)0) < 0;
+
     private int TakePending(Span<byte> destination)
     {
         var pending = _pending!;
@@ -199,6 +214,10 @@ internal sealed class ServiceConnection(Socket socket, Action? answered) : Netwo
         return count;
     }
 }
+
+/// <summary>A service answered an HTTP/1.1 request with an HTTP/2 connection preface: it speaks HTTP/2 only.</summary>
+internal sealed class Http2OnlyServiceException()
+    : IOException("the service answered HTTP/1.1 with HTTP/2 frames: it speaks only HTTP/2 (h2c)");
 
 /// <summary>A service connection ended before any byte of the response to the request just sent arrived.</summary>
 internal sealed class NothingReceivedException(Exception? inner)

@@ -15,8 +15,9 @@ namespace MeshDev.Proxy.Forwarding;
 
 /// <summary>
 /// Sends a request the mesh has routed to the instance it was given, with YARP's <see cref="IHttpForwarder"/> and the
-/// mesh's own clients (<see cref="ServiceClients"/>): HTTP/2 exactly for gRPC, HTTP/1.1 otherwise. A request that
-/// failed before the service saw it is sent again when that is safe (see <see cref="CanRetry"/>).
+/// mesh's own clients (<see cref="ServiceClients"/>): HTTP/2 exactly for gRPC and for instances found to speak only
+/// HTTP/2, HTTP/1.1 otherwise. A request that failed before the service saw it is sent again when that is safe (see
+/// <see cref="CanRetry"/>).
 /// </summary>
 /// <param name="telemetry">Present while the mesh exports traces: the forwarded traceparent then names the mesh's span.</param>
 public sealed class ServiceForwarder(IHttpForwarder forwarder, ServiceClients clients, MeshTelemetry? telemetry = null)
@@ -33,7 +34,9 @@ public sealed class ServiceForwarder(IHttpForwarder forwarder, ServiceClients cl
     private const int MaxCachedPrefixes = 256;
 
     private readonly ConcurrentDictionary<ServiceEndpoint, string> _prefixes = new();
-    private readonly ConcurrentDictionary<string, (ForwarderRequestConfig Http, ForwarderRequestConfig Grpc)> _configs = new(StringComparer.Ordinal);
+    // Instances that answered HTTP/1.1 with an HTTP/2 preface (h2c only); kept per address, bounded like the prefixes.
+    private readonly ConcurrentDictionary<ServiceEndpoint, bool> _http2Only = new();
+    private readonly ConcurrentDictionary<string, (ForwarderRequestConfig Http, ForwarderRequestConfig Http2)> _configs = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Forwards the request; returns <see cref="ForwarderError.None"/> or what went wrong, with nothing written to the
@@ -44,12 +47,28 @@ public sealed class ServiceForwarder(IHttpForwarder forwarder, ServiceClients cl
     {
         var prefix = PrefixOf(endpoint);
         var configs = _configs.GetOrAdd(service.Name, static (_, s) => ConfigsFor(s), service);
-        var config = grpc ? configs.Grpc : configs.Http;
-        var client = grpc ? clients.Http2(caller) : clients.Http1;
+        var http2 = grpc || _http2Only.ContainsKey(endpoint);
         for (var attempt = 0; ; attempt++)
         {
-            var error = await forwarder.SendAsync(context, prefix, client, config, _transformer).ConfigureAwait(false);
-            if (error == ForwarderError.None || attempt == MaxRetries || !CanRetry(context, error))
+            var error = await forwarder.SendAsync(
+                context, prefix, http2 ? clients.Http2(caller) : clients.Http1, http2 ? configs.Http2 : configs.Http, _transformer).ConfigureAwait(false);
+            if (error == ForwarderError.None || attempt == MaxRetries)
+            {
+                return error;
+            }
+
+            if (!http2 && AnsweredWithHttp2(context))
+            {
+                // The service refused the connection at its preface, so it acted on nothing: any method may go again,
+                // but a body already read from the caller cannot (the next request with one goes over HTTP/2 at once).
+                RememberHttp2Only(endpoint);
+                http2 = true;
+                if (!CanResend(context))
+                {
+                    return error;
+                }
+            }
+            else if (!CanRetry(context, error))
             {
                 return error;
             }
@@ -66,7 +85,7 @@ public sealed class ServiceForwarder(IHttpForwarder forwarder, ServiceClients cl
     /// </summary>
     internal static bool CanRetry(HttpContext context, ForwarderError error)
     {
-        if (error != ForwarderError.Request || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
+        if (error != ForwarderError.Request || !CanResend(context))
         {
             return false;
         }
@@ -78,12 +97,37 @@ public sealed class ServiceForwarder(IHttpForwarder forwarder, ServiceClients cl
             return false;
         }
 
-        if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is not { CanHaveBody: false })
+        return NothingReachedService(context.Features.Get<IForwarderErrorFeature>()?.Exception);
+    }
+
+    /// <summary>Whether the request could go again at all: nothing answered to the caller yet, caller still there, no body.</summary>
+    private static bool CanResend(HttpContext context) =>
+        !context.Response.HasStarted
+        && !context.RequestAborted.IsCancellationRequested
+        && context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false };
+
+    /// <summary>Whether the failure was the service answering HTTP/1.1 with an HTTP/2 preface (<see cref="Http2OnlyServiceException"/>).</summary>
+    private static bool AnsweredWithHttp2(HttpContext context)
+    {
+        for (var e = context.Features.Get<IForwarderErrorFeature>()?.Exception; e is not null; e = e.InnerException)
         {
-            return false;
+            if (e is Http2OnlyServiceException)
+            {
+                return true;
+            }
         }
 
-        return NothingReachedService(context.Features.Get<IForwarderErrorFeature>()?.Exception);
+        return false;
+    }
+
+    private void RememberHttp2Only(ServiceEndpoint endpoint)
+    {
+        if (_http2Only.Count >= MaxCachedPrefixes)
+        {
+            _http2Only.Clear();
+        }
+
+        _http2Only[endpoint] = true;
     }
 
     /// <summary>Whether a failure happened before the service could see the request: refused connect, or closed before any answer.</summary>
@@ -132,14 +176,14 @@ public sealed class ServiceForwarder(IHttpForwarder forwarder, ServiceClients cl
     /// <summary>How long the service may send nothing before the exchange ends with a 504.</summary>
     public static TimeSpan ActivityTimeoutOf(ServiceSpec service) => service.RequestTimeout ?? DefaultActivityTimeout;
 
-    private static (ForwarderRequestConfig Http, ForwarderRequestConfig Grpc) ConfigsFor(ServiceSpec service)
+    private static (ForwarderRequestConfig Http, ForwarderRequestConfig Http2) ConfigsFor(ServiceSpec service)
     {
         // YARP's activity timeout ends an exchange in which nothing moved for that long (504), which is what a
         // requestTimeout means for a hung service while streams with traffic go on.
         var activity = ActivityTimeoutOf(service);
         return (
             new ForwarderRequestConfig { ActivityTimeout = activity, Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower },
-            // gRPC needs HTTP/2 end to end; over cleartext that is h2c with prior knowledge, which HttpClient only does
+            // gRPC (and an h2c-only service) needs HTTP/2 end to end; over cleartext that is h2c with prior knowledge, which HttpClient only does
             // when asked for exactly 2.0.
             new ForwarderRequestConfig { ActivityTimeout = activity, Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact });
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
+using System.Text;
 
 namespace MeshDev.Proxy.Forwarding;
 
@@ -31,6 +32,10 @@ public static class ServiceHttpClient
         // No trace-context handler: a caller's traceparent is copied with the other headers, and while the mesh exports
         // traces MeshTransformer replaces it with the mesh span's.
         ActivityHeadersPropagator = null,
+        // Byte for byte both ways, as the mesh's listeners read and write them (MeshListeners): a header value with
+        // bytes beyond ASCII (UTF-8 text, Latin-1) reaches the other side unchanged instead of failing the request.
+        RequestHeaderEncodingSelector = static (_, _) => Encoding.Latin1,
+        ResponseHeaderEncodingSelector = static (_, _) => Encoding.Latin1,
         ConnectTimeout = TimeSpan.FromSeconds(15),
         PooledConnectionIdleTimeout = PooledConnectionIdleTimeout,
         ConnectCallback = (context, cancellationToken) => ConnectAsync(gate, context, cancellationToken),

@@ -2,10 +2,12 @@ using Microsoft.AspNetCore.Connections.Features;
 using System.Collections.Frozen;
 using MeshDev.Activation;
 using MeshDev.Calls;
+using MeshDev.Catalog;
 using MeshDev.Proxy.Errors;
 using MeshDev.Routing;
 using MeshDev.Telemetry;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MeshDev.Proxy.Forwarding;
@@ -77,7 +79,9 @@ public sealed partial class MeshRoutingMiddleware
             LogNoRoute(_logger, request.Host.Value, request.Path.Value);
             await (grpc
                 ? GrpcResponses.WriteUnimplementedAsync(context, matcher.KnownGrpcServices)
-                : ProblemResponses.WriteNoRouteAsync(context, matcher.KnownServices, matcher.SharedPort)).ConfigureAwait(false);
+                : TcpServiceNamed(request.Host.Value) is { } tcp
+                    ? ProblemResponses.WriteTcpServiceAsync(context, tcp.Name, tcp.MeshPort, matcher.SharedPort)
+                    : ProblemResponses.WriteNoRouteAsync(context, matcher.KnownServices, matcher.SharedPort)).ConfigureAwait(false);
             return;
         }
 
@@ -133,6 +137,21 @@ public sealed partial class MeshRoutingMiddleware
     /// written. A gRPC call's own deadline (<c>grpc-timeout</c>) caps its wait. A launch it begins is the call's: its
     /// reason names the connection's caller.
     /// </summary>
+    /// <summary>
+    /// The <c>protocol: tcp</c> service a Host names (<c>echo</c>, <c>echo.localhost</c>, any port): it has no HTTP routes,
+    /// so without this the 404 would say no service matches while listing that very service among the known ones.
+    /// </summary>
+    private ServiceSpec? TcpServiceNamed(string? host)
+    {
+        var name = RouteMatcher.HostName(host).ToString();
+        if (name.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            name = name[..^".localhost".Length];
+        }
+
+        return _activator.Find(name) is { Service: { Protocol: ServiceProtocol.Tcp } service } ? service : null;
+    }
+
     private static async Task<ActivityLease?> WaitForLaunchAsync(HttpContext context, ServiceActivator activator, CallerConnection? caller, bool grpc, CancellationToken stopping)
     {
         // Browser dev tools and tracing tools read the wait as Server-Timing; set when the response starts (YARP copies the
@@ -179,21 +198,35 @@ public sealed partial class MeshRoutingMiddleware
 
     private async Task ForwardAsync(HttpContext context, ServiceActivator activator, ActivityLease lease, CallerConnection? caller, bool grpc)
     {
+        DeferredReset? reset = null;
+        if (grpc && context.Features.Get<IHttpResetFeature>() is { } resetFeature)
+        {
+            reset = new DeferredReset(resetFeature);
+            context.Features.Set<IHttpResetFeature>(reset);
+        }
+
         ForwarderError error;
         using (lease)
         {
             error = await _forwarder.SendAsync(context, activator.Service, lease.Endpoint, caller, grpc).ConfigureAwait(false);
         }
 
-        // A started response is YARP's answer (an error after that point aborts the connection); only before it is there
-        // an error of ours to write. Checked first: nothing more happens on every successful request.
-        if (error == ForwarderError.None || context.Response.HasStarted)
+        // A started response is YARP's answer (an error after that point resets the stream or aborts the connection);
+        // only before it is there an error of ours to write, or, for gRPC, a status in trailers. Checked first: nothing
+        // more happens on every successful request.
+        if (error == ForwarderError.None)
         {
             return;
         }
 
-        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
         var outcome = ForwardingOutcomes.Of(error, context.RequestAborted.IsCancellationRequested);
+        if (context.Response.HasStarted)
+        {
+            EndStartedCall(context, activator, outcome, error, reset);
+            return;
+        }
+
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
         if (outcome == ForwardingOutcome.ClientGone)
         {
             return;
@@ -218,6 +251,38 @@ public sealed partial class MeshRoutingMiddleware
                 ? GrpcResponses.WriteAsync(context, GrpcResponses.Unavailable, $"service '{name}' did not answer: {error} while forwarding to {lease.Endpoint}: {exception?.Message ?? "no response"}")
                 : ProblemResponses.WriteUpstreamErrorAsync(context, name, $"{error} while forwarding to {lease.Endpoint}: {exception?.Message ?? "no response"}"),
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A gRPC call whose service failed after the response started ends with UNAVAILABLE (or DEADLINE_EXCEEDED for a
+    /// requestTimeout) in trailers, as the service's own crash would end it for a direct caller; anything else is reset
+    /// as YARP asked.
+    /// </summary>
+    private void EndStartedCall(HttpContext context, ServiceActivator activator, ForwardingOutcome outcome, ForwarderError error, DeferredReset? reset)
+    {
+        if (reset?.RequestedCode is null)
+        {
+            return;
+        }
+
+        if (outcome is not (ForwardingOutcome.ServiceUnreachable or ForwardingOutcome.ServiceSilent) || !context.Response.SupportsTrailers())
+        {
+            reset.ResetAsRequested();
+            return;
+        }
+
+        var name = activator.Service.Name;
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        _errors.Report(name, outcome, exception?.Message ?? error.ToString());
+        if (outcome == ForwardingOutcome.ServiceSilent)
+        {
+            GrpcResponses.AppendStatusTrailers(context, GrpcResponses.DeadlineExceeded,
+                $"service '{name}' sent nothing for {ServiceActivator.Format(ServiceForwarder.ActivityTimeoutOf(activator.Service))} (requestTimeout)");
+        }
+        else
+        {
+            GrpcResponses.AppendStatusTrailers(context, GrpcResponses.Unavailable, $"service '{name}' ended the call before its status: {exception?.Message ?? error.ToString()}");
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "No route for Host '{Host}' path '{Path}'")]

@@ -273,6 +273,25 @@ public sealed class ManifestLoaderTests : IDisposable
         Assert.Equal(error.Errors[0].ToString(), error.Message);
     }
 
+    [Fact]
+    public void Load_of_an_endless_file_stops_at_the_size_limit_with_one_sentence()
+    {
+        // It read /dev/zero until the memory ran out.
+        var error = Assert.Throws<ManifestException>(() => ManifestLoader.Load("/dev/zero"));
+
+        Assert.Equal(["/dev/zero:1:1: the manifest file holds more than 8 MB of text, far more than any manifest; pass the right file with -f"],
+            error.Errors.Select(e => e.ToString()));
+    }
+
+    [Fact]
+    public void Load_reads_a_file_right_at_the_size_limit()
+    {
+        var yaml = "services:\n  orders:\n    command: ./orders\n";
+        File.WriteAllText(_manifestPath, yaml + new string('#', ManifestLoader.MaxChars - yaml.Length));
+
+        Assert.Equal("orders", Assert.Single(ManifestLoader.Load(_manifestPath).Services).Name);
+    }
+
     [Theory]
     [MemberData(nameof(BadManifests))]
     public void Bad_manifest_is_reported_with_file_line_and_column(string yaml, string[] expected)

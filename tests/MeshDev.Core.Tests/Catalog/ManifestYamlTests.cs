@@ -193,6 +193,24 @@ public sealed class ManifestYamlTests
         Assert.Contains("nests values more than 64 levels deep", error);
     }
 
+    [Fact]
+    public void A_nul_character_in_any_value_is_reported_at_each_value_instead_of_crashing_on_the_path()
+    {
+        // Each of these reached Path.GetFullPath or the process start with the NUL and threw ArgumentException.
+        var errors = Errors("""
+            services:
+              orders:
+                command: ./orders
+                workingDir: "/tmp/x\0y"
+              billing:
+                project: "b\x00.csproj"
+                args: ["a\0"]
+            """);
+
+        var fix = "holds a NUL character (\\0), which no path, argument or environment value can carry; remove it";
+        Assert.Equal([$"4:17: this value {fix}", $"6:14: this value {fix}", $"7:12: this value {fix}"], errors);
+    }
+
     /// <summary>Each row: text the parser gives up on without a position (InvalidOperationException inside YamlDotNet).</summary>
     public static TheoryData<string, string> UnreadableText => new()
     {

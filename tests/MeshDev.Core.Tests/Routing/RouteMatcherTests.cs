@@ -39,6 +39,9 @@ public sealed class RouteMatcherTests
     [InlineData(15000, "ORDERS.localhost:15000", "/x", "orders")]
     [InlineData(15000, "shop", "/", "frontend")]
     [InlineData(15000, "frontend.localhost", "/orders", "frontend")]
+    // A fully qualified name's trailing dot names the same host (curl http://orders./ sends Host: orders.).
+    [InlineData(15000, "orders.", "/x", "orders")]
+    [InlineData(15000, "orders.localhost.:15000", "/x", "orders")]
     // Shared port addressed to the mesh itself: longest path prefix, segment-aware.
     [InlineData(15000, "127.0.0.1:15000", "/orders", "orders")]
     [InlineData(15000, "localhost:15000", "/orders/1", "orders")]
@@ -62,6 +65,8 @@ public sealed class RouteMatcherTests
     [InlineData("localhost", "/inventory")]       // inventory has no path route
     [InlineData("127.0.0.1:15000", "/shop.orders.v1.Payments/Pay")]
     [InlineData("db", "/")]                       // TCP services have no Host route
+    [InlineData("orders..", "/x")]                // one trailing dot only
+    [InlineData(".", "/orders")]                  // the root is not the mesh's own address
     public void Does_not_match(string host, string path) =>
         Assert.Null(Matcher.Match(15000, host, path));
 

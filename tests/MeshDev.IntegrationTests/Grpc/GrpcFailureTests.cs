@@ -1,4 +1,6 @@
+using Grpc.Core;
 using MeshDev.Activation;
+using MeshDev.GrpcTest.V1;
 using MeshDev.IntegrationTests.GrpcTests.Infrastructure;
 using MeshDev.IntegrationTests.Infrastructure;
 
@@ -52,6 +54,27 @@ public sealed class GrpcFailureTests
             () => (cancelled = client.Echo.CancelledCount(new MeshDev.GrpcTest.V1.Empty(), deadline: DotnetGrpcClient.Deadline).N) == 1,
             $"the backend to see the cancellation of Hang (CancelledCount is {cancelled})");
         Assert.Equal(1, mesh.Service("echo").Launches);
+    }
+
+    [Fact]
+    public async Task Service_that_dies_mid_stream_ends_the_call_UNAVAILABLE_not_CANCELLED()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.GrpcEcho("echo"));
+        using var client = new DotnetGrpcClient(mesh.MeshPort("echo"));
+        using var call = client.Echo.Count(new CountRequest { Count = 1000, IntervalMs = 50 }, deadline: DotnetGrpcClient.Deadline);
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+
+        // SIGKILL mid-stream: a direct caller then sees UNAVAILABLE; through the mesh it saw CANCELLED (YARP's reset).
+        TaggedProcesses.Kill(Assert.Single(mesh.FindTaggedProcesses()).Pid);
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+            }
+        });
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("service 'echo' ended the call before its status", error.Status.Detail);
     }
 
     [Fact]

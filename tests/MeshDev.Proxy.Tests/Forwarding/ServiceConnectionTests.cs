@@ -85,6 +85,32 @@ public sealed class ServiceConnectionTests
     }
 
     [Fact]
+    public async Task A_server_that_answers_http11_with_an_http2_preface_is_reported_as_http2_only()
+    {
+        // What Node's http2.createServer sends to an HTTP/1.1 request line: an empty SETTINGS frame, then GOAWAY
+        // (PROTOCOL_ERROR), then it closes.
+        const string preface = "\0\0\0\u0004\0\0\0\0\0" + "\0\0\u0008\u0007\0\0\0\0\0" + "\0\0\0\0\0\0\0\u0001";
+        await using var server = await ScriptedServer.StartAsync(_ => preface, closeAfterResponse: true);
+        using var client = ServiceHttpClient.Create();
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(Get(server.Port), CancellationToken.None));
+
+        Assert.Contains(Chain(error), e => e is Http2OnlyServiceException);
+        Assert.False(ServiceForwarder.NothingReachedService(error), error.ToString());
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0, 0, 0, 4, 0, 0, 0, 0, 0 }, true)]
+    [InlineData(new byte[] { 0, 0, 6, 4, 1, 0, 0, 0, 0 }, true)]
+    [InlineData(new byte[] { 0, 0, 0, 4, 0, 0, 0, 0 }, false)] // not a whole frame header yet
+    [InlineData(new byte[] { 0, 0, 0, 4, 0, 0, 0, 0, 1 }, false)] // a stream other than 0
+    [InlineData(new byte[] { (byte)'H', (byte)'T', (byte)'T', (byte)'P', (byte)'/', (byte)'1', (byte)'.', (byte)'1', (byte)' ' }, false)]
+    public void Only_a_settings_frame_header_on_stream_0_counts_as_an_http2_preface(byte[] bytes, bool expected)
+    {
+        Assert.Equal(expected, ServiceConnection.IsSettingsFrame(bytes));
+    }
+
+    [Fact]
     public async Task A_refused_connection_is_reported_as_refused_and_as_nothing_received()
     {
         var port = TestPorts.Free();
@@ -95,6 +121,14 @@ public sealed class ServiceConnectionTests
 
         Assert.True(ServiceForwarder.IsConnectionRefused(error));
         Assert.True(ServiceForwarder.NothingReachedService(error));
+    }
+
+    private static IEnumerable<Exception> Chain(Exception error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
     }
 
     private static HttpRequestMessage Get(int port) =>
