@@ -133,11 +133,6 @@ public sealed partial class MeshRoutingMiddleware
         caller?.EndCall(activator.Service.Name, context.Request.Method, context.Request.Path.Value, status ?? context.Response.StatusCode, started);
 
     /// <summary>
-    /// The slow path: the service is launching (or failed). Returns the lease, or null once an error answer was
-    /// written. A gRPC call's own deadline (<c>grpc-timeout</c>) caps its wait. A launch it begins is the call's: its
-    /// reason names the connection's caller.
-    /// </summary>
-    /// <summary>
     /// The <c>protocol: tcp</c> service a Host names (<c>echo</c>, <c>echo.localhost</c>, any port): it has no HTTP routes,
     /// so without this the 404 would say no service matches while listing that very service among the known ones.
     /// </summary>
@@ -152,6 +147,11 @@ public sealed partial class MeshRoutingMiddleware
         return _activator.Find(name) is { Service: { Protocol: ServiceProtocol.Tcp } service } ? service : null;
     }
 
+    /// <summary>
+    /// The slow path: the service is launching (or failed). Returns the lease, or null once an error answer was
+    /// written. A gRPC call's own deadline (<c>grpc-timeout</c>) caps its wait. A launch it begins is the call's: its
+    /// reason names the connection's caller.
+    /// </summary>
     private static async Task<ActivityLease?> WaitForLaunchAsync(HttpContext context, ServiceActivator activator, CallerConnection? caller, bool grpc, CancellationToken stopping)
     {
         // Browser dev tools and tracing tools read the wait as Server-Timing; set when the response starts (YARP copies the
