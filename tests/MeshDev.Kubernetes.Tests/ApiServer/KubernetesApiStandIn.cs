@@ -116,6 +116,12 @@ public sealed class KubernetesApiStandIn : IAsyncDisposable
     /// <summary>Ends every port-forward open now (an API server restart, a dropped connection); new ones are accepted as before.</summary>
     public void CutPortForwards() => _api?.PortForward.CutAll();
 
+    /// <summary>
+    /// Ends every watch open now, as a real API server does with each watch after its request timeout (30 to 60 min by
+    /// default): the stream just ends; new watches are accepted as before.
+    /// </summary>
+    public void EndWatches() => _api?.Watch.EndAll();
+
     /// <summary>A new KubernetesClient for the stand-in (dispose it).</summary>
     public k8s.Kubernetes CreateClient() => new(Configuration);
 

@@ -21,6 +21,8 @@ internal sealed class RestApi(ObjectStore store, AccessRules access, ObjectDefau
 
     public PortForwardEndpoint PortForward => _portForward;
 
+    public WatchStream Watch => _watch;
+
     public async Task HandleAsync(HttpContext context)
     {
         try

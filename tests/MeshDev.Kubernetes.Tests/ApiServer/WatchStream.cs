@@ -15,12 +15,22 @@ namespace MeshDev.Kubernetes.Tests.ApiServer;
 /// </summary>
 internal sealed class WatchStream(ObjectStore store, TimeProvider time)
 {
+    // Cancelled (and replaced) by EndAll: every watch open at that moment ends.
+    private CancellationTokenSource _endAll = new();
+
+    /// <summary>Ends every watch open now; the ones opened afterwards run as usual.</summary>
+    public void EndAll()
+    {
+        // Not disposed: a watch starting this moment may still link to its token.
+        Interlocked.Exchange(ref _endAll, new CancellationTokenSource()).Cancel();
+    }
+
     public async Task RunAsync(
         HttpContext context, ApiResource resource, string? @namespace, LabelSelector labels, FieldSelector fields,
         string? fromVersion, int? timeoutSeconds, CancellationToken stopping)
     {
         using var timeout = timeoutSeconds is > 0 ? new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds.Value), time) : new CancellationTokenSource();
-        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping, timeout.Token);
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping, timeout.Token, Volatile.Read(ref _endAll).Token);
 
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
@@ -51,7 +61,7 @@ internal sealed class WatchStream(ObjectStore store, TimeProvider time)
             }
             catch (OperationCanceledException) when (ending.IsCancellationRequested)
             {
-                // The client went, the timeout passed, or the stand-in stops: end the stream.
+                // The client went, the timeout passed, EndAll, or the stand-in stops: end the stream.
             }
         }
     }

@@ -185,4 +185,26 @@ public sealed class LaunchFailureStandInTests : IAsyncLifetime
         using var again = await StandInCluster.AcquireAsync(activator);
         Assert.Equal("hello from orders", await StandInCluster.CallAsync(again));
     }
+
+    [Fact]
+    public async Task StandIn_watches_the_server_ends_are_opened_again_and_a_pod_deleted_afterwards_is_still_noticed()
+    {
+        var activator = _cluster.Activator(StandInCluster.Service(), _cluster.Runtime());
+        using (var lease = await StandInCluster.AcquireAsync(activator))
+        {
+            Assert.Equal("hello from orders", await StandInCluster.CallAsync(lease));
+        }
+
+        // A real API server ends each watch after its request timeout; the mesh must watch again, not go blind.
+        int PodWatches() => _cluster.ApiServer.Requests.Count(r => r.Path.EndsWith("/pods", StringComparison.Ordinal) && r.PathAndQuery.Contains("watch=true", StringComparison.Ordinal));
+        var before = PodWatches();
+        _cluster.ApiServer.EndWatches();
+        Assert.True(await StandInCluster.EventuallyAsync(() => Task.FromResult(PodWatches() > before)), "no new pod watch after the server ended the old one");
+
+        var pod = (await _cluster.Client.CoreV1.ListNamespacedPodAsync(StandInCluster.Namespace)).Items.Single();
+        await _cluster.Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, StandInCluster.Namespace);
+
+        Assert.True(await StandInCluster.EventuallyAsync(() => Task.FromResult(activator.State == ServiceState.Stopped)));
+        Assert.Matches("^pod orders-[a-z0-9-]+ of Deployment orders (went away|is being deleted)", activator.LastFailure!.Cause);
+    }
 }
