@@ -249,6 +249,12 @@ internal sealed class RestApi(ObjectStore store, AccessRules access, ObjectDefau
             {
                 var applied = RequestBodies.ObjectJson(resource, body, mediaType);
                 RequestBodies.CheckKind(resource, applied, required: true);
+                if (SchemaFields.FirstUndeclared(applied, resource.ToJson(resource.FromJson(applied))) is { } undeclared)
+                {
+                    throw ApiStatusException.InternalError(
+                        $"failed to create typed patch object ({resource.ApiVersion}, Kind={resource.Kind}): {undeclared}: field not declared in schema");
+                }
+
                 if (current is null)
                 {
                     // Server-side apply creates what does not exist yet, and the API server then also asks RBAC for

@@ -207,4 +207,32 @@ public sealed class LaunchFailureStandInTests : IAsyncLifetime
         Assert.True(await StandInCluster.EventuallyAsync(() => Task.FromResult(activator.State == ServiceState.Stopped)));
         Assert.Matches("^pod orders-[a-z0-9-]+ of Deployment orders (went away|is being deleted)", activator.LastFailure!.Cause);
     }
+
+    [Fact]
+    public async Task StandIn_a_field_the_schema_does_not_declare_in_the_teams_manifest_fails_the_launch_naming_it_and_the_file()
+    {
+        var service = _cluster.ManifestService($$"""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: { name: orders }
+            spec:
+              selector: { matchLabels: { app: orders } }
+              template:
+                metadata: { labels: { app: orders } }
+                spec:
+                  containers:
+                    - name: orders
+                      image: {{StandInCluster.AppImage}}
+                      imagePullPolicyy: Always
+            """);
+        var activator = _cluster.Activator(service, _cluster.Runtime());
+
+        var failure = (await CallersAsync(activator, callers: 1))[0];
+
+        // As a real API server answers server-side apply: the typo's path, never a silently dropped field.
+        Assert.Contains(".spec.template.spec.containers[name=\"orders\"].imagePullPolicyy: field not declared in schema", failure.Failure.Cause);
+        Assert.StartsWith("the API server refused applying Deployment 'orders' in namespace meshdev-alice (", failure.Failure.Cause);
+        Assert.Contains(".yaml", failure.Failure.Cause);
+        Assert.Null(await _cluster.DeploymentAsync());
+    }
 }
