@@ -68,6 +68,24 @@ public sealed class ContainerFailureTests(TestImages images)
     }
 
     [Fact]
+    public async Task A_container_never_ready_is_killed_at_its_start_timeout_without_waiting_its_stop_grace_period()
+    {
+        // sleep as the container's first process ignores SIGTERM (pid 1 has no default action): a stop would wait the
+        // whole grace period before the engine kills it, and the callers with it.
+        var started = DateTimeOffset.UtcNow;
+        await using var mesh = await TestMesh.StartAsync(m => m.Container(
+            "mute", images.Busybox, args: ["sleep", "3600"], extra: ["startTimeout: 1s", "stopGracePeriod: 10m"]));
+
+        var problem = await Problem.GetAsync(mesh.Http, mesh.Url("mute"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, problem.Status);
+        Assert.StartsWith("not ready after 1 s", problem.Detail);
+        var container = await images.Docker.SingleContainerAsync(mesh.MeshId, "mute");
+        Assert.False(container.State.Running);
+        Assert.Equal(["9"], await images.Docker.SignalsSentAsync(container.ID, started));
+    }
+
+    [Fact]
     public async Task No_engine_is_one_sentence_saying_what_to_do_and_processes_keep_working()
     {
         var socket = Path.Combine(Path.GetTempPath(), $"meshdev-no-engine-{Guid.NewGuid():N}.sock");
