@@ -1,9 +1,11 @@
+using System.Globalization;
 using System.Net;
 using Docker.DotNet.Models;
 using MeshDev.Activation;
 using MeshDev.Docker;
 using MeshDev.IntegrationTests.Infrastructure;
 using MeshDev.Runtime;
+using MeshDev.Testing;
 using MeshDev.Testing.Docker;
 
 namespace MeshDev.IntegrationTests.Docker;
@@ -51,6 +53,24 @@ public sealed class ContainerFailureTests(TestImages images)
             Assert.Contains("unknown", p.Detail, StringComparison.OrdinalIgnoreCase);
         });
         Assert.Single(mesh.Changes("ghost"), c => c.To == ServiceState.Failed);
+        Assert.Empty(await images.Docker.ContainersOfAsync(mesh.MeshId));
+    }
+
+    [Fact]
+    public async Task Image_no_registry_answers_for_says_to_check_the_name_or_build_it_here()
+    {
+        // A registry address on loopback where nothing listens: the engine's pull fails as it does without a network.
+        var image = $"127.0.0.1:{TestPorts.Free().ToString(CultureInfo.InvariantCulture)}/meshdev-test/not-built:1";
+        await using var mesh = await TestMesh.StartAsync(m => m.Container("ghost", image));
+
+        var problem = await Problem.GetAsync(mesh.Http, mesh.Url("ghost"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, problem.Status);
+        Assert.StartsWith($"pulling image '{image}' failed: ", problem.Detail);
+        Assert.EndsWith(
+            "; check the image name and that its registry is reachable, or set 'pull: never' for an image built on this machine " +
+            $"and build it: docker build -t {image} <folder of its Dockerfile> (docker compose build for a service imported from compose)",
+            problem.Detail);
         Assert.Empty(await images.Docker.ContainersOfAsync(mesh.MeshId));
     }
 
