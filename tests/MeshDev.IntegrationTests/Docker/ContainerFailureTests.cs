@@ -122,6 +122,45 @@ public sealed class ContainerFailureTests(TestImages images)
     }
 
     [Fact]
+    public async Task An_engine_gone_since_the_first_launch_is_the_same_sentence_saying_what_to_do()
+    {
+        var relay = EngineRelay.Start();
+        var meshId = Guid.NewGuid().ToString("N")[..12];
+        try
+        {
+            await using var mesh = await TestMesh.StartAsync(
+                m => m.Container("web", images.DotnetAot),
+                runtimes: directory => [new ProcessRuntime(Path.Combine(directory, ".meshdev")), new DockerRuntime(meshId, "meshdev.yaml", new MeshDev.Docker.DockerEngine(relay.Endpoint))]);
+            try
+            {
+                Assert.StartsWith("web: hello from pid", await mesh.GetStringAsync("web"));
+
+                await relay.DisposeAsync();
+                await mesh.WaitForStateAsync("web", ServiceState.Stopped);
+                var problem = await Problem.GetAsync(mesh.Http, mesh.Url("web"));
+
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, problem.Status);
+                Assert.Equal(
+                    $"the Docker engine is not reachable at {relay.Endpoint} (no such socket); {relay.Path} does not exist: " +
+                    "start the engine (sudo systemctl start docker, or dockerd) or set DOCKER_HOST to where it listens",
+                    problem.Detail);
+            }
+            finally
+            {
+                // Before the mesh stops: it cannot reach the engine to remove its container itself.
+                foreach (var container in await images.Docker.ContainersOfAsync(meshId))
+                {
+                    await images.Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+                }
+            }
+        }
+        finally
+        {
+            await relay.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Bridge_network_publishes_on_loopback_or_says_at_once_that_the_engine_has_none()
     {
         await using var mesh = await TestMesh.StartAsync(m => m.Container(
