@@ -106,6 +106,25 @@ public sealed class ContainerFailureTests(TestImages images)
     }
 
     [Fact]
+    public async Task A_readiness_command_the_image_does_not_have_fails_at_once_naming_it()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m
+            .Container("db", images.Busybox, ready: "{ exec: [pg_isready, -U, postgres] }", extra: ["startTimeout: 10m"])
+            .Container("script", images.Busybox, ready: "{ exec: [sh, -c, pg_isready] }", extra: ["startTimeout: 10m"]));
+
+        var db = Problem.GetAsync(mesh.Http, mesh.Url("db"));
+        var script = Problem.GetAsync(mesh.Http, mesh.Url("script"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await db).Status);
+        Assert.Matches(
+            "^the readiness command 'pg_isready -U postgres' cannot run in the container \\(exit code 126: .*pg_isready.*\\); " +
+            "name a command the image has in 'ready: \\{ exec: \\[\\.\\.\\.\\] \\}', or another probe such as 'ready: \\{ tcp: true \\}'$",
+            (await db).Detail);
+        Assert.StartsWith("the readiness command 'sh -c pg_isready' cannot run in the container (exit code 127: sh: pg_isready: not found); ", (await script).Detail);
+        Assert.False((await images.Docker.SingleContainerAsync(mesh.MeshId, "db")).State.Running);
+    }
+
+    [Fact]
     public async Task No_engine_is_one_sentence_saying_what_to_do_and_processes_keep_working()
     {
         var socket = Path.Combine(Path.GetTempPath(), $"meshdev-no-engine-{Guid.NewGuid():N}.sock");
