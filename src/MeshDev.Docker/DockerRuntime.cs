@@ -94,7 +94,8 @@ public sealed class DockerRuntime : IServiceRuntime, IAsyncDisposable
                 // Kept after an idle stop: starting it again is faster than creating a new one, unless its host port was taken meanwhile.
                 if (container.Network == ContainerNetwork.Bridge || Ports.CanBind(port))
                 {
-                    request.Log.Write($"meshdev: starting container {Short(existing.ID)} again ({image.RepoTags?.FirstOrDefault() ?? container.Image})");
+                    // The manifest's name: the image's first tag may be another name of the same build (compose-web:latest).
+                    request.Log.Write($"meshdev: starting container {Short(existing.ID)} again ({container.Image})");
                     return await RunAsync(client, existing.ID, port, container, execProbe, "restarted", request.Log, cancellationToken).ConfigureAwait(false);
                 }
             }
