@@ -304,12 +304,14 @@ internal sealed class ServiceLauncher
 
     /// <summary>
     /// The probe this launch used. Without 'ready', only the started container knows whether its image has a HEALTHCHECK
-    /// (the runtime then gave the instance a probe for it), so "the image's HEALTHCHECK, else tcp" is settled here.
+    /// (the runtime then gave the instance a probe for it), so "the image's HEALTHCHECK, else tcp" is settled here. A
+    /// command run in the container has no address.
     /// </summary>
     private string ProbeUsed(IServiceInstance instance) => _service.Ready.Kind switch
     {
         ReadyKind.ImageHealthcheck when instance.Readiness is null => $"tcp on {instance.Endpoint}, as the image has no HEALTHCHECK",
         ReadyKind.ImageHealthcheck => "the image's HEALTHCHECK",
+        ReadyKind.Exec => $"{_service.Ready}, inside the container",
         _ => $"{_service.Ready} on {instance.Endpoint}",
     };
 }
