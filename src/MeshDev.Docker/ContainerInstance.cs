@@ -119,7 +119,15 @@ internal sealed class ContainerInstance : IServiceInstance
             {
                 // The engine sends the image's stop signal (SIGTERM), waits, then kills; our wait ends when it has.
                 var seconds = (uint)Math.Ceiling(gracePeriod.TotalSeconds);
-                await _client.Containers.StopContainerAsync(Id, new ContainerStopParameters { WaitBeforeKillSeconds = seconds }, cancellationToken).ConfigureAwait(false);
+                if (seconds == 0)
+                {
+                    await KillAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _client.Containers.StopContainerAsync(Id, new ContainerStopParameters { WaitBeforeKillSeconds = seconds }, cancellationToken).ConfigureAwait(false);
+                }
+
                 await Exited.WaitAsync(TimeSpan.FromSeconds(seconds + 10), cancellationToken).ConfigureAwait(false);
             }
 
@@ -139,6 +147,22 @@ internal sealed class ContainerInstance : IServiceInstance
         finally
         {
             await ReleaseAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Kills the container at once (a failed launch: its callers wait for this). Not a stop with no grace: Docker.DotNet
+    /// leaves a zero out of the query, so the engine would wait the container's own stop timeout (its stopGracePeriod).
+    /// </summary>
+    private async Task KillAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.Containers.KillContainerAsync(Id, new ContainerKillParameters { Signal = "KILL" }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            // It exited meanwhile ("is not running"): the wait below returns at once.
         }
     }
 

@@ -41,14 +41,33 @@ public sealed class DockerRuntime : IServiceRuntime, IAsyncDisposable
     /// <summary>Makes sure the image is here (pulling it when the policy says so); a failure reaches every waiting caller.</summary>
     public async Task PrepareAsync(ServiceSpec service, ServiceLog log, CancellationToken cancellationToken)
     {
-        var image = await _images.EnsureAsync(ContainerOf(service), log, cancellationToken).ConfigureAwait(false);
+        var image = await EngineCallAsync(() => _images.EnsureAsync(ContainerOf(service), log, cancellationToken), cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             _prepared[service.Name] = image;
         }
     }
 
-    public async Task<IServiceInstance> StartAsync(LaunchRequest request, CancellationToken cancellationToken)
+    public Task<IServiceInstance> StartAsync(LaunchRequest request, CancellationToken cancellationToken) =>
+        EngineCallAsync(() => StartContainerAsync(request, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Runs a launch's calls to the engine. The engine is pinged once, at the first launch; one stopped since then fails
+    /// the next call with a bare "Connection failed", which is told to the callers as a failed ping would be.
+    /// </summary>
+    private async Task<T> EngineCallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new LaunchException(_engine.NotReachable(e), e);
+        }
+    }
+
+    private async Task<IServiceInstance> StartContainerAsync(LaunchRequest request, CancellationToken cancellationToken)
     {
         var service = request.Service;
         var container = ContainerOf(service);
@@ -75,7 +94,8 @@ public sealed class DockerRuntime : IServiceRuntime, IAsyncDisposable
                 // Kept after an idle stop: starting it again is faster than creating a new one, unless its host port was taken meanwhile.
                 if (container.Network == ContainerNetwork.Bridge || Ports.CanBind(port))
                 {
-                    request.Log.Write($"meshdev: starting container {Short(existing.ID)} again ({image.RepoTags?.FirstOrDefault() ?? container.Image})");
+                    // The manifest's name: the image's first tag may be another name of the same build (compose-web:latest).
+                    request.Log.Write($"meshdev: starting container {Short(existing.ID)} again ({container.Image})");
                     return await RunAsync(client, existing.ID, port, container, execProbe, "restarted", request.Log, cancellationToken).ConfigureAwait(false);
                 }
             }

@@ -19,6 +19,11 @@ internal sealed class ExecProbe(DockerClient client, string containerId, IReadOn
 
     public IReadOnlyList<string> Command => command;
 
+    // The exit codes of a command that could not be started (the engine's, and a shell's): not found, not executable.
+    // Such a command will not appear while the container starts, so waiting the whole start timeout would only hide why.
+    private const long CannotExecute = 126;
+    private const long NotFound = 127;
+
     public async ValueTask<bool> ProbeAsync(ServiceEndpoint endpoint, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -29,13 +34,19 @@ internal sealed class ExecProbe(DockerClient client, string containerId, IReadOn
                 containerId,
                 new ContainerExecCreateParameters { Cmd = [.. command], AttachStdout = true, AttachStderr = true },
                 timeout.Token).ConfigureAwait(false);
+            string stdout, stderr;
             using (var output = await client.Exec.StartAndAttachContainerExecAsync(exec.ID, tty: false, timeout.Token).ConfigureAwait(false))
             {
-                // The stream ends when the command does; its output is not needed, only its exit code.
-                await output.ReadOutputToEndAsync(timeout.Token).ConfigureAwait(false);
+                // The stream ends when the command does; its output only matters when the command cannot run.
+                (stdout, stderr) = await output.ReadOutputToEndAsync(timeout.Token).ConfigureAwait(false);
             }
 
             var result = await client.Exec.InspectContainerExecAsync(exec.ID, timeout.Token).ConfigureAwait(false);
+            if (!result.Running && result.ExitCode is CannotExecute or NotFound)
+            {
+                throw new LaunchException(CannotRun(command, result.ExitCode, stderr + stdout));
+            }
+
             return !result.Running && result.ExitCode == 0;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -47,6 +58,15 @@ internal sealed class ExecProbe(DockerClient client, string containerId, IReadOn
             // Not running yet (409), gone, or the engine hiccupped: not ready; a dead container is noticed by the activator.
             return false;
         }
+    }
+
+    /// <summary>Why the launch fails at once: the command, the exit code and the last line it (or the engine) wrote.</summary>
+    internal static string CannotRun(IReadOnlyList<string> command, long exitCode, string output)
+    {
+        var said = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+        var why = said is null ? "" : $": {said}";
+        return $"the readiness command '{string.Join(' ', command)}' cannot run in the container (exit code {exitCode}{why}); " +
+            "name a command the image has in 'ready: { exec: [...] }', or another probe such as 'ready: { tcp: true }'";
     }
 
     /// <summary>The command an image's HEALTHCHECK runs, as an exec; null when the image has none.</summary>

@@ -90,12 +90,12 @@ internal sealed class ImageStore(DockerEngine engine, TimeProvider time, Cancell
             }
             catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException)
             {
-                throw new LaunchException($"pulling image '{image}' failed: {EngineErrors.Describe(e)}", e);
+                throw new LaunchException($"pulling image '{image}' failed: {EngineErrors.Describe(e)}; {PullFix(image)}", e);
             }
 
             if (progress.Error is { } error)
             {
-                throw new LaunchException($"pulling image '{image}' failed: {error}");
+                throw new LaunchException($"pulling image '{image}' failed: {error}; {PullFix(image)}");
             }
 
             pull.Write(progress.Finished());
@@ -108,6 +108,13 @@ internal sealed class ImageStore(DockerEngine engine, TimeProvider time, Cancell
             }
         }
     }
+
+    /// <summary>
+    /// What to do about a failed pull: the engine's words name the registry, not that the image may simply be one the
+    /// developer meant to build here (a typo, or a local image without 'pull: never').
+    /// </summary>
+    private static string PullFix(string image) =>
+        $"check the image name and that its registry is reachable, or set 'pull: never' for an image built on this machine and {EngineChecks.BuildFix(image)}";
 
     /// <summary>One pull under way and the logs that follow it.</summary>
     private sealed class Pull(ServiceLog first)

@@ -1,7 +1,7 @@
 namespace MeshDev.Cli.Infrastructure;
 
 /// <summary>
-/// <c>meshdev logs orders -f meshdev.yaml</c>: every other verb takes the manifest with <c>-f</c>, but for
+/// <c>meshdev logs orders -f meshdev.yaml</c> (or <c>-f samples/shop</c>): every other verb takes the manifest with <c>-f</c>, but for
 /// <c>logs</c> it means <c>--follow</c> (as in <c>docker logs</c>), so the file is left over as an unknown argument.
 /// One sentence with the command line that works replaces "Unrecognized command or argument" and the whole help.
 /// </summary>
@@ -28,6 +28,7 @@ public static class LogsFileOption
         return null;
     }
 
+    // A folder stands for its meshdev.yaml with every verb's -f (the README's `-f samples/shop`).
     private static bool IsManifest(string arg) =>
-        arg.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || arg.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+        arg.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || arg.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || Directory.Exists(arg);
 }

@@ -256,7 +256,9 @@ public sealed partial class ServiceActivator : IAsyncDisposable
 
     /// <summary>
     /// Takes over an instance an earlier run of this mesh left running (see <see cref="IServiceRuntime.AdoptAsync"/>),
-    /// so a restarted mesh does not launch a duplicate. Called once at mesh start, before traffic. True when adopted and ready.
+    /// so a restarted mesh does not launch a duplicate. Called once at mesh start, before traffic. True when one was
+    /// taken over: it is then starting, and requests wait for its readiness as for a launch. Not waited for here: a
+    /// container left mid-start by a killed daemon would otherwise keep the mesh from listening for its whole start timeout.
     /// </summary>
     public async Task<bool> AdoptRunningAsync(CancellationToken cancellationToken = default)
     {
@@ -266,7 +268,6 @@ public sealed partial class ServiceActivator : IAsyncDisposable
             return false;
         }
 
-        Task transition;
         lock (_gate)
         {
             if (_state != ServiceState.Stopped)
@@ -280,12 +281,11 @@ public sealed partial class ServiceActivator : IAsyncDisposable
             _startedAt = _time.GetTimestamp();
             _reason = LaunchReason.Adopted;
             // Not the caller's token: the launch is shared by every caller and outlives the one that began it.
-            _transition = transition = Task.Run(() => LaunchAsync(adopted), CancellationToken.None);
+            _transition = Task.Run(() => LaunchAsync(adopted), CancellationToken.None);
             Enqueue(ServiceState.Stopped, ServiceState.Starting, $"adopting {adopted.Description ?? "an instance"}, left running by an earlier run of this mesh");
         }
 
-        await transition.ConfigureAwait(false);
-        return State == ServiceState.Ready;
+        return true;
     }
 
     /// <summary>Stops the service if this mesh launched it; waits for a launch in progress first.</summary>

@@ -290,7 +290,7 @@ internal sealed class ServiceLauncher
                 var fix = listeners.ListenedNowhere
                     ? "; it listens on no port yet: make it listen on ${PORT}, or raise 'startTimeout' if it is just slow"
                     : "; raise 'startTimeout' if it is just slow";
-                throw new TimeoutException($"not ready after {ServiceActivator.Format(_service.StartTimeout)} (probe: {_service.Ready} on {instance.Endpoint}){fix}");
+                throw new TimeoutException($"not ready after {ServiceActivator.Format(_service.StartTimeout)} (probe: {ProbeUsed(instance)}){fix}");
             }
 
             // Wake early if the process dies, so a crash at start is reported at once, not at the next probe.
@@ -301,4 +301,17 @@ internal sealed class ServiceLauncher
 
         static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
     }
+
+    /// <summary>
+    /// The probe this launch used. Without 'ready', only the started container knows whether its image has a HEALTHCHECK
+    /// (the runtime then gave the instance a probe for it), so "the image's HEALTHCHECK, else tcp" is settled here. A
+    /// command run in the container has no address.
+    /// </summary>
+    private string ProbeUsed(IServiceInstance instance) => _service.Ready.Kind switch
+    {
+        ReadyKind.ImageHealthcheck when instance.Readiness is null => $"tcp on {instance.Endpoint}, as the image has no HEALTHCHECK",
+        ReadyKind.ImageHealthcheck => "the image's HEALTHCHECK",
+        ReadyKind.Exec => $"{_service.Ready}, inside the container",
+        _ => $"{_service.Ready} on {instance.Endpoint}",
+    };
 }

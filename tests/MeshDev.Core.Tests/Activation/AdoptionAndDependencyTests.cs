@@ -82,16 +82,42 @@ public sealed class AdoptionAndDependencyTests : IAsyncLifetime
         var probe = new FakeProbe { Ready = false };
         var activator = Activator(Spec("orders") with { StartTimeout = TimeSpan.FromSeconds(5) }, probe);
 
-        var adoption = activator.AdoptRunningAsync();
-        while (!adoption.IsCompleted)
+        Assert.True(await activator.AdoptRunningAsync());
+        while (activator.State == ServiceState.Starting)
         {
             _time.Advance(TimeSpan.FromSeconds(1));
             await Task.Delay(1);
         }
 
-        Assert.False(await adoption);
         Assert.Equal(ServiceState.Failed, activator.State);
         Assert.Equal(1, left.StopCalls);
+    }
+
+    [Fact]
+    public async Task An_adopted_instance_not_ready_yet_does_not_hold_the_mesh_start_and_requests_wait_for_it()
+    {
+        // A container left mid-start by a killed daemon: the mesh listens at once, as it would during a launch.
+        var left = new FakeInstance(new ServiceEndpoint("127.0.0.1", 41002));
+        _runtime.Adoptable = left;
+        var probe = new FakeProbe { Ready = false };
+        var activator = Activator(Spec("orders") with { StartTimeout = TimeSpan.FromMinutes(10) }, probe);
+
+        Assert.True(await activator.AdoptRunningAsync());
+        Assert.Equal(ServiceState.Starting, activator.State);
+        var request = activator.AcquireAsync().AsTask();
+        Assert.False(request.IsCompleted);
+
+        probe.Ready = true;
+        while (!request.IsCompleted)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(1);
+        }
+
+        using var lease = await request;
+
+        Assert.Equal(41002, lease.Endpoint.Port);
+        Assert.Equal(0, _runtime.Starts);
     }
 
     [Fact]

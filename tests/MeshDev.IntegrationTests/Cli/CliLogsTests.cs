@@ -107,6 +107,22 @@ public sealed class CliLogsTests
     }
 
     [Fact]
+    public async Task Logs_with_f_and_a_manifests_folder_says_that_f_is_follow_and_gives_the_command_with_file()
+    {
+        // The README names a manifest by its folder: -f samples/shop.
+        await using var cli = new MeshdevCli();
+        Directory.CreateDirectory(Path.Combine(cli.Directory, "samples", "shop"));
+
+        var result = await cli.RunAsync("logs", "orders", "-f", "samples/shop");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal(
+            "meshdev: for 'logs', -f is --follow (as in docker logs); name the manifest with --file: meshdev logs orders --file samples/shop\n",
+            result.Stderr);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [Fact]
     public async Task Logs_of_a_name_not_in_the_manifest_without_a_mesh_names_the_known_services()
     {
         await using var cli = new MeshdevCli();

@@ -39,8 +39,9 @@ public sealed class ContainerCliTests(TestImages images)
             Assert.True((await images.Docker.SingleContainerAsync(meshId, "web")).State.Running, "the container should outlive the daemon");
 
             await cli.RunOkAsync("up", "--detach");
-            var status = MeshdevCli.ServiceIn(await cli.StatusAsync(), "web");
+            // The take-over may still be probing the container when up returns; a request waits for it.
             var secondBody = await http.GetStringAsync(web);
+            var status = MeshdevCli.ServiceIn(await cli.StatusAsync(), "web");
 
             Assert.Equal("ready", status.GetProperty("state").GetString());
             Assert.Equal(0, status.GetProperty("launches").GetInt32());
@@ -98,6 +99,41 @@ public sealed class ContainerCliTests(TestImages images)
         var second = await images.Docker.SingleContainerAsync(meshId, "web");
         Assert.NotEqual(first.ID, second.ID);
 
+        await cli.RunOkAsync("down");
+        Assert.Empty(await images.Docker.ContainersOfAsync(meshId));
+    }
+
+    [Fact]
+    public async Task Up_after_the_daemon_was_killed_mid_start_listens_at_once_and_takes_over_the_starting_container()
+    {
+        await using var cli = new MeshdevCli();
+        var builder = new ManifestBuilder(cli.Tag);
+        // Never ready: sleep listens nowhere, and the start timeout outlasts the test.
+        cli.WriteManifest(builder.Container("web", images.Busybox, args: ["sleep", "3600"], extra: ["startTimeout: 10m"]).ToYaml());
+        var meshId = MeshIdentity.For(cli.StateDirectory);
+        using var http = TestMesh.NewHttpClient();
+        await cli.RunOkAsync("up", "--detach");
+        using (var held = new CancellationTokenSource())
+        {
+            var call = http.GetAsync(new Uri($"http://127.0.0.1:{builder.MeshPorts["web"]}/"), held.Token);
+            using var deadline = new CancellationTokenSource(Eventually.Deadline);
+            while (!(await images.Docker.ContainersOfAsync(meshId, "web")).Any(c => c.State == "running"))
+            {
+                await Task.Delay(50, deadline.Token);
+            }
+
+            UnixProcess.SignalProcess(cli.DaemonPid(), UnixProcess.SigKill);
+            await Eventually.UntilAsync(() => !UnixProcess.IsAlive(cli.DaemonPid()), "the killed daemon to be gone");
+            await held.CancelAsync();
+            await Assert.ThrowsAnyAsync<Exception>(() => call);
+        }
+
+        await cli.RunOkAsync("up", "--detach");
+        var status = MeshdevCli.ServiceIn(await cli.StatusAsync(), "web");
+
+        Assert.Equal("starting", status.GetProperty("state").GetString());
+        Assert.Equal("adopted", status.GetProperty("reason").GetProperty("kind").GetString());
+        Assert.Single(await images.Docker.ContainersOfAsync(meshId, "web"));
         await cli.RunOkAsync("down");
         Assert.Empty(await images.Docker.ContainersOfAsync(meshId));
     }

@@ -30,4 +30,21 @@ public sealed class ContainerListenerTests(TestImages images)
         Assert.Matches($@"^web listens on 127\.0\.0\.1:{ownPort}, not on PORT=\d+: use \$\{{PORT\}} in args or set port: {ownPort}$", problem.Detail);
         Assert.Equal(ServiceState.Failed, mesh.Service("web").State);
     }
+
+    [Fact]
+    public async Task A_container_not_ready_in_time_names_the_probe_it_was_really_given()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m
+            .Container("plain", images.Busybox, args: ["sleep", "3600"], extra: ["startTimeout: 1s"])
+            .Container("checked", images.BusyboxHealth, args: ["sleep", "3600"], extra: ["startTimeout: 1s"])
+            .Container("exec", images.Busybox, args: ["sleep", "3600"], ready: "{ exec: [test, -f, /tmp/ready] }", extra: ["startTimeout: 1s"]));
+
+        var plain = Problem.GetAsync(mesh.Http, mesh.Url("plain"));
+        var checkedByImage = Problem.GetAsync(mesh.Http, mesh.Url("checked"));
+        var exec = Problem.GetAsync(mesh.Http, mesh.Url("exec"));
+
+        Assert.Matches(@"^not ready after 1 s \(probe: tcp on 127\.0\.0\.1:\d+, as the image has no HEALTHCHECK\); raise 'startTimeout' if it is just slow$", (await plain).Detail);
+        Assert.Equal("not ready after 1 s (probe: the image's HEALTHCHECK); raise 'startTimeout' if it is just slow", (await checkedByImage).Detail);
+        Assert.Equal("not ready after 1 s (probe: exec test -f /tmp/ready, inside the container); raise 'startTimeout' if it is just slow", (await exec).Detail);
+    }
 }

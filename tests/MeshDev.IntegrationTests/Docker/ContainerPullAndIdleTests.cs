@@ -71,6 +71,29 @@ public sealed class ContainerPullAndIdleTests(TestImages images)
     }
 
     [Fact]
+    public async Task A_kept_container_started_again_is_named_by_the_manifests_image_not_by_another_tag_of_it()
+    {
+        // Another name of the same build that sorts first among its tags, as compose's "{project}-{service}" often does.
+        var alias = $"a-meshdev-alias-{Guid.NewGuid():N}";
+        await images.Docker.Images.TagImageAsync(images.Busybox, new ImageTagParameters { RepositoryName = alias, Tag = "latest" });
+        try
+        {
+            await using var mesh = await TestMesh.StartAsync(m => m.Container("web", images.Busybox, extra: ["idleTimeout: 300ms", "stopGracePeriod: 1s"]));
+            await mesh.GetStringAsync("web");
+            var first = await images.Docker.SingleContainerAsync(mesh.MeshId, "web");
+            await mesh.WaitForChangeAsync("web", c => c.To == ServiceState.Stopped, "an idle stop");
+
+            await mesh.GetStringAsync("web");
+
+            Assert.Contains($"meshdev: starting container {first.ID[..12]} again ({images.Busybox})", mesh.Output());
+        }
+        finally
+        {
+            await images.Docker.Images.DeleteImageAsync($"{alias}:latest", new ImageDeleteParameters());
+        }
+    }
+
+    [Fact]
     public async Task Idle_container_with_onIdle_remove_is_removed()
     {
         await using var mesh = await TestMesh.StartAsync(m => m.Container("web", images.DotnetAot, extra: ["idleTimeout: 300ms", "onIdle: remove"]));
