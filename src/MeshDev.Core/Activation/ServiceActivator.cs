@@ -211,7 +211,7 @@ public sealed partial class ServiceActivator : IAsyncDisposable
                 switch (_state)
                 {
                     case ServiceState.Ready when _stale:
-                        BeginRebuildLocked();
+                        BeginRebuildLocked(reason);
                         break;
                     case ServiceState.Ready or ServiceState.External:
                         Interlocked.Increment(ref _inFlight);
