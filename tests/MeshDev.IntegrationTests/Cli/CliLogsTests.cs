@@ -93,6 +93,42 @@ public sealed class CliLogsTests
     }
 
     [Fact]
+    public async Task Logs_without_a_service_interleaves_every_services_lines_by_time_each_after_its_name()
+    {
+        await using var cli = new MeshdevCli();
+        new ManifestBuilder(cli.Tag).Service("front").Service("worker").Service("idle").WriteTo(cli.Directory);
+        var logs = Path.Combine(cli.StateDirectory, "logs");
+        Directory.CreateDirectory(logs);
+        await File.WriteAllLinesAsync(Path.Combine(logs, "front.log"), ["2021-03-04T05:06:01.000000Z f1", "2021-03-04T05:06:03.000000Z f2"]);
+        await File.WriteAllLinesAsync(Path.Combine(logs, "worker.log"), ["2021-03-04T05:06:02.000000Z w1", "2021-03-04T05:06:03.000000Z w2"]);
+        const string Interleaved = "front  | f1\nworker | w1\nfront  | f2\nworker | w2\n";
+        await cli.RunOkAsync("up", "--detach");
+
+        Assert.Equal(Interleaved, (await cli.RunOkAsync("logs")).Stdout);
+        Assert.Equal("worker | 2021-03-04T05:06:03.000000Z w2\nfront  | 2021-03-04T05:06:03.000000Z f2\n".Split('\n').Order(),
+            (await cli.RunOkAsync("logs", "worker", "front", "--tail", "1", "-t")).Stdout.Split('\n').Order());
+        var json = (await cli.RunOkAsync("logs", "--json")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(["front", "worker", "front", "worker"], json.Select(j => j.GetProperty("service").GetString()));
+
+        // -f: the past lines once, then new lines of any service as they come.
+        await using (var follow = cli.Start("logs", "-f"))
+        {
+            Assert.Equal(Interleaved.TrimEnd('\n').Split('\n'), await follow.ReadUntilAsync(l => l == "worker | w2", "the past lines"));
+            await cli.RunOkAsync("start", "idle");
+            var next = await follow.ReadUntilAsync(l => l.StartsWith("idle   | listening on ", StringComparison.Ordinal), "idle's first line");
+            Assert.DoesNotContain(next, l => l.EndsWith(" f2", StringComparison.Ordinal) || l.EndsWith(" w2", StringComparison.Ordinal));
+            await cli.RunOkAsync("down");
+            Assert.Equal(0, await follow.ExitCodeAsync());
+        }
+
+        // Without a mesh: the files it left, idle's too now.
+        var fromFiles = (await cli.RunOkAsync("logs")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(Interleaved.TrimEnd('\n').Split('\n'), fromFiles[..4]);
+        Assert.Contains(fromFiles, l => l.StartsWith("idle   | listening on ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Logs_with_f_and_a_manifest_says_that_f_is_follow_and_gives_the_command_with_file()
     {
         await using var cli = new MeshdevCli();
