@@ -76,7 +76,7 @@ public static class LogsCommand
             {
                 if (!File.Exists(manifest))
                 {
-                    return CommonOptions.Fail(RunningDaemon.NoneRunning(manifest));
+                    return CommonOptions.Fail(RunningDaemon.NoneRunning(manifest, "--file"));
                 }
 
                 names = [.. ServiceArgument.Names(manifest).Where(n => File.Exists(state.ServiceLog(n)))];
@@ -128,7 +128,7 @@ public static class LogsCommand
 
         if (!File.Exists(manifest))
         {
-            return RunningDaemon.NoneRunning(manifest);
+            return RunningDaemon.NoneRunning(manifest, "--file");
         }
 
         // A mistyped name has no log either, but the reason to give is the name, as the running mesh gives it.

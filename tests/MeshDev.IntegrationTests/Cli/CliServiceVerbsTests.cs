@@ -76,8 +76,15 @@ public sealed class CliServiceVerbsTests
             {
                 var result = await cli.RunAsync(args);
                 Assert.True(result.ExitCode == 1, $"meshdev {string.Join(' ', args)}: {result}");
-                Assert.Equal($"meshdev: there is no manifest at {missing}; a mesh is running for samples/shop/meshdev.yaml: pass -f samples/shop/meshdev.yaml\n", result.Stderr);
+                // For logs, -f is --follow: the manifest is named with --file.
+                var option = args[0] == "logs" ? "--file" : "-f";
+                Assert.Equal($"meshdev: there is no manifest at {missing}; a mesh is running for samples/shop/meshdev.yaml: pass {option} samples/shop/meshdev.yaml\n", result.Stderr);
             }
+
+            // The folder, as every other verb takes it after -f.
+            var folder = await cli.RunAsync("logs", "front", "-f", "samples/shop");
+            Assert.True(folder.ExitCode == 1, folder.ToString());
+            Assert.Equal("meshdev: for 'logs', -f is --follow (as in docker logs); name the manifest with --file: meshdev logs front --file samples/shop\n", folder.Stderr);
 
             Assert.Contains("front", (await cli.RunOkAsync("status", "-f", "samples/shop/meshdev.yaml")).Stdout);
         }
