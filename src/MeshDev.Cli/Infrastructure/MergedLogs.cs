@@ -19,13 +19,14 @@ public static class MergedLogs
         var resume = new Dictionary<string, Resume>();
         foreach (var service in services)
         {
-            var last = new Resume(query.Since, 0);
+            // Nothing printed of a service because of --tail: its feed goes on from now, not from its first line.
+            var last = new Resume(query.Tail is null ? query.Since : Later(query.Since, DateTimeOffset.UtcNow), SkipAtSince: false);
             await foreach (var entry in read(service, query with { Follow = false }, cancellationToken).ConfigureAwait(false))
             {
                 past.Add((service, entry));
                 if (!entry.Notice && entry.Time is { } time)
                 {
-                    last = time == last.Since ? last with { Seen = last.Seen + 1 } : new Resume(time, 1);
+                    last = new Resume(time, SkipAtSince: true);
                 }
             }
 
@@ -46,23 +47,21 @@ public static class MergedLogs
     }
 
     // Every service's feed from the last line printed of it on, into one queue printed in arrival order. A feed asked
-    // "since" a time sends again the lines read at that very time that were printed already: skipped by count.
+    // "since" a time sends again every line read at that very time: all of them were there when the past lines were read
+    // (the mesh stamps the lines of one read from the service's output with one time), printed or left out by --tail.
     private static async Task FollowAsync(IReadOnlyList<string> services, Dictionary<string, Resume> resume, Source read, Action<string, LogEntry> print, CancellationToken cancellationToken)
     {
         var lines = Channel.CreateUnbounded<(string Service, LogEntry Entry)>(new UnboundedChannelOptions { SingleReader = true });
         var followers = services.Select(service => Task.Run(async () =>
         {
-            var (since, printed) = resume[service];
+            var (since, skipAtSince) = resume[service];
             await foreach (var entry in read(service, new LogQuery(since, Tail: null, Follow: true), cancellationToken).ConfigureAwait(false))
             {
-                if (printed > 0 && !entry.Notice && entry.Time == since)
+                // Notes on lines rotated away were printed with the past lines; a feed resumed "since" has none to add.
+                if (!(skipAtSince && entry.Time == since) && !entry.Notice)
                 {
-                    printed--;
-                    continue;
+                    await lines.Writer.WriteAsync((service, entry), cancellationToken).ConfigureAwait(false);
                 }
-
-                printed = 0;
-                await lines.Writer.WriteAsync((service, entry), cancellationToken).ConfigureAwait(false);
             }
         }, cancellationToken)).ToArray();
 
@@ -76,6 +75,8 @@ public static class MergedLogs
         }
     }
 
-    /// <summary>Where a service's feed goes on from: the time of the last line printed and how many printed lines had it.</summary>
-    private readonly record struct Resume(DateTimeOffset? Since, int Seen);
+    private static DateTimeOffset Later(DateTimeOffset? a, DateTimeOffset b) => a is { } time && time > b ? time : b;
+
+    /// <summary>Where a service's feed goes on from: the time of the last line printed (whose lines were all seen), or the start.</summary>
+    private readonly record struct Resume(DateTimeOffset? Since, bool SkipAtSince);
 }

@@ -99,34 +99,42 @@ public sealed class CliLogsTests
         new ManifestBuilder(cli.Tag).Service("front").Service("worker").Service("idle").WriteTo(cli.Directory);
         var logs = Path.Combine(cli.StateDirectory, "logs");
         Directory.CreateDirectory(logs);
-        await File.WriteAllLinesAsync(Path.Combine(logs, "front.log"), ["2021-03-04T05:06:01.000000Z f1", "2021-03-04T05:06:03.000000Z f2"]);
+        // f2 and f3 were read from front's output at once: one time for both, as the mesh stamps one read.
+        await File.WriteAllLinesAsync(Path.Combine(logs, "front.log"), ["2021-03-04T05:06:01.000000Z f1", "2021-03-04T05:06:03.000000Z f2", "2021-03-04T05:06:03.000000Z f3"]);
         await File.WriteAllLinesAsync(Path.Combine(logs, "worker.log"), ["2021-03-04T05:06:02.000000Z w1", "2021-03-04T05:06:03.000000Z w2"]);
-        const string Interleaved = "front  | f1\nworker | w1\nfront  | f2\nworker | w2\n";
+        string[] interleaved = ["front  | f1", "worker | w1", "front  | f2", "front  | f3", "worker | w2"];
         await cli.RunOkAsync("up", "--detach");
 
-        Assert.Equal(Interleaved, (await cli.RunOkAsync("logs")).Stdout);
-        Assert.Equal("worker | 2021-03-04T05:06:03.000000Z w2\nfront  | 2021-03-04T05:06:03.000000Z f2\n".Split('\n').Order(),
-            (await cli.RunOkAsync("logs", "worker", "front", "--tail", "1", "-t")).Stdout.Split('\n').Order());
-        var json = (await cli.RunOkAsync("logs", "--json")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => JsonDocument.Parse(l).RootElement).ToArray();
-        Assert.Equal(["front", "worker", "front", "worker"], json.Select(j => j.GetProperty("service").GetString()));
+        Assert.Equal(interleaved, Lines((await cli.RunOkAsync("logs")).Stdout));
+        Assert.Equal(
+            ["worker | 2021-03-04T05:06:03.000000Z w2", "front  | 2021-03-04T05:06:03.000000Z f3"],
+            Lines((await cli.RunOkAsync("logs", "worker", "front", "--tail", "1", "-t")).Stdout));
+        var json = Lines((await cli.RunOkAsync("logs", "--json")).Stdout).Select(l => JsonDocument.Parse(l).RootElement);
+        Assert.Equal(["front", "worker", "front", "front", "worker"], json.Select(j => j.GetProperty("service").GetString()));
 
-        // -f: the past lines once, then new lines of any service as they come.
-        await using (var follow = cli.Start("logs", "-f"))
+        // -f: the past lines once (--tail per service), then new lines of any service as they come.
+        await using var all = cli.Start("logs", "-f");
+        await using var last = cli.Start("logs", "-f", "--tail", "1");
+        await using var none = cli.Start("logs", "-f", "--tail", "0");
+        Assert.Equal(interleaved, await all.ReadUntilAsync(l => l == "worker | w2", "the past lines"));
+        Assert.Equal(["front  | f3", "worker | w2"], await last.ReadUntilAsync(l => l == "worker | w2", "the last line of each"));
+        await cli.RunOkAsync("start", "idle");
+        foreach (var follower in new[] { all, last, none })
         {
-            Assert.Equal(Interleaved.TrimEnd('\n').Split('\n'), await follow.ReadUntilAsync(l => l == "worker | w2", "the past lines"));
-            await cli.RunOkAsync("start", "idle");
-            var next = await follow.ReadUntilAsync(l => l.StartsWith("idle   | listening on ", StringComparison.Ordinal), "idle's first line");
-            Assert.DoesNotContain(next, l => l.EndsWith(" f2", StringComparison.Ordinal) || l.EndsWith(" w2", StringComparison.Ordinal));
-            await cli.RunOkAsync("down");
-            Assert.Equal(0, await follow.ExitCodeAsync());
+            var next = await follower.ReadUntilAsync(l => l.StartsWith("idle   | listening on ", StringComparison.Ordinal), "idle's first lines");
+            Assert.All(next, l => Assert.StartsWith("idle   | ", l));
         }
 
+        await cli.RunOkAsync("down");
+        Assert.Equal(0, await all.ExitCodeAsync());
+
         // Without a mesh: the files it left, idle's too now.
-        var fromFiles = (await cli.RunOkAsync("logs")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(Interleaved.TrimEnd('\n').Split('\n'), fromFiles[..4]);
+        var fromFiles = Lines((await cli.RunOkAsync("logs")).Stdout);
+        Assert.Equal(interleaved, fromFiles[..5]);
         Assert.Contains(fromFiles, l => l.StartsWith("idle   | listening on ", StringComparison.Ordinal));
     }
+
+    private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     [Fact]
     public async Task Logs_with_f_and_a_manifest_says_that_f_is_follow_and_gives_the_command_with_file()
