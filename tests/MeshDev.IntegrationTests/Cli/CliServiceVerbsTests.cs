@@ -43,6 +43,26 @@ public sealed class CliServiceVerbsTests
     }
 
     [Fact]
+    public async Task Stop_of_an_instance_the_mesh_did_not_launch_says_it_was_not_stopped()
+    {
+        await using var cli = new MeshdevCli();
+        new ManifestBuilder(cli.Tag)
+            .Generated("services:\n  legacy:\n    runtime: remote\n    url: http://127.0.0.1:9\n", new Dictionary<string, int>())
+            .WriteTo(cli.Directory);
+        await cli.RunOkAsync("up", "--detach");
+        await cli.RunOkAsync("start", "legacy");
+
+        var stop = await cli.RunAsync("stop", "legacy");
+
+        Assert.True(stop.ExitCode == 1, stop.ToString());
+        Assert.StartsWith("legacy: external at 127.0.0.1:9 ", stop.Stdout);
+        Assert.Equal(
+            "meshdev: legacy was not stopped: it is external, an instance the mesh did not launch (run from your IDE, or a remote upstream) at 127.0.0.1:9; stop it where it runs\n",
+            stop.Stderr);
+        Assert.Equal("external", MeshdevCli.ServiceIn(await cli.StatusAsync(), "legacy").GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Verbs_that_need_a_mesh_say_so_in_one_sentence_when_none_runs()
     {
         await using var cli = new MeshdevCli();
