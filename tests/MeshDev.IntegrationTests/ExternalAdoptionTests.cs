@@ -33,4 +33,30 @@ public sealed class ExternalAdoptionTests
         using var http = TestMesh.NewHttpClient();
         Assert.Equal("hello from orders", await http.GetStringAsync($"http://127.0.0.1:{own.Port}/"));
     }
+
+    [Fact]
+    public async Task When_the_adopted_instance_ends_the_request_that_finds_it_gone_is_served_by_a_launch_not_a_502()
+    {
+        // The IDE's instance is adopted, then the debugging session ends: the next call is the mesh's to serve.
+        var own = await ExternalTestService.StartAsync("orders");
+        var (ownPid, ownPort) = (own.Pid, own.Port);
+        await using var mesh = await TestMesh.StartAsync(m => m.Service("orders", port: ownPort));
+        try
+        {
+            Assert.Equal(ownPid, (await mesh.WhoAmIAsync("orders")).Pid);
+        }
+        finally
+        {
+            await own.DisposeAsync();
+        }
+
+        var whoami = await mesh.WhoAmIAsync("orders");
+
+        Assert.NotEqual(ownPid, whoami.Pid);
+        Assert.Equal(ownPort, whoami.Port);
+        var status = mesh.Status("orders");
+        Assert.Equal(("ready", 1), (status.State, status.Launches));
+        var forgotten = await mesh.WaitForChangeAsync("orders", c => c.From == ServiceState.External && c.To == ServiceState.Stopped, "the adopted instance to be forgotten");
+        Assert.Contains("stopped answering", forgotten.Detail);
+    }
 }

@@ -17,16 +17,16 @@ public static class LogsCommand
         var file = CommonOptions.File();
         // -f is --follow here, as in docker/kubectl logs; the manifest is --file only.
         file.Aliases.Remove("-f");
-        var service = ServiceArgument.Create(file);
+        var services = ServiceArgument.CreateMany(file, "The services (as in the manifest); none: every service, each line prefixed with its name as in 'up'");
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines until Ctrl+C (or until the mesh stops)" };
         var since = SinceOption.Create();
         var tail = new Option<int?>("--tail", "-n") { HelpName = "N", Description = "Only the last N lines (then new ones with --follow)" };
         var timestamps = new Option<bool>("--timestamps", "-t") { Description = "Prefix every line with the time the mesh read it (ISO-8601 UTC)" };
         var json = CommonOptions.Json();
         json.Description = "One JSON object per line: time, service, line";
-        var command = new Command("logs", "Print a service's log (the same lines `up` shows with its name as prefix)")
+        var command = new Command("logs", "Print a service's log, or every service's interleaved (the same lines `up` shows with the service's name as prefix)")
         {
-            service, file, follow, since, tail, timestamps, json,
+            services, file, follow, since, tail, timestamps, json,
         };
         command.Validators.Add(result =>
         {
@@ -37,9 +37,9 @@ public static class LogsCommand
         });
         command.SetAction(async (parse, ct) =>
         {
-            var name = parse.GetValue(service)!;
+            var names = parse.GetValue(services) ?? [];
             var query = new LogQuery(parse.GetValue(since), parse.GetValue(tail), parse.GetValue(follow));
-            var print = Printer(name, parse.GetValue(timestamps), parse.GetValue(json));
+            var (withTimes, asJson) = (parse.GetValue(timestamps), parse.GetValue(json));
             var manifest = Path.GetFullPath(parse.GetValue(file)!);
             using (var client = ControlClient.TryConnect(manifest, out _))
             {
@@ -47,9 +47,18 @@ public static class LogsCommand
                 {
                     try
                     {
-                        await foreach (var entry in client.StreamLogsAsync(name, query, ct))
+                        if (names is [var name])
                         {
-                            print(entry);
+                            var print = Printer(name, prefixWidth: 0, withTimes, asJson);
+                            await foreach (var entry in client.StreamLogsAsync(name, query, ct))
+                            {
+                                print(entry);
+                            }
+                        }
+                        else
+                        {
+                            var all = names.Length > 0 ? names : [.. (await client.GetStatusAsync(ct)).Services.Select(s => s.Name)];
+                            await MergedLogs.RunAsync(all, query, client.StreamLogsAsync, Printers(all, withTimes, asJson), ct);
                         }
 
                         return ExitCodes.Ok;
@@ -61,27 +70,43 @@ public static class LogsCommand
                 }
             }
 
-            // No mesh runs: the file it left.
-
-            var path = StateDirectory.For(manifest).ServiceLog(name);
-            if (!File.Exists(path))
+            // No mesh runs: the files it left.
+            var state = StateDirectory.For(manifest);
+            if (names.Length == 0)
             {
                 if (!File.Exists(manifest))
                 {
-                    return CommonOptions.Fail(RunningDaemon.NoneRunning(manifest));
+                    return CommonOptions.Fail(RunningDaemon.NoneRunning(manifest, "--file"));
                 }
 
-                // A mistyped name has no log either, but the reason to give is the name, as the running mesh gives it.
-                return CommonOptions.Fail(ServiceArgument.Names(manifest) is { Count: > 0 } names && !names.Contains(name)
-                    ? $"no service '{name}' in {manifest}; known services: {string.Join(", ", names)}"
-                    : $"no log for service '{name}' yet ({path}); it has not been launched by this mesh");
+                names = [.. ServiceArgument.Names(manifest).Where(n => File.Exists(state.ServiceLog(n)))];
+                if (names.Length == 0)
+                {
+                    return CommonOptions.Fail($"no service has a log yet (none in {state.LogsDirectory}): this mesh has launched none");
+                }
+            }
+
+            foreach (var name in names)
+            {
+                if (NoLog(manifest, state.ServiceLog(name), name) is { } why)
+                {
+                    return CommonOptions.Fail(why);
+                }
             }
 
             try
             {
-                await foreach (var entry in LogFile.ReadAsync(path, query, cancellationToken: ct))
+                if (names is [var name])
                 {
-                    print(entry);
+                    var print = Printer(name, prefixWidth: 0, withTimes, asJson);
+                    await foreach (var entry in LogFile.ReadAsync(state.ServiceLog(name), query, cancellationToken: ct))
+                    {
+                        print(entry);
+                    }
+                }
+                else
+                {
+                    await MergedLogs.RunAsync(names, query, (n, q, c) => LogFile.ReadAsync(state.ServiceLog(n), q, c), Printers(names, withTimes, asJson), ct);
                 }
             }
             catch (OperationCanceledException)
@@ -93,9 +118,37 @@ public static class LogsCommand
         return command;
     }
 
-    private static Action<LogEntry> Printer(string service, bool timestamps, bool json)
+    // Why a service's log file cannot be shown (a mistyped name, or not launched yet); null when it can.
+    private static string? NoLog(string manifest, string path, string name)
     {
-        var print = LinePrinter(service, timestamps, json);
+        if (File.Exists(path))
+        {
+            return null;
+        }
+
+        if (!File.Exists(manifest))
+        {
+            return RunningDaemon.NoneRunning(manifest, "--file");
+        }
+
+        // A mistyped name has no log either, but the reason to give is the name, as the running mesh gives it.
+        return ServiceArgument.Names(manifest) is { Count: > 0 } known && !known.Contains(name)
+            ? $"no service '{name}' in {manifest}; known services: {string.Join(", ", known)}"
+            : $"no log for service '{name}' yet ({path}); it has not been launched by this mesh";
+    }
+
+    // One printer per service, each line prefixed with its service's name padded as 'up' pads them.
+    private static Action<string, LogEntry> Printers(IReadOnlyList<string> services, bool timestamps, bool json)
+    {
+        var width = services.Max(s => s.Length);
+        var printers = services.Distinct().ToDictionary(s => s, s => Printer(s, width, timestamps, json));
+        return (service, entry) => printers[service](entry);
+    }
+
+    /// <param name="prefixWidth">0: the lines as the service wrote them; else each after <c>name |</c>, the name padded to this width.</param>
+    private static Action<LogEntry> Printer(string service, int prefixWidth, bool timestamps, bool json)
+    {
+        var print = LinePrinter(service, prefixWidth == 0 ? "" : $"{service.PadRight(prefixWidth)} | ", timestamps, json);
 
         // The mesh's notes about the log (lines rotated away) go to stderr: stdout stays the service's output.
         return entry =>
@@ -111,7 +164,7 @@ public static class LogsCommand
         };
     }
 
-    private static Action<LogEntry> LinePrinter(string service, bool timestamps, bool json)
+    private static Action<LogEntry> LinePrinter(string service, string prefix, bool timestamps, bool json)
     {
         if (json)
         {
@@ -119,7 +172,7 @@ public static class LogsCommand
         }
 
         return timestamps
-            ? entry => Console.WriteLine(LogFile.Format(entry))
-            : entry => Console.WriteLine(entry.Text);
+            ? entry => Console.WriteLine($"{prefix}{LogFile.Format(entry)}")
+            : entry => Console.WriteLine($"{prefix}{entry.Text}");
     }
 }

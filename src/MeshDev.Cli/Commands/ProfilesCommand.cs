@@ -76,7 +76,7 @@ public static class ProfilesCommand
         if (selection.Targets.IsEmpty)
         {
             return CommonOptions.Fail(
-                !selection.PortsToSuggest.IsEmpty ? $"no launch profile was written; run {assignPortsCommand} to write the ports above into {manifestName} and the profiles"
+                !selection.PortsToSuggest.IsEmpty ? $"no launch profile was written; run {assignPortsCommand} to {(dryRun ? "see" : "write")} the ports above {(dryRun ? "written " : "")}into {manifestName} and the profiles"
                 : manifest.Services.Any(s => s.Project is not null) ? "no launch profile was written; see above"
                 : $"{manifestName} has no .NET services (with 'project:'); launch profiles are for those");
         }

@@ -39,7 +39,15 @@ public static class ServiceCommands
         var command = new Command("stop", "Stop a service the mesh launched and wait until it is stopped (the next call relaunches it)") { service, file };
         command.SetAction((parse, ct) => ControlClient.RunAsync(parse.GetValue(file)!, async client =>
         {
-            Console.WriteLine(Describe(await client.StopAsync(parse.GetValue(service)!, ct)));
+            var status = await client.StopAsync(parse.GetValue(service)!, ct);
+            Console.WriteLine(Describe(status));
+            if (status.State == "external")
+            {
+                // Printed as it is, and exit 0, the line read as if the stop had happened.
+                return CommonOptions.Fail($"{status.Name} was not stopped: it is external, an instance the mesh did not launch "
+                    + $"(run from your IDE, or a remote upstream) at {status.Endpoint}; stop it where it runs");
+            }
+
             return ExitCodes.Ok;
         }));
         return command;

@@ -15,6 +15,10 @@ public static class StatusCommand
     // Home and clear screen: a terminal shows the latest table only, like watch(1).
     private const string ClearScreen = "\e[H\e[2J";
 
+    // LAST ERROR keeps at least its header's width in the table, however wide the other columns are (the whole
+    // sentence is below the table anyway).
+    private const int MinErrorWidth = 10;
+
     public static Command Create()
     {
         var file = CommonOptions.File();
@@ -44,7 +48,7 @@ public static class StatusCommand
                 }
                 else
                 {
-                    Console.WriteLine(Render(status));
+                    Console.WriteLine(Render(status, TerminalWidth()));
                 }
 
                 return ExitCodes.Ok;
@@ -77,7 +81,7 @@ public static class StatusCommand
         else if (terminal)
         {
             Console.Write(ClearScreen);
-            Console.WriteLine(Render(status));
+            Console.WriteLine(Render(status, TerminalWidth()));
         }
         else
         {
@@ -90,16 +94,46 @@ public static class StatusCommand
         }
     }
 
-    public static string Render(MeshStatus status)
+    /// <summary>The terminal's width, or null when the output is not a terminal (a file or a pipe keeps every error whole).</summary>
+    private static int? TerminalWidth()
+    {
+        if (Console.IsOutputRedirected)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Console.WindowWidth is > 0 and var width ? width : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The table. With a <paramref name="width"/> (a terminal's), a LAST ERROR that would run past it is cut with "…" and
+    /// printed whole below the table, so a long build error does not wrap every row it is on into the next.
+    /// </summary>
+    public static string Render(MeshStatus status, int? width = null)
     {
         string[] header = ["NAME", "RUNTIME", "STATE", "ENDPOINT", "MESH PORT", "LAUNCHES", "IN FLIGHT", "OLDEST", "REASON", "LAST ERROR"];
         var rows = status.Services.Select(s => new[]
         {
             s.Name, s.Runtime, s.State, s.Endpoint ?? "-", s.MeshPort.ToString(CultureInfo.InvariantCulture),
             s.Launches.ToString(CultureInfo.InvariantCulture), s.InFlight.ToString(CultureInfo.InvariantCulture),
-            s.OldestInFlightMs is { } oldest ? FormatAge(oldest) : "-", s.Reason?.Text ?? "-", s.LastError ?? "-",
+            s.OldestInFlightMs is { } oldest ? FormatAge(oldest) : "-", s.Reason?.Text ?? "-", OneLine(s.LastError) ?? "-",
         }).Prepend(header).ToArray();
         var widths = Enumerable.Range(0, header.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
+        var errorRoom = width is { } total ? Math.Max(MinErrorWidth, total - widths[..^1].Sum() - (2 * (header.Length - 1))) : int.MaxValue;
+        var cut = new List<string>();
+        foreach (var row in rows.Skip(1).Where(r => r[^1].Length > errorRoom))
+        {
+            cut.Add($"{row[0]} last error: {row[^1]}");
+            row[^1] = $"{row[^1][..(errorRoom - 1)]}…";
+        }
+
         var lines = rows.Select(r => string.Join("  ", r.Select((cell, i) => i == r.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
         var xds = status.XdsPort == 0 ? "" : $", xDS 127.0.0.1:{status.XdsPort} with {Plural.Of(status.XdsClients, "client")}";
         var nacks = (status.XdsNacks ?? []).Select(n => $"xDS NACK: {n}");
@@ -107,9 +141,13 @@ public static class StatusCommand
         var links = status.Services.Where(s => s.Link is not null).Select(s => $"{s.Name}: {s.Link}");
         return string.Join(Environment.NewLine, lines
             .Prepend($"mesh {status.Manifest} (pid {status.Pid}, shared port 127.0.0.1:{status.HttpPort}{xds})")
+            .Concat(cut)
             .Concat(links)
             .Concat(nacks));
     }
+
+    // A cell is one line: an error that spans several (a tool's output) would break every row under it.
+    private static string? OneLine(string? text) => text?.ReplaceLineEndings(" ");
 
     /// <summary>An age without spaces, so the table still splits on whitespace: <c>850ms</c>, <c>12.3s</c>, <c>4m05s</c>, <c>2h03m</c>.</summary>
     internal static string FormatAge(long milliseconds) => milliseconds switch

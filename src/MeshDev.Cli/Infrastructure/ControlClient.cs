@@ -30,7 +30,8 @@ public sealed class ControlClient : IDisposable
         _channel = GrpcChannel.ForAddress(info.ControlUrl, new GrpcChannelOptions
         {
             // Never through HTTP_PROXY: the mesh is on this machine's loopback.
-            HttpHandler = new SocketsHttpHandler { UseProxy = false },
+            // More connections past a connection's 100 streams: `logs -f` of every service holds one stream per service.
+            HttpHandler = new SocketsHttpHandler { UseProxy = false, EnableMultipleHttp2Connections = true },
             DisposeHttpClient = true,
         });
         _control = new V1.Control.ControlClient(_channel);

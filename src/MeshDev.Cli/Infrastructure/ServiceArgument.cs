@@ -10,10 +10,20 @@ public static class ServiceArgument
     public static Argument<string> Create(Option<string> file)
     {
         var argument = new Argument<string>("SVC") { Description = "The service name (as in the manifest)" };
-        argument.CompletionSources.Add(context =>
-            Names(context.ParseResult.GetValue(file) ?? "meshdev.yaml").Where(n => n.StartsWith(context.WordToComplete, StringComparison.Ordinal)));
+        argument.CompletionSources.Add(context => Complete(context, file));
         return argument;
     }
+
+    /// <summary>Zero or more service names (<c>meshdev logs [SVC ...]</c>), completed like <see cref="Create"/>'s.</summary>
+    public static Argument<string[]> CreateMany(Option<string> file, string description)
+    {
+        var argument = new Argument<string[]>("SVC") { Description = description, Arity = ArgumentArity.ZeroOrMore };
+        argument.CompletionSources.Add(context => Complete(context, file));
+        return argument;
+    }
+
+    private static IEnumerable<string> Complete(System.CommandLine.Completions.CompletionContext context, Option<string> file) =>
+        Names(context.ParseResult.GetValue(file) ?? "meshdev.yaml").Where(n => n.StartsWith(context.WordToComplete, StringComparison.Ordinal));
 
     /// <summary>The services of the manifest, in its order; empty when it cannot be read or is invalid.</summary>
     public static IReadOnlyList<string> Names(string manifestPath)

@@ -25,10 +25,17 @@ public enum LaunchReasonKind
 
     /// <summary>
     /// Launched ahead of a call because a service that calls it was launching (<see cref="LaunchReason.Service"/> is that
-    /// service). Nothing launches for this reason yet: it is the reason the pre-launch of known callees will give.
+    /// service): <c>mesh.prewarm</c>.
     /// </summary>
     [JsonStringEnumMemberName("prewarm")]
     Prewarm,
+
+    /// <summary>
+    /// Its sources changed and the running instance was replaced by a new build (<see cref="LaunchReason.Service"/> is
+    /// the caller whose call began the rebuild; null for <c>up --watch</c>, where the edit itself began it).
+    /// </summary>
+    [JsonStringEnumMemberName("rebuild")]
+    Rebuild,
 }
 
 /// <summary>
@@ -68,7 +75,7 @@ public sealed class LaunchReason
     /// <summary>The caller (<see cref="CallGraph.External"/> for one outside the mesh), the dependent, or the service prewarmed for; null when none or not known yet.</summary>
     public string? Service => _service ?? _connection?.Caller;
 
-    /// <summary>The reason in words: <c>call from frontend</c>, <c>prewarmed for frontend</c>, <c>dependsOn of orders</c>, <c>meshdev start</c>, <c>adopted</c>.</summary>
+    /// <summary>The reason in words: <c>call from frontend</c>, <c>prewarmed for frontend</c>, <c>dependsOn of orders</c>, <c>meshdev start</c>, <c>adopted</c>, <c>rebuilt for a call from frontend</c>.</summary>
     public string Text => Kind switch
     {
         LaunchReasonKind.Call => $"call from {Service ?? UnknownCaller}",
@@ -76,6 +83,7 @@ public sealed class LaunchReason
         LaunchReasonKind.Start => "meshdev start",
         LaunchReasonKind.Adopted => "adopted",
         LaunchReasonKind.Prewarm => $"prewarmed for {Service}",
+        LaunchReasonKind.Rebuild => _service is null && _connection is null ? "rebuilt: sources changed" : $"rebuilt for a call from {Service ?? UnknownCaller}",
         _ => Kind.ToString(),
     };
 
@@ -90,6 +98,13 @@ public sealed class LaunchReason
 
     /// <summary>Launched ahead of a call because <paramref name="caller"/>, which calls it, was launching.</summary>
     public static LaunchReason PrewarmFor(string caller) => new(LaunchReasonKind.Prewarm, caller, null);
+
+    /// <summary>
+    /// A replacement of the running instance after its sources changed, begun by <paramref name="trigger"/>: a call names
+    /// its caller (once known); anything else (the edit itself with <c>up --watch</c>, <c>meshdev start</c>) names none.
+    /// </summary>
+    public static LaunchReason RebuildFor(LaunchReason? trigger) =>
+        trigger?.Kind == LaunchReasonKind.Call ? new(LaunchReasonKind.Rebuild, trigger._service, trigger._connection) : new(LaunchReasonKind.Rebuild, null, null);
 
     /// <summary>A reason as the control API carries it (a kind and a service name).</summary>
     public static LaunchReason Of(LaunchReasonKind kind, string? service) => kind switch

@@ -83,15 +83,22 @@ public sealed partial class ServiceActivator
             // A call may have begun the rebuild meanwhile, or an idle stop ended the instance.
             if (_state == ServiceState.Ready && _stale && !_lifetime.IsCancellationRequested)
             {
-                BeginRebuildLocked();
+                BeginRebuildLocked(trigger: null);
             }
         }
     }
 
-    private void BeginRebuildLocked()
+    // Under _gate: why the instance being replaced was launched, given back when the replacement does not happen.
+    private LaunchReason? _reasonBeforeRebuild;
+
+    // trigger: the call (or start) that found the service stale; null when the edit itself began the rebuild (--watch).
+    private void BeginRebuildLocked(LaunchReason? trigger)
     {
         var old = _instance!;
         _stale = false;
+        // A rebuild is a launch (status counts it): what began it is why the service now runs, not its first launch.
+        _reasonBeforeRebuild = _reason;
+        _reason = LaunchReason.RebuildFor(trigger);
         _ready = null;
         _state = ServiceState.Starting;
         _startedAt = _time.GetTimestamp();
@@ -183,6 +190,7 @@ public sealed partial class ServiceActivator
             }
 
             _instance = old;
+            _reason = _reasonBeforeRebuild;
             if (old.Exited.IsCompleted)
             {
                 _instance = null;

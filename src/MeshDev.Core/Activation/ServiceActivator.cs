@@ -211,7 +211,7 @@ public sealed partial class ServiceActivator : IAsyncDisposable
                 switch (_state)
                 {
                     case ServiceState.Ready when _stale:
-                        BeginRebuildLocked();
+                        BeginRebuildLocked(reason);
                         break;
                     case ServiceState.Ready or ServiceState.External:
                         Interlocked.Increment(ref _inFlight);
@@ -328,19 +328,24 @@ public sealed partial class ServiceActivator : IAsyncDisposable
     /// next request checks its port again and launches the service if nothing listens there any more
     /// (<see cref="InstanceOwnership.Listening"/>).
     /// </summary>
-    public void ReportUnreachable()
+    /// <returns>
+    /// True when the service no longer routes to what refused (forgotten now, or already by another caller's report, and
+    /// stopped or being launched again): a request the service cannot have seen may be sent again through a new acquire.
+    /// </returns>
+    public bool ReportUnreachable()
     {
         lock (_gate)
         {
             if (_state != ServiceState.External || _instance?.Ownership != InstanceOwnership.Listening)
             {
-                return;
+                return _state is ServiceState.Stopped or ServiceState.Starting;
             }
 
             _state = ServiceState.Stopped;
             _instance = null;
             _ready = null;
             Enqueue(ServiceState.External, ServiceState.Stopped, "the external instance stopped answering; the next request checks its port again");
+            return true;
         }
     }
 

@@ -130,6 +130,7 @@ public static class ControlMessages
                 Activation.LaunchReasonKind.Start => V1.LaunchReasonKind.Start,
                 Activation.LaunchReasonKind.Adopted => V1.LaunchReasonKind.Adopted,
                 Activation.LaunchReasonKind.Prewarm => V1.LaunchReasonKind.Prewarm,
+                Activation.LaunchReasonKind.Rebuild => V1.LaunchReasonKind.Rebuild,
                 _ => V1.LaunchReasonKind.Unspecified,
             },
         };
@@ -148,6 +149,7 @@ public static class ControlMessages
         V1.LaunchReasonKind.Start => Activation.LaunchReason.Start,
         V1.LaunchReasonKind.Adopted => Activation.LaunchReason.Adopted,
         V1.LaunchReasonKind.Prewarm => Activation.LaunchReason.Of(Activation.LaunchReasonKind.Prewarm, message.Service),
+        V1.LaunchReasonKind.Rebuild => Activation.LaunchReason.Of(Activation.LaunchReasonKind.Rebuild, message.HasService ? message.Service : null),
         _ => null,
     };
 

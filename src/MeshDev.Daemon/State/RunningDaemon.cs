@@ -36,7 +36,8 @@ public static class RunningDaemon
     /// Why no mesh answers for <paramref name="manifestPath"/>. When there is no such file (a command run from another
     /// folder than <c>up</c> was, without <c>-f</c>), says so, and names the running meshes of the folders around.
     /// </summary>
-    public static string NoneRunning(string manifestPath)
+    /// <param name="fileOption">The option the verb names the manifest with: <c>--file</c> for <c>logs</c>, whose <c>-f</c> is <c>--follow</c>.</param>
+    public static string NoneRunning(string manifestPath, string fileOption = "-f")
     {
         var full = Path.GetFullPath(manifestPath);
         if (File.Exists(full))
@@ -48,9 +49,9 @@ public static class RunningDaemon
         var running = Around(here).Select(m => Path.GetRelativePath(here, m)).ToList();
         return running switch
         {
-            [] => $"there is no manifest at {full}, and no mesh runs for one: run meshdev in the manifest's folder or pass -f FILE",
-            [var one] => $"there is no manifest at {full}; a mesh is running for {one}: pass -f {one}",
-            _ => $"there is no manifest at {full}; meshes are running for {string.Join(", ", running)}: pass -f with one of them",
+            [] => $"there is no manifest at {full}, and no mesh runs for one: run meshdev in the manifest's folder or pass {fileOption} FILE",
+            [var one] => $"there is no manifest at {full}; a mesh is running for {one}: pass {fileOption} {one}",
+            _ => $"there is no manifest at {full}; meshes are running for {string.Join(", ", running)}: pass {fileOption} with one of them",
         };
     }
 

@@ -196,7 +196,8 @@ public sealed partial class MeshRoutingMiddleware
         return null;
     }
 
-    private async Task ForwardAsync(HttpContext context, ServiceActivator activator, ActivityLease lease, CallerConnection? caller, bool grpc)
+    /// <param name="again">This is the second try, after an adopted instance refused the first: no third.</param>
+    private async Task ForwardAsync(HttpContext context, ServiceActivator activator, ActivityLease lease, CallerConnection? caller, bool grpc, bool again = false)
     {
         DeferredReset? reset = null;
         if (grpc && context.Features.Get<IHttpResetFeature>() is { } resetFeature)
@@ -232,9 +233,20 @@ public sealed partial class MeshRoutingMiddleware
             return;
         }
 
-        if (outcome == ForwardingOutcome.ServiceUnreachable && ServiceForwarder.IsConnectionRefused(exception))
+        // An adopted instance that no longer listens (the IDE's, whose debugging session ended) is looked for again. The
+        // request that found it gone goes to whatever serves the service now, the mesh's own launch or a new IDE
+        // instance, instead of a 502 for a request nothing has seen.
+        if (outcome == ForwardingOutcome.ServiceUnreachable && ServiceForwarder.IsConnectionRefused(exception)
+            && activator.ReportUnreachable() && !again && ServiceForwarder.CanRetry(context, error))
         {
-            activator.ReportUnreachable(); // an adopted instance that no longer listens is looked for again
+            context.Features.Set<IForwarderErrorFeature>(null);
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            if (await WaitForLaunchAsync(context, activator, caller, grpc, _stopping).ConfigureAwait(false) is { } relaunched)
+            {
+                await ForwardAsync(context, activator, relaunched, caller, grpc, again: true).ConfigureAwait(false);
+            }
+
+            return;
         }
 
         var name = activator.Service.Name;

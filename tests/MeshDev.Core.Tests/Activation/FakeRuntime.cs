@@ -54,6 +54,21 @@ public sealed class FakeRuntime : IServiceRuntime
 
     public Task PrepareAsync(ServiceSpec service, ServiceLog log, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Tells the activator its sources changed, as the source watcher of a <c>project:</c> service does (null before it watches).</summary>
+    public Action? EditSources { get; private set; }
+
+    /// <summary>What <see cref="PrepareReplacementAsync"/> answers: true, a new build to replace the running instance with.</summary>
+    public bool SourcesRebuilt { get; set; } = true;
+
+    public IDisposable? WatchSources(ServiceSpec service, ServiceLog log, Action changed)
+    {
+        EditSources = changed;
+        return null;
+    }
+
+    public Task<bool> PrepareReplacementAsync(ServiceSpec service, IServiceInstance running, ServiceLog log, CancellationToken cancellationToken) =>
+        Task.FromResult(SourcesRebuilt);
+
     public async Task<IServiceInstance> StartAsync(LaunchRequest request, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _starts);

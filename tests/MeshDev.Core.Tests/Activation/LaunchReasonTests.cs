@@ -156,16 +156,69 @@ public sealed class LaunchReasonTests : ActivatorTestBase
     }
 
     [Fact]
+    public async Task A_rebuild_begun_by_a_call_replaces_the_reason_of_the_first_launch_with_that_call()
+    {
+        var activator = Create();
+        (await activator.AcquireAsync(LaunchReason.PrewarmFor("frontend")).AsTask().WaitAsync(Wait)).Dispose();
+        Assert.Equal("prewarmed for frontend", activator.Reason!.Text);
+        var rebuilt = WhenChange(activator, c => c.To == ServiceState.Ready && c.Detail.StartsWith("rebuilt", StringComparison.Ordinal));
+
+        _runtime.EditSources!();
+        (await activator.AcquireAsync(LaunchReason.CallFrom("web")).AsTask().WaitAsync(Wait)).Dispose();
+
+        Assert.Equal(2, activator.Launches);
+        Assert.Equal(LaunchReasonKind.Rebuild, activator.Reason!.Kind);
+        Assert.Equal("web", activator.Reason.Service);
+        Assert.Equal("rebuilt for a call from web", activator.Reason.Text);
+        Assert.Equal("rebuilt for a call from web", (await rebuilt.WaitAsync(Wait)).Reason?.Text);
+        Assert.Equal("rebuilt for a call from web", _changes.Single(c => c.From == ServiceState.Ready && c.To == ServiceState.Starting).Reason?.Text);
+    }
+
+    [Fact]
+    public async Task A_rebuild_begun_by_the_edit_itself_says_the_sources_changed()
+    {
+        var activator = Create();
+        activator.RebuildAtOnce = true;
+        await activator.StartAsync().WaitAsync(Wait);
+        var rebuilt = WhenChange(activator, c => c.To == ServiceState.Ready && c.Detail.StartsWith("rebuilt", StringComparison.Ordinal));
+
+        // The watcher's callback arms the quiet-period timer before it returns, so the advance cannot come too early.
+        _runtime.EditSources!();
+        _time.Advance(ServiceActivator.QuietPeriod);
+
+        Assert.Equal("rebuilt: sources changed", (await rebuilt.WaitAsync(Wait)).Reason?.Text);
+        Assert.Null(activator.Reason!.Service);
+    }
+
+    [Fact]
+    public async Task Sources_found_unchanged_keep_the_reason_of_the_running_instance()
+    {
+        _runtime.SourcesRebuilt = false;
+        var activator = Create();
+        await activator.StartAsync().WaitAsync(Wait);
+        var kept = WhenChange(activator, c => c.To == ServiceState.Ready && c.Detail.Contains("unchanged", StringComparison.Ordinal));
+
+        _runtime.EditSources!();
+        (await activator.AcquireAsync(LaunchReason.CallFrom("web")).AsTask().WaitAsync(Wait)).Dispose();
+
+        await kept.WaitAsync(Wait);
+        Assert.Equal(1, activator.Launches);
+        Assert.Equal("meshdev start", activator.Reason!.Text);
+    }
+
+    [Fact]
     public void Each_kind_reads_as_the_cli_prints_it_and_round_trips_through_kind_and_service()
     {
         LaunchReason[] reasons =
         [
             LaunchReason.CallFrom("frontend"), LaunchReason.CallFrom(CallGraph.External), LaunchReason.UnknownCall,
             LaunchReason.DependsOnOf("orders"), LaunchReason.Start, LaunchReason.Adopted, LaunchReason.PrewarmFor("frontend"),
+            LaunchReason.RebuildFor(LaunchReason.CallFrom("web")), LaunchReason.RebuildFor(null),
         ];
 
         Assert.Equal(
-            ["call from frontend", "call from external", "call from an unknown caller", "dependsOn of orders", "meshdev start", "adopted", "prewarmed for frontend"],
+            ["call from frontend", "call from external", "call from an unknown caller", "dependsOn of orders", "meshdev start", "adopted", "prewarmed for frontend",
+             "rebuilt for a call from web", "rebuilt: sources changed"],
             reasons.Select(r => r.Text));
         Assert.Equal(reasons.Select(r => r.Text), reasons.Select(r => LaunchReason.Of(r.Kind, r.Service).Text));
     }

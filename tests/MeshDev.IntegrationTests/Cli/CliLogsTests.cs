@@ -93,6 +93,50 @@ public sealed class CliLogsTests
     }
 
     [Fact]
+    public async Task Logs_without_a_service_interleaves_every_services_lines_by_time_each_after_its_name()
+    {
+        await using var cli = new MeshdevCli();
+        new ManifestBuilder(cli.Tag).Service("front").Service("worker").Service("idle").WriteTo(cli.Directory);
+        var logs = Path.Combine(cli.StateDirectory, "logs");
+        Directory.CreateDirectory(logs);
+        // f2 and f3 were read from front's output at once: one time for both, as the mesh stamps one read.
+        await File.WriteAllLinesAsync(Path.Combine(logs, "front.log"), ["2021-03-04T05:06:01.000000Z f1", "2021-03-04T05:06:03.000000Z f2", "2021-03-04T05:06:03.000000Z f3"]);
+        await File.WriteAllLinesAsync(Path.Combine(logs, "worker.log"), ["2021-03-04T05:06:02.000000Z w1", "2021-03-04T05:06:03.000000Z w2"]);
+        string[] interleaved = ["front  | f1", "worker | w1", "front  | f2", "front  | f3", "worker | w2"];
+        await cli.RunOkAsync("up", "--detach");
+
+        Assert.Equal(interleaved, Lines((await cli.RunOkAsync("logs")).Stdout));
+        Assert.Equal(
+            ["worker | 2021-03-04T05:06:03.000000Z w2", "front  | 2021-03-04T05:06:03.000000Z f3"],
+            Lines((await cli.RunOkAsync("logs", "worker", "front", "--tail", "1", "-t")).Stdout));
+        var json = Lines((await cli.RunOkAsync("logs", "--json")).Stdout).Select(l => JsonDocument.Parse(l).RootElement);
+        Assert.Equal(["front", "worker", "front", "front", "worker"], json.Select(j => j.GetProperty("service").GetString()));
+
+        // -f: the past lines once (--tail per service), then new lines of any service as they come.
+        await using var all = cli.Start("logs", "-f");
+        await using var last = cli.Start("logs", "-f", "--tail", "1");
+        await using var none = cli.Start("logs", "-f", "--tail", "0");
+        Assert.Equal(interleaved, await all.ReadUntilAsync(l => l == "worker | w2", "the past lines"));
+        Assert.Equal(["front  | f3", "worker | w2"], await last.ReadUntilAsync(l => l == "worker | w2", "the last line of each"));
+        await cli.RunOkAsync("start", "idle");
+        foreach (var follower in new[] { all, last, none })
+        {
+            var next = await follower.ReadUntilAsync(l => l.StartsWith("idle   | listening on ", StringComparison.Ordinal), "idle's first lines");
+            Assert.All(next, l => Assert.StartsWith("idle   | ", l));
+        }
+
+        await cli.RunOkAsync("down");
+        Assert.Equal(0, await all.ExitCodeAsync());
+
+        // Without a mesh: the files it left, idle's too now.
+        var fromFiles = Lines((await cli.RunOkAsync("logs")).Stdout);
+        Assert.Equal(interleaved, fromFiles[..5]);
+        Assert.Contains(fromFiles, l => l.StartsWith("idle   | listening on ", StringComparison.Ordinal));
+    }
+
+    private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    [Fact]
     public async Task Logs_with_f_and_a_manifest_says_that_f_is_follow_and_gives_the_command_with_file()
     {
         await using var cli = new MeshdevCli();
@@ -111,7 +155,8 @@ public sealed class CliLogsTests
     {
         // The README names a manifest by its folder: -f samples/shop.
         await using var cli = new MeshdevCli();
-        Directory.CreateDirectory(Path.Combine(cli.Directory, "samples", "shop"));
+        var folder = Directory.CreateDirectory(Path.Combine(cli.Directory, "samples", "shop")).FullName;
+        new ManifestBuilder(cli.Tag).Service("orders").WriteTo(folder);
 
         var result = await cli.RunAsync("logs", "orders", "-f", "samples/shop");
 

@@ -183,6 +183,12 @@ public sealed class CliProfilesTests
             "meshdev: no launch profile was written; run meshdev profiles -f shop/meshdev.yaml --assign-ports to write the ports above into meshdev.yaml and the profiles",
             stderr[^1]);
 
+        // A dry run suggests a dry run, which writes nothing: it says "see", not "write".
+        var dry = await cli.RunAsync("profiles", "-f", "shop/meshdev.yaml", "--dry-run");
+        Assert.Equal(
+            "meshdev: no launch profile was written; run meshdev profiles -f shop/meshdev.yaml --assign-ports --dry-run to see the ports above written into meshdev.yaml and the profiles",
+            Lines(dry.Stderr)[^1]);
+
         // Run exactly what it said.
         var command = Regex.Match(stderr[^1], "run meshdev (.+ --assign-ports) to write").Groups[1].Value.Split(' ');
         var second = await cli.RunAsync(command);

@@ -43,6 +43,26 @@ public sealed class CliServiceVerbsTests
     }
 
     [Fact]
+    public async Task Stop_of_an_instance_the_mesh_did_not_launch_says_it_was_not_stopped()
+    {
+        await using var cli = new MeshdevCli();
+        new ManifestBuilder(cli.Tag)
+            .Generated("services:\n  legacy:\n    runtime: remote\n    url: http://127.0.0.1:9\n", new Dictionary<string, int>())
+            .WriteTo(cli.Directory);
+        await cli.RunOkAsync("up", "--detach");
+        await cli.RunOkAsync("start", "legacy");
+
+        var stop = await cli.RunAsync("stop", "legacy");
+
+        Assert.True(stop.ExitCode == 1, stop.ToString());
+        Assert.StartsWith("legacy: external at 127.0.0.1:9 ", stop.Stdout);
+        Assert.Equal(
+            "meshdev: legacy was not stopped: it is external, an instance the mesh did not launch (run from your IDE, or a remote upstream) at 127.0.0.1:9; stop it where it runs\n",
+            stop.Stderr);
+        Assert.Equal("external", MeshdevCli.ServiceIn(await cli.StatusAsync(), "legacy").GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Verbs_that_need_a_mesh_say_so_in_one_sentence_when_none_runs()
     {
         await using var cli = new MeshdevCli();
@@ -76,8 +96,15 @@ public sealed class CliServiceVerbsTests
             {
                 var result = await cli.RunAsync(args);
                 Assert.True(result.ExitCode == 1, $"meshdev {string.Join(' ', args)}: {result}");
-                Assert.Equal($"meshdev: there is no manifest at {missing}; a mesh is running for samples/shop/meshdev.yaml: pass -f samples/shop/meshdev.yaml\n", result.Stderr);
+                // For logs, -f is --follow: the manifest is named with --file.
+                var option = args[0] == "logs" ? "--file" : "-f";
+                Assert.Equal($"meshdev: there is no manifest at {missing}; a mesh is running for samples/shop/meshdev.yaml: pass {option} samples/shop/meshdev.yaml\n", result.Stderr);
             }
+
+            // The folder, as every other verb takes it after -f.
+            var folder = await cli.RunAsync("logs", "front", "-f", "samples/shop");
+            Assert.True(folder.ExitCode == 1, folder.ToString());
+            Assert.Equal("meshdev: for 'logs', -f is --follow (as in docker logs); name the manifest with --file: meshdev logs front --file samples/shop\n", folder.Stderr);
 
             Assert.Contains("front", (await cli.RunOkAsync("status", "-f", "samples/shop/meshdev.yaml")).Stdout);
         }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Net.Http.Json;
+using MeshDev.Activation;
 using MeshDev.Cli.Commands;
 using MeshDev.Daemon.Control;
 using MeshDev.IntegrationTests.Infrastructure;
@@ -148,6 +149,39 @@ public sealed class CliStatusTests
 
         Assert.Equal("orders: link to pod orders-7d9-x2 down since 10:02:03: the port-forward to the gateway failed: 403; retrying", lines[^1]);
         Assert.DoesNotContain(lines, l => l.StartsWith("web:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void In_a_120_column_terminal_a_long_last_error_is_cut_in_the_table_and_printed_whole_below_it()
+    {
+        var error = "build of /home/dev/src/shop/Orders/Orders.csproj failed: /home/dev/src/shop/Orders/Program.cs(12,5): error CS0103: "
+            + "The name 'inventry' does not exist in the current context (and 2 more errors; meshdev logs orders)";
+        ServiceStatus Row(string name, string? lastError) =>
+            new(name, "process", lastError is null ? "ready" : "failed", "127.0.0.1:41234", 15101, 1, 0, null, 0, lastError, [], [], LaunchReason.CallFrom("frontend"));
+        var status = new MeshStatus("/m/meshdev.yaml", 1, 15000, DateTimeOffset.UnixEpoch, [Row("frontend", null), Row("orders", error)]);
+
+        var lines = StatusCommand.Render(status, width: 120).Split(Environment.NewLine);
+
+        Assert.All(lines[1..4], line => Assert.True(line.Length <= 120, $"{line.Length} columns: {line}"));
+        Assert.EndsWith("…", lines[3]);
+        Assert.StartsWith(Regex.Split(lines[3], @"\s{2,}")[^1].TrimEnd('…'), error);
+        Assert.Equal($"orders last error: {error}", lines[4]);
+        Assert.Equal(5, lines.Length);
+
+        // Not a terminal (a pipe, a file): every error whole, in its row.
+        Assert.EndsWith(error, StatusCommand.Render(status).Split(Environment.NewLine)[3]);
+    }
+
+    [Fact]
+    public void A_last_error_of_several_lines_stays_on_its_row()
+    {
+        var status = new MeshStatus("/m/meshdev.yaml", 1, 15000, DateTimeOffset.UnixEpoch,
+            [new("orders", "process", "failed", null, 15101, 1, 0, null, 0, "exited with code 1:\nUnhandled exception", [], [])]);
+
+        var lines = StatusCommand.Render(status, width: 200).Split(Environment.NewLine);
+
+        Assert.Equal(3, lines.Length);
+        Assert.EndsWith("exited with code 1: Unhandled exception", lines[2]);
     }
 
     /// <summary>Polls <c>meshdev status --json</c> (another process's state: no event to await) until front matches.</summary>
