@@ -43,10 +43,23 @@ internal sealed partial class ServiceSpecReader
 
         if (!ImageReferencePattern().IsMatch(image))
         {
-            Report(node, $"{_section.Describe("image")} is not an image reference like postgres:16, ghcr.io/acme/orders:1.2 or localhost:5000/orders@sha256:…");
+            Report(node, Lowercased(image) is { } lowercase
+                ? $"{_section.Describe("image")} must be lowercase before its tag, as every image name is: {lowercase}"
+                : $"{_section.Describe("image")} is not an image reference like postgres:16, ghcr.io/acme/orders:1.2 or localhost:5000/orders@sha256:…");
         }
 
         return image;
+    }
+
+    /// <summary>The reference with its name (not its tag or digest) in lowercase, when that is all it lacked; else null.</summary>
+    private static string? Lowercased(string image)
+    {
+        var digest = image.IndexOf('@', StringComparison.Ordinal);
+        var name = digest < 0 ? image : image[..digest];
+        var tag = name.LastIndexOf(':') is var colon && colon > name.LastIndexOf('/') ? colon : -1;
+        var end = tag >= 0 ? tag : name.Length;
+        var lowercase = image[..end].ToLowerInvariant() + image[end..];
+        return lowercase != image && ImageReferencePattern().IsMatch(lowercase) ? lowercase : null;
     }
 
     private T ReadChoice<T>(string key, T fallback, params (string Name, T Value)[] choices)

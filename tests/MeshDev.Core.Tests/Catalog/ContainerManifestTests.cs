@@ -116,7 +116,11 @@ public sealed class ContainerManifestTests : IDisposable
         { "services:\n  web:\n    runtime: docker\n    command: ./web\n", ["2:3: service 'web' has runtime docker and needs 'image'"] },
         { Docker + "    image: \"\"\n", ["4:12: 'image' of service 'web' has no value"] },
         {
-            Docker + "    image: Shop/Orders\n",
+            Docker + "    image: Shop/Orders:V1\n",
+            ["4:12: 'image' of service 'web' must be lowercase before its tag, as every image name is: shop/orders:V1"]
+        },
+        {
+            Docker + "    image: shop/orders:1 2\n",
             ["4:12: 'image' of service 'web' is not an image reference like postgres:16, ghcr.io/acme/orders:1.2 or localhost:5000/orders@sha256:…"]
         },
         {
