@@ -1,3 +1,4 @@
+using MeshDev.Activation;
 using System.CommandLine;
 using MeshDev.Cli.Infrastructure;
 using MeshDev.Daemon.Hosting;
@@ -20,6 +21,8 @@ public static class EventsCommand
         command.SetAction((parse, ct) => ControlClient.RunAsync(parse.GetValue(file)!, async client =>
         {
             var asJson = parse.GetValue(json);
+            // The columns line up: services padded to the longest name the mesh has (a longer one later just pushes its line).
+            var serviceWidth = asJson ? 0 : (await client.GetStatusAsync(ct).ConfigureAwait(false)).Services.Select(s => s.Name.Length).DefaultIfEmpty(0).Max();
             await foreach (var e in client.WatchEventsAsync(afterSequence: 0, ct))
             {
                 if (asJson)
@@ -37,7 +40,7 @@ public static class EventsCommand
                 }
                 else
                 {
-                    Console.WriteLine(Render(e));
+                    Console.WriteLine(Render(e, serviceWidth));
                 }
             }
 
@@ -46,7 +49,17 @@ public static class EventsCommand
         return command;
     }
 
-    /// <summary><c>2026-11-27T10:00:00.123456Z  orders  stopped → starting  launching [call from frontend]</c>.</summary>
-    public static string Render(MeshEvent e) =>
-        $"{LogFile.FormatTime(e.At)}  {e.Change.Service}  {e.Change.From.ToString().ToLowerInvariant()} → {e.Change.To.ToString().ToLowerInvariant()}  {e.Change.Detail}{(e.Change.Reason is { } reason ? $" [{reason.Text}]" : "")}".TrimEnd();
+    // The widest "from → to": every transition's column is padded to it.
+    private static readonly int TransitionWidth = (2 * Enum.GetNames<ServiceState>().Max(n => n.Length)) + " → ".Length;
+
+    /// <summary>
+    /// <c>2026-11-27T10:00:00.123456Z  orders  stopped → starting  launching [call from frontend]</c>, the service
+    /// padded to <paramref name="serviceWidth"/> and the transition to the widest one.
+    /// </summary>
+    public static string Render(MeshEvent e, int serviceWidth = 0)
+    {
+        var transition = $"{e.Change.From.ToString().ToLowerInvariant()} → {e.Change.To.ToString().ToLowerInvariant()}";
+        var reason = e.Change.Reason is { } r ? $" [{r.Text}]" : "";
+        return $"{LogFile.FormatTime(e.At)}  {e.Change.Service.PadRight(serviceWidth)}  {transition.PadRight(TransitionWidth)}  {e.Change.Detail}{reason}".TrimEnd();
+    }
 }

@@ -1,5 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using MeshDev.Activation;
+using MeshDev.Cli.Commands;
+using MeshDev.Daemon.Hosting;
 using MeshDev.IntegrationTests.Infrastructure;
 
 namespace MeshDev.IntegrationTests.Cli;
@@ -44,4 +47,18 @@ public sealed class CliEventsTests
     }
 
     private static string? To(string line) => JsonDocument.Parse(line).RootElement.GetProperty("to").GetString();
+
+    [Fact]
+    public void Event_lines_keep_their_columns_whatever_the_service_and_transition()
+    {
+        var at = new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
+        var lines = new[]
+        {
+            new MeshEvent(1, at, new ServiceStateChange("db", ServiceState.Ready, ServiceState.Stopping, "idle for 10 min")),
+            new MeshEvent(2, at, new ServiceStateChange("inventory", ServiceState.Stopped, ServiceState.Starting, "launching")),
+        }.Select(e => EventsCommand.Render(e, serviceWidth: "inventory".Length)).ToArray();
+
+        Assert.Equal(lines[0].IndexOf("ready", StringComparison.Ordinal), lines[1].IndexOf("stopped", StringComparison.Ordinal));
+        Assert.Equal(lines[0].IndexOf("idle", StringComparison.Ordinal), lines[1].IndexOf("launching", StringComparison.Ordinal));
+    }
 }
