@@ -1,5 +1,7 @@
+using System.Net;
 using MeshDev.Activation;
 using MeshDev.IntegrationTests.Infrastructure;
+using MeshDev.Testing;
 
 namespace MeshDev.IntegrationTests;
 
@@ -58,5 +60,64 @@ public sealed class ExternalAdoptionTests
         Assert.Equal(("ready", 1), (status.State, status.Launches));
         var forgotten = await mesh.WaitForChangeAsync("orders", c => c.From == ServiceState.External && c.To == ServiceState.Stopped, "the adopted instance to be forgotten");
         Assert.Contains("stopped answering", forgotten.Detail);
+    }
+
+    [Fact]
+    public async Task A_held_service_is_not_launched_its_calls_wait_for_the_instance_you_start_and_start_ends_the_hold()
+    {
+        var port = TestPorts.Free();
+        await using var mesh = await TestMesh.StartAsync(m => m.Service("orders", port: port));
+        await mesh.WhoAmIAsync("orders");
+        Assert.Equal(1, mesh.Status("orders").Launches);
+
+        // meshdev stop orders --hold, then a call before the IDE has its instance listening: it waits, nothing launches.
+        await mesh.Service("orders").StopAsync(hold: true);
+        var call = mesh.WhoAmIAsync("orders");
+        await mesh.WaitForChangeAsync("orders", c => c.To == ServiceState.Starting && c.Detail.Contains("held", StringComparison.Ordinal), "the call waiting for the held service");
+        var ide = await ExternalTestService.StartAsync("orders", port);
+        var idePid = ide.Pid;
+        try
+        {
+            Assert.Equal(idePid, (await call).Pid);
+            Assert.Equal(("external", 1), (mesh.Status("orders").State, mesh.Status("orders").Launches));
+        }
+        finally
+        {
+            // The debugging session ends.
+            await ide.DisposeAsync();
+        }
+
+        // 'meshdev start' ends the hold: the mesh launches its own again.
+        await mesh.Service("orders").StartAsync();
+        var own = await mesh.WhoAmIAsync("orders");
+        Assert.NotEqual(idePid, own.Pid);
+        Assert.Equal(("ready", 2), (mesh.Status("orders").State, mesh.Status("orders").Launches));
+    }
+
+    [Fact]
+    public async Task A_held_service_whose_instance_you_never_start_answers_503_saying_so_and_the_next_call_waits_again()
+    {
+        var port = TestPorts.Free();
+        await using var mesh = await TestMesh.StartAsync(m => m.Service("orders", port: port, extra: ["startTimeout: 1s"]));
+        await mesh.Service("orders").StopAsync(hold: true);
+
+        var problem = await Problem.GetAsync(mesh.Http, mesh.Url("orders"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, problem.Status);
+        Assert.Contains($"held for an instance you start (meshdev stop --hold), and nothing listened on 127.0.0.1:{port} within 1 s", problem.Detail);
+        Assert.Contains("run 'meshdev start orders' to let the mesh launch it", problem.Detail);
+        Assert.Equal(0, mesh.Service("orders").Launches);
+
+        // No back-off: the developer may start it any moment, and the next call looks for it again at once.
+        Assert.EndsWith("; the next call waits again", mesh.Changes("orders").Single(c => c.To == ServiceState.Failed).Detail);
+        var ide = await ExternalTestService.StartAsync("orders", port);
+        try
+        {
+            Assert.Equal(ide.Pid, (await mesh.WhoAmIAsync("orders")).Pid);
+        }
+        finally
+        {
+            await ide.DisposeAsync();
+        }
     }
 }

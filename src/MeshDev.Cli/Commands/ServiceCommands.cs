@@ -36,12 +36,23 @@ public static class ServiceCommands
     {
         var file = CommonOptions.File();
         var service = ServiceArgument.Create(file);
-        var command = new Command("stop", "Stop a service the mesh launched and wait until it is stopped (the next call relaunches it)") { service, file };
+        var hold = new Option<bool>("--hold")
+        {
+            Description = "Then hold it for an instance you start (your IDE's '(mesh)' profile): calls wait for one on its fixed port instead of launching, until 'meshdev start'",
+        };
+        var command = new Command("stop", "Stop a service the mesh launched and wait until it is stopped (the next call relaunches it)") { service, file, hold };
         command.SetAction((parse, ct) => ControlClient.RunAsync(parse.GetValue(file)!, async client =>
         {
-            var status = await client.StopAsync(parse.GetValue(service)!, ct);
+            var held = parse.GetValue(hold);
+            var status = await client.StopAsync(parse.GetValue(service)!, ct, held);
             Console.WriteLine(Describe(status));
-            if (status.State == "external")
+            if (held)
+            {
+                Console.WriteLine($"{status.Name}: held for an instance you start: calls wait for one on its port (up to its startTimeout) "
+                    + $"instead of launching; 'meshdev start {status.Name}' lets the mesh launch it again");
+            }
+
+            if (status.State == "external" && !held)
             {
                 // Printed as it is, and exit 0, the line read as if the stop had happened.
                 return CommonOptions.Fail($"{status.Name} was not stopped: it is external, an instance the mesh did not launch "

@@ -88,8 +88,8 @@ public sealed class ControlClient : IDisposable
         return (ControlMessages.FromMessage(response.Service), response.Failure);
     }
 
-    public async Task<ServiceStatus> StopAsync(string service, CancellationToken cancellationToken) =>
-        ControlMessages.FromMessage((await _control.StopServiceAsync(new V1.StopServiceRequest { Service = service }, Options(cancellationToken))).Service);
+    public async Task<ServiceStatus> StopAsync(string service, CancellationToken cancellationToken, bool hold = false) =>
+        ControlMessages.FromMessage((await _control.StopServiceAsync(new V1.StopServiceRequest { Service = service, Hold = hold }, Options(cancellationToken))).Service);
 
     public async Task ShutdownAsync(CancellationToken cancellationToken) =>
         await _control.ShutdownAsync(new V1.ShutdownRequest(), ReadOptions(cancellationToken));

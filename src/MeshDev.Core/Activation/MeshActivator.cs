@@ -82,7 +82,8 @@ public sealed class MeshActivator : IAsyncDisposable
 
         foreach (var callee in PrewarmTargetsOf(change.Service))
         {
-            if (Find(callee) is { State: ServiceState.Stopped } target)
+            // A held service waits for the instance the developer starts; prewarming it would only wait as well.
+            if (Find(callee) is { State: ServiceState.Stopped, Held: false } target)
             {
                 _ = PrewarmAsync(target, change.Service);
             }

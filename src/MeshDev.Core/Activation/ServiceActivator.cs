@@ -41,6 +41,9 @@ public sealed partial class ServiceActivator : IAsyncDisposable
     private Task _transition = Task.CompletedTask;
     private LaunchFailure? _failure;
     private int _consecutiveFailures;
+
+    // Under _gate: held for an instance the developer starts (meshdev stop --hold), until an explicit start.
+    private bool _held;
     private ITimer? _idleTimer;
     private long _startedAt;
 
@@ -203,6 +206,8 @@ public sealed partial class ServiceActivator : IAsyncDisposable
 
     private async ValueTask<ActivityLease> WaitUntilServingAsync(LaunchReason reason, CancellationToken cancellationToken)
     {
+        // A caller that waited for a launch gets its failure, even one without a back-off (a held service's wait).
+        var waited = false;
         while (true)
         {
             Task wait;
@@ -216,8 +221,8 @@ public sealed partial class ServiceActivator : IAsyncDisposable
                     case ServiceState.Ready or ServiceState.External:
                         Interlocked.Increment(ref _inFlight);
                         return NewLease(_ready!.Endpoint);
-                    case ServiceState.Failed when _time.GetUtcNow() < _failure!.RetryAt:
-                        throw new ServiceUnavailableException(_failure, _failure.RetryAt - _time.GetUtcNow());
+                    case ServiceState.Failed when waited || _time.GetUtcNow() < _failure!.RetryAt:
+                        throw new ServiceUnavailableException(_failure!, Max(_failure!.RetryAt - _time.GetUtcNow(), TimeSpan.Zero));
                     case ServiceState.Stopped or ServiceState.Failed:
                         BeginLaunchLocked(reason);
                         break;
@@ -228,8 +233,11 @@ public sealed partial class ServiceActivator : IAsyncDisposable
 
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
+            waited = true;
         }
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private ServiceUnavailableException TooManyWaiting()
     {
@@ -244,6 +252,9 @@ public sealed partial class ServiceActivator : IAsyncDisposable
     {
         lock (_gate)
         {
+            // An explicit start lets the mesh launch it again.
+            _held = false;
+
             // An explicit start does not wait for the backoff.
             if (_state == ServiceState.Failed)
             {
@@ -288,9 +299,29 @@ public sealed partial class ServiceActivator : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Stops the service if this mesh launched it; waits for a launch in progress first.</summary>
-    public async Task StopAsync(string reason = "stopped on request")
+    /// <summary>
+    /// Held for an instance the developer starts (<c>meshdev stop --hold</c>): a call waits for one to listen on the
+    /// service's fixed port instead of launching, until <see cref="StartAsync"/>.
+    /// </summary>
+    public bool Held { get { lock (_gate) { return _held; } } }
+
+    /// <summary>Whether the service can be held: an instance someone else starts is found only on a fixed port on this machine.</summary>
+    public bool CanHold => Service.ListensOnHost && Service.Port is not null;
+
+    /// <summary>
+    /// Stops the service if this mesh launched it; waits for a launch in progress first. With <paramref name="hold"/>,
+    /// it is then held (see <see cref="Held"/>).
+    /// </summary>
+    public async Task StopAsync(string reason = "stopped on request", bool hold = false)
     {
+        if (hold)
+        {
+            lock (_gate)
+            {
+                _held = true;
+            }
+        }
+
         while (true)
         {
             Task wait;
@@ -385,18 +416,21 @@ public sealed partial class ServiceActivator : IAsyncDisposable
 
         // Counted before the launch runs: on the thread pool it may count itself before this thread reads the count.
         var launches = _launcher.Launches;
-        _transition = Task.Run(() => LaunchAsync(adopted: null));
-        Enqueue(from, ServiceState.Starting, launches == 0 ? "launching" : $"launching (launch #{launches + 1})");
+        var held = _held;
+        _transition = Task.Run(() => LaunchAsync(adopted: null, held));
+        Enqueue(from, ServiceState.Starting, held
+            ? $"waiting for an instance you start on 127.0.0.1:{Service.Port} (held: meshdev stop --hold)"
+            : launches == 0 ? "launching" : $"launching (launch #{launches + 1})");
     }
 
-    private async Task LaunchAsync(IServiceInstance? adopted)
+    private async Task LaunchAsync(IServiceInstance? adopted, bool held = false)
     {
         var cancellationToken = _lifetime.Token;
         var trace = _telemetry?.StartLaunch(Service, _time);
         try
         {
             var instance = adopted is null
-                ? await _launcher.LaunchAsync(SetInstance, trace, cancellationToken).ConfigureAwait(false)
+                ? await _launcher.LaunchAsync(SetInstance, trace, cancellationToken, held).ConfigureAwait(false)
                 : await _launcher.TakeOverAsync(adopted, SetInstance, cancellationToken).ConfigureAwait(false);
             trace?.Complete();
             if (instance.Ownership == InstanceOwnership.Launched)
@@ -418,7 +452,8 @@ public sealed partial class ServiceActivator : IAsyncDisposable
         {
             var cause = ServiceLauncher.CauseOf(ex);
             trace?.Complete(cause);
-            Fail(cause);
+            // A held service's wait ran out: the next call waits again at once, as the developer may start it any time.
+            Fail(cause, backOff: ex is not NotStartedYetException);
         }
     }
 
@@ -474,20 +509,20 @@ public sealed partial class ServiceActivator : IAsyncDisposable
         }
     }
 
-    private void Fail(string cause)
+    private void Fail(string cause, bool backOff = true)
     {
         _telemetry?.RecordFailure(Service);
         LaunchFailure failure;
         lock (_gate)
         {
-            _consecutiveFailures++;
+            _consecutiveFailures += backOff ? 1 : 0;
             var now = _time.GetUtcNow();
-            failure = new LaunchFailure(Service.Name, cause, Log.Tail(LogTailLines), now, now + Backoff.After(_consecutiveFailures));
+            failure = new LaunchFailure(Service.Name, cause, Log.Tail(LogTailLines), now, backOff ? now + Backoff.After(_consecutiveFailures) : now);
             _failure = failure;
             _state = ServiceState.Failed;
             _instance = null;
             _ready = null;
-            Enqueue(ServiceState.Starting, ServiceState.Failed, $"{cause}; next try in {Format(failure.RetryAt - failure.FailedAt)}");
+            Enqueue(ServiceState.Starting, ServiceState.Failed, backOff ? $"{cause}; next try in {Format(failure.RetryAt - failure.FailedAt)}" : $"{cause}; the next call waits again");
         }
     }
 

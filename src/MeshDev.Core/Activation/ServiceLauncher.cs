@@ -15,6 +15,9 @@ internal sealed class ServiceLauncher
     /// <summary>How many ports a launch of a <c>port: auto</c> service tries when each is taken before the service binds it.</summary>
     internal const int AutoPortAttempts = 3;
 
+    /// <summary>How often a held service's port is looked at for the instance the developer starts.</summary>
+    private static readonly TimeSpan HeldPollInterval = TimeSpan.FromMilliseconds(100);
+
     private readonly ServiceSpec _service;
     private readonly IServiceRuntime? _runtime;
     private readonly ServiceLog _log;
@@ -52,7 +55,7 @@ internal sealed class ServiceLauncher
     public int Launches => Volatile.Read(ref _launches);
 
     /// <summary>What a launch failure says to callers: a launch's own sentence as it is, anything else with its type.</summary>
-    public static string CauseOf(Exception ex) => ex is LaunchException or TimeoutException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+    public static string CauseOf(Exception ex) => ex is LaunchException or TimeoutException or NotStartedYetException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
 
     /// <summary>An instance an earlier run of this mesh left running, asked of the runtime (see <see cref="IServiceRuntime.AdoptAsync"/>); null when none.</summary>
     public Task<IServiceInstance?> FindLeftRunningAsync(CancellationToken cancellationToken) =>
@@ -94,7 +97,7 @@ internal sealed class ServiceLauncher
         LaunchAsync(current, trace: null, cancellationToken);
 
     /// <summary><see cref="LaunchAsync(Action{IServiceInstance?}, CancellationToken)"/> whose phases <paramref name="trace"/> records (export on).</summary>
-    public async Task<IServiceInstance> LaunchAsync(Action<IServiceInstance?> current, LaunchTrace? trace, CancellationToken cancellationToken)
+    public async Task<IServiceInstance> LaunchAsync(Action<IServiceInstance?> current, LaunchTrace? trace, CancellationToken cancellationToken, bool held = false)
     {
         IServiceInstance? instance = null;
         try
@@ -102,6 +105,11 @@ internal sealed class ServiceLauncher
             if (await FindExternalAsync(cancellationToken).ConfigureAwait(false) is { } external)
             {
                 return external;
+            }
+
+            if (held)
+            {
+                return await WaitForExternalAsync(cancellationToken).ConfigureAwait(false);
             }
 
             var runtime = _runtime ?? throw new LaunchException($"no runtime '{_service.Runtime.ToString().ToLowerInvariant()}' is available");
@@ -201,6 +209,32 @@ internal sealed class ServiceLauncher
         return ExternalInstance.Listening(
             new ServiceEndpoint("127.0.0.1", fixedPort),
             $"adopted: something already listens on 127.0.0.1:{fixedPort}, so the mesh routes to it and will not launch or stop it{note}");
+    }
+
+    /// <summary>
+    /// A held service (<c>meshdev stop --hold</c>): the instance the developer starts (the IDE's) is waited for on the
+    /// fixed port, looked for every <see cref="HeldPollInterval"/>, up to the service's start timeout.
+    /// </summary>
+    private async Task<IServiceInstance> WaitForExternalAsync(CancellationToken cancellationToken)
+    {
+        var port = _service.Port;
+        _log.Write($"meshdev: held for an instance you start: waiting for one to listen on 127.0.0.1:{port} (up to {ServiceActivator.Format(_service.StartTimeout)})");
+        var deadline = _time.GetTimestamp() + (long)(_service.StartTimeout.TotalSeconds * _time.TimestampFrequency);
+        while (true)
+        {
+            await Task.Delay(HeldPollInterval, _time, cancellationToken).ConfigureAwait(false);
+            if (await FindExternalAsync(cancellationToken).ConfigureAwait(false) is { } external)
+            {
+                return external;
+            }
+
+            if (_time.GetTimestamp() >= deadline)
+            {
+                throw new NotStartedYetException(
+                    $"held for an instance you start (meshdev stop --hold), and nothing listened on 127.0.0.1:{port} within {ServiceActivator.Format(_service.StartTimeout)}: "
+                    + $"start it (your IDE's '{_service.Name} (mesh)' profile), or run 'meshdev start {_service.Name}' to let the mesh launch it");
+            }
+        }
     }
 
     /// <summary>Stops the instance of a failed launch. Never throws: the launch's own failure is what the callers must get.</summary>
@@ -315,3 +349,6 @@ internal sealed class ServiceLauncher
         _ => $"{_service.Ready} on {instance.Endpoint}",
     };
 }
+
+/// <summary>A held service's instance was not started by the developer in time: no back-off, the next call waits again.</summary>
+public sealed class NotStartedYetException(string message) : Exception(message);

@@ -36,7 +36,14 @@ internal sealed class ControlService(MeshHost host, IHostApplicationLifetime lif
     public override async Task<V1.StopServiceResponse> StopService(V1.StopServiceRequest request, ServerCallContext context)
     {
         var service = Find(request.Service);
-        await service.StopAsync().ConfigureAwait(false);
+        if (request.Hold && !service.CanHold)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"{service.Service.Name} cannot be held for an instance you start: only a fixed 'port:' on this machine says where to find it; "
+                + $"run 'meshdev profiles --assign-ports {service.Service.Name}', which writes one"));
+        }
+
+        await service.StopAsync(hold: request.Hold).ConfigureAwait(false);
         return new V1.StopServiceResponse { Service = ControlMessages.ToMessage(StatusOf(service)) };
     }
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using MeshDev.IntegrationTests.Infrastructure;
+using MeshDev.Testing;
 
 namespace MeshDev.IntegrationTests.Cli;
 
@@ -60,6 +61,22 @@ public sealed class CliServiceVerbsTests
             "meshdev: legacy was not stopped: it is external, an instance the mesh did not launch (run from your IDE, or a remote upstream) at 127.0.0.1:9; stop it where it runs\n",
             stop.Stderr);
         Assert.Equal("external", MeshdevCli.ServiceIn(await cli.StatusAsync(), "legacy").GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Stop_hold_says_calls_wait_for_your_instance_and_refuses_a_service_without_a_fixed_port()
+    {
+        await using var cli = new MeshdevCli();
+        var manifest = new ManifestBuilder(cli.Tag).Service("orders", port: TestPorts.Free()).Service("auto");
+        manifest.WriteTo(cli.Directory);
+        await cli.RunOkAsync("up", "--detach");
+
+        var held = await cli.RunOkAsync("stop", "orders", "--hold");
+        var refused = await cli.RunAsync("stop", "auto", "--hold");
+
+        Assert.Contains("orders: held for an instance you start: calls wait for one on its port (up to its startTimeout) instead of launching; 'meshdev start orders' lets the mesh launch it again", held.Stdout);
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.Contains("auto cannot be held for an instance you start: only a fixed 'port:' on this machine says where to find it; run 'meshdev profiles --assign-ports auto'", refused.Stderr);
     }
 
     [Fact]

@@ -24,10 +24,10 @@ internal sealed class ExternalTestService : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts it on a free port and returns once it accepts connections.</summary>
-    public static async Task<ExternalTestService> StartAsync(string name)
+    /// <summary>Starts it on <paramref name="port"/> (default a free one) and returns once it accepts connections.</summary>
+    public static async Task<ExternalTestService> StartAsync(string name, int? port = null)
     {
-        var port = TestPorts.Free();
+        port ??= TestPorts.Free();
         var tag = TaggedProcesses.NewTag();
         var start = new ProcessStartInfo("dotnet")
         {
@@ -36,11 +36,11 @@ internal sealed class ExternalTestService : IAsyncDisposable
             RedirectStandardError = true,
         };
         start.ArgumentList.Add(TestPaths.TestServiceDll);
-        start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["PORT"] = port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["MESHDEV_TEST_NAME"] = name;
         start.Environment[TaggedProcesses.Variable] = tag;
         var process = Process.Start(start)!;
-        var service = new ExternalTestService(process, port, tag);
+        var service = new ExternalTestService(process, port.Value, tag);
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
         {
