@@ -17,7 +17,7 @@ internal sealed class PortSuggestions(MeshManifest manifest, Func<int, bool>? is
         manifest.Mesh.HttpPort,
         manifest.Mesh.XdsPort,
         .. manifest.Services.Select(s => s.MeshPort),
-        .. manifest.Services.Where(s => s.ListensOnHost && s.Port is not null).Select(s => s.Port!.Value),
+        .. manifest.Services.Select(s => s.HostPort).OfType<int>(),
     ];
 
     private readonly Func<int, bool> _isFree = isFree ?? Ports.CanBind;

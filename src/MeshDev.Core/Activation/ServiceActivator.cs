@@ -306,7 +306,7 @@ public sealed partial class ServiceActivator : IAsyncDisposable
     public bool Held { get { lock (_gate) { return _held; } } }
 
     /// <summary>Whether the service can be held: an instance someone else starts is found only on a fixed port on this machine.</summary>
-    public bool CanHold => Service.ListensOnHost && Service.Port is not null;
+    public bool CanHold => Service.HostPort is not null;
 
     /// <summary>
     /// Stops the service if this mesh launched it; waits for a launch in progress first. With <paramref name="hold"/>,

@@ -128,7 +128,7 @@ internal sealed class ServiceLauncher
 
             // A bridged container's port is inside the container: the runtime publishes it on a free host port.
             var port = _service.Port ?? Ports.GetFreeServicePort(_reservedPorts);
-            if (_service.ListensOnHost && _service.Port is not null && !Ports.CanBind(port))
+            if (_service.HostPort is not null && !Ports.CanBind(port))
             {
                 throw new LaunchException($"port {port} is taken by another program (it accepts no connections, so it cannot be adopted); free it or change 'port'");
             }
@@ -192,7 +192,7 @@ internal sealed class ServiceLauncher
             return external;
         }
 
-        if (!_service.ListensOnHost || _service.Port is not int fixedPort || !await Ports.IsListeningAsync(fixedPort, cancellationToken).ConfigureAwait(false))
+        if (_service.HostPort is not int fixedPort || !await Ports.IsListeningAsync(fixedPort, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
@@ -211,6 +211,9 @@ internal sealed class ServiceLauncher
             $"adopted: something already listens on 127.0.0.1:{fixedPort}, so the mesh routes to it and will not launch or stop it{note}");
     }
 
+    /// <summary>The timestamp at which a launch begun now has used up the service's start timeout.</summary>
+    private long StartDeadline() => _time.GetTimestamp() + (long)(_service.StartTimeout.TotalSeconds * _time.TimestampFrequency);
+
     /// <summary>
     /// A held service (<c>meshdev stop --hold</c>): the instance the developer starts (the IDE's) is waited for on the
     /// fixed port, looked for every <see cref="HeldPollInterval"/>, up to the service's start timeout.
@@ -219,7 +222,7 @@ internal sealed class ServiceLauncher
     {
         var port = _service.Port;
         _log.Write($"meshdev: held for an instance you start: waiting for one to listen on 127.0.0.1:{port} (up to {ServiceActivator.Format(_service.StartTimeout)})");
-        var deadline = _time.GetTimestamp() + (long)(_service.StartTimeout.TotalSeconds * _time.TimestampFrequency);
+        var deadline = StartDeadline();
         while (true)
         {
             await Task.Delay(HeldPollInterval, _time, cancellationToken).ConfigureAwait(false);
@@ -281,7 +284,7 @@ internal sealed class ServiceLauncher
     {
         // "port open" is looked for only while a launch is traced (a connect per probe round, on this machine only).
         var portOpen = trace is not { IsRecording: true } || !_service.ListensOnHost;
-        var deadline = _time.GetTimestamp() + (long)(_service.StartTimeout.TotalSeconds * _time.TimestampFrequency);
+        var deadline = StartDeadline();
         var spawnedAt = _time.GetTimestamp();
         var probe = instance.Readiness ?? _probe;
         var interval = Max(ProbeSchedule.First, probe.MinimumInterval);

@@ -102,8 +102,10 @@ internal static class ManifestCrossChecks
         var owners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var service in services.Where(service => service.Spec.Protocol != ServiceProtocol.Tcp))
         {
-            owners.TryAdd(service.Spec.Name, service.Spec.Name);
-            owners.TryAdd(service.Spec.Name + ".localhost", service.Spec.Name);
+            foreach (var host in service.Spec.NameHosts)
+            {
+                owners.TryAdd(host, service.Spec.Name);
+            }
         }
 
         foreach (var service in services)

@@ -254,16 +254,26 @@ public sealed record ServiceSpec
     /// </summary>
     public bool ListensOnHost => Runtime != RuntimeKind.Kubernetes && Container is not { Network: ContainerNetwork.Bridge };
 
+    /// <summary>
+    /// The fixed <see cref="Port"/> when it is on this machine's loopback (<see cref="ListensOnHost"/>); null for
+    /// <c>port: auto</c> and for ports inside a container or pod. Only there is an instance someone else runs (the IDE's)
+    /// found, and only there can a manifest's port clash with another program's.
+    /// </summary>
+    public int? HostPort => ListensOnHost ? Port : null;
+
     /// <summary>Opt-in: set HTTP_PROXY/http_proxy to the shared port for this service.</summary>
     public bool HttpProxy { get; init; }
 
     /// <summary>Where this service is declared, for messages.</summary>
     public SourceLocation Location { get; init; }
 
+    /// <summary>The host names a service's name gives it: <c>orders</c> and <c>orders.localhost</c>.</summary>
+    public IReadOnlyList<string> NameHosts => [Name, Name + ".localhost"];
+
     /// <summary>All host names that route to this service on the shared port (none for a TCP service).</summary>
     public IEnumerable<string> AllHosts => Protocol == ServiceProtocol.Tcp
         ? []
-        : new[] { Name, Name + ".localhost" }.Concat(Hosts).Distinct(StringComparer.OrdinalIgnoreCase);
+        : NameHosts.Concat(Hosts).Distinct(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>Which callees of a launching service the mesh launches beside it (<c>mesh.prewarm</c>).</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 
 namespace MeshDev.Kubernetes.Forwarding;
 
@@ -31,7 +32,7 @@ internal static class PortForwardTunnel
     public static async Task PipeAsync(Socket local, WebSocket tunnel, Action<string> onError, CancellationToken cancellationToken, TimeSpan? quietAfterLocalEnd = null)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var lastFromPod = new long[] { Environment.TickCount64 };
+        var lastFromPod = new StrongBox<long>(Environment.TickCount64);
         var toPod = CopyToPodAsync(local, tunnel, stop.Token);
         var fromPod = CopyFromPodAsync(tunnel, local, onError, lastFromPod, stop.Token);
         var first = await Task.WhenAny(toPod, fromPod).ConfigureAwait(false);
@@ -66,11 +67,11 @@ internal static class PortForwardTunnel
         }
     }
 
-    private static async Task DrainAsync(Task fromPod, long[] lastFromPod, TimeSpan quiet, CancellationToken cancellationToken)
+    private static async Task DrainAsync(Task fromPod, StrongBox<long> lastFromPod, TimeSpan quiet, CancellationToken cancellationToken)
     {
         while (!fromPod.IsCompleted)
         {
-            var silentFor = TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref lastFromPod[0]));
+            var silentFor = TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref lastFromPod.Value));
             if (silentFor >= quiet)
             {
                 return;
@@ -104,7 +105,7 @@ internal static class PortForwardTunnel
         }
     }
 
-    private static async Task CopyFromPodAsync(WebSocket tunnel, Socket local, Action<string> onError, long[] lastFromPod, CancellationToken cancellationToken)
+    private static async Task CopyFromPodAsync(WebSocket tunnel, Socket local, Action<string> onError, StrongBox<long> lastFromPod, CancellationToken cancellationToken)
     {
         // Read only, never disposed here: the tunnel is the caller's to close.
         var fromPod = new PortForwardStream(tunnel);
@@ -129,7 +130,7 @@ internal static class PortForwardTunnel
                 }
 
                 await local.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                Volatile.Write(ref lastFromPod[0], Environment.TickCount64);
+                Volatile.Write(ref lastFromPod.Value, Environment.TickCount64);
             }
         }
         finally

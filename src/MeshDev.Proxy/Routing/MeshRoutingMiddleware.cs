@@ -139,12 +139,8 @@ public sealed partial class MeshRoutingMiddleware
     private ServiceSpec? TcpServiceNamed(string? host)
     {
         var name = RouteMatcher.HostName(host).ToString();
-        if (name.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            name = name[..^".localhost".Length];
-        }
-
-        return _activator.Find(name) is { Service: { Protocol: ServiceProtocol.Tcp } service } ? service : null;
+        return _activator.Services.Select(a => a.Service)
+            .FirstOrDefault(s => s.Protocol == ServiceProtocol.Tcp && s.NameHosts.Contains(name, StringComparer.OrdinalIgnoreCase));
     }
 
     /// <summary>
