@@ -41,25 +41,31 @@ public static class LogsCommand
             var query = new LogQuery(parse.GetValue(since), parse.GetValue(tail), parse.GetValue(follow));
             var (withTimes, asJson) = (parse.GetValue(timestamps), parse.GetValue(json));
             var manifest = Path.GetFullPath(parse.GetValue(file)!);
+
+            // One service's lines as it wrote them, or several interleaved, each after its name.
+            async Task PrintAsync(IReadOnlyList<string> shown, bool merged, MergedLogs.Source read)
+            {
+                if (merged)
+                {
+                    await MergedLogs.RunAsync(shown, query, read, Printers(shown, withTimes, asJson), ct);
+                    return;
+                }
+
+                var print = Printer(shown[0], prefixWidth: 0, withTimes, asJson);
+                await foreach (var entry in read(shown[0], query, ct))
+                {
+                    print(entry);
+                }
+            }
+
             using (var client = ControlClient.TryConnect(manifest, out _))
             {
                 if (client is not null)
                 {
                     try
                     {
-                        if (names is [var name])
-                        {
-                            var print = Printer(name, prefixWidth: 0, withTimes, asJson);
-                            await foreach (var entry in client.StreamLogsAsync(name, query, ct))
-                            {
-                                print(entry);
-                            }
-                        }
-                        else
-                        {
-                            var all = names.Length > 0 ? names : [.. (await client.GetStatusAsync(ct)).Services.Select(s => s.Name)];
-                            await MergedLogs.RunAsync(all, query, client.StreamLogsAsync, Printers(all, withTimes, asJson), ct);
-                        }
+                        var all = names.Length > 0 ? names : [.. (await client.GetStatusAsync(ct)).Services.Select(s => s.Name)];
+                        await PrintAsync(all, merged: names.Length != 1, client.StreamLogsAsync);
 
                         return ExitCodes.Ok;
                     }
@@ -96,18 +102,7 @@ public static class LogsCommand
 
             try
             {
-                if (names is [var name])
-                {
-                    var print = Printer(name, prefixWidth: 0, withTimes, asJson);
-                    await foreach (var entry in LogFile.ReadAsync(state.ServiceLog(name), query, cancellationToken: ct))
-                    {
-                        print(entry);
-                    }
-                }
-                else
-                {
-                    await MergedLogs.RunAsync(names, query, (n, q, c) => LogFile.ReadAsync(state.ServiceLog(n), q, c), Printers(names, withTimes, asJson), ct);
-                }
+                await PrintAsync(names, merged: names.Length != 1, (n, q, c) => LogFile.ReadAsync(state.ServiceLog(n), q, c));
             }
             catch (OperationCanceledException)
             {
