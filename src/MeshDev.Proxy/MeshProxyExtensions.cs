@@ -1,6 +1,9 @@
 using MeshDev.Proxy.Errors;
 using MeshDev.Proxy.Forwarding;
+using MeshDev.Proxy.Listeners;
 using MeshDev.Proxy.Routing;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,6 +19,8 @@ public static class MeshProxyExtensions
         services.AddSingleton(sp => new ServiceClients(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ServiceForwarder>();
         services.AddSingleton<ForwardingErrorLog>();
+        // Beside Kestrel's socket transport: it binds only the mesh ports of gRPC services (GrpcRelayEndPoint).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectionListenerFactory, GrpcRelayTransport>());
         return services;
     }
 

@@ -38,6 +38,8 @@ public sealed class EchoService(HangCounter hangs) : Echo.EchoBase
         }
 
         context.ResponseTrailers.Add("x-trailer", "done");
+        // The :authority the call arrived with: a relayed connection keeps the client's own (the mesh port).
+        context.ResponseTrailers.Add("x-authority", context.Host);
 
         if (request.Text == "fail")
         {

@@ -68,7 +68,7 @@ public sealed class MeshHost : IAsyncDisposable
         _callers = callers;
         _options = options;
         _startedAt = options.Time.GetUtcNow();
-        _listeners = new MeshListeners(manifest, routing, activator, callers);
+        _listeners = new MeshListeners(manifest, routing, activator, callers, exportingTraces: export is not null);
         _app = BuildApplication();
     }
 

@@ -18,7 +18,8 @@ namespace MeshDev.Daemon.Hosting;
 /// service (the routing table's listeners, served by the proxy), the xDS port (the ADS server) and the control port
 /// (control API and dashboard, picked by the OS).
 /// </summary>
-public sealed class MeshListeners(MeshManifest manifest, RoutingTable routing, MeshActivator activator, CallerTracker callers)
+/// <param name="exportingTraces">The mesh makes a span per forwarded request, which only the HTTP path does.</param>
+public sealed class MeshListeners(MeshManifest manifest, RoutingTable routing, MeshActivator activator, CallerTracker callers, bool exportingTraces)
 {
     private ListenOptions? _control;
 
@@ -55,7 +56,19 @@ public sealed class MeshListeners(MeshManifest manifest, RoutingTable routing, M
         // are not Kestrel's: see TcpPorts.
         foreach (var listener in routing.Current.Listeners)
         {
-            if (listener.Protocol != ServiceProtocol.Tcp)
+            if (listener.Protocol == ServiceProtocol.Tcp)
+            {
+                continue;
+            }
+
+            // A gRPC service's own mesh port relays h2c connections while it is ready (GrpcRelayEndPoint); the rest,
+            // and every other port, are Kestrel's sockets.
+            var service = listener.Service is { } name ? activator.Find(name) : null;
+            if (service is not null && GrpcRelayEndPoint.Suits(service.Service, exportingTraces))
+            {
+                kestrel.Listen(new GrpcRelayEndPoint(listener.Port, service, callers), listen => listen.UseH2cPriorKnowledge().UseCallerTracking(callers));
+            }
+            else
             {
                 kestrel.Listen(IPAddress.Loopback, listener.Port, listen => listen.UseH2cPriorKnowledge().UseCallerTracking(callers));
             }

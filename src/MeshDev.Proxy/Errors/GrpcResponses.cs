@@ -61,7 +61,7 @@ public static class GrpcResponses
         context.Response.AppendTrailer("grpc-message", HttpWire.PercentEncodeGrpcMessage(Shorten(message)));
     }
 
-    private static string Shorten(string message) => message.Length > MaxMessageLength ? "…" + message[^MaxMessageLength..] : message;
+    internal static string Shorten(string message) => message.Length > MaxMessageLength ? "…" + message[^MaxMessageLength..] : message;
 
     /// <summary>Parses a <c>grpc-timeout</c> header (<c>100m</c>, <c>5S</c>, <c>1H</c>…); null when absent or malformed.</summary>
     public static TimeSpan? ParseTimeout(string? value)

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MeshDev.Proxy.Forwarding;
+using MeshDev.Proxy.Listeners;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace MeshDev.Proxy.Routing;
@@ -28,6 +29,7 @@ public sealed partial class MeshRoutingMiddleware
     private readonly ServiceForwarder _forwarder;
     private readonly ForwardingErrorLog _errors;
     private readonly FrozenSet<int> _meshPorts;
+    private readonly FrozenSet<int> _relayPorts;
     private readonly ILogger _logger;
     private readonly MeshTelemetry? _telemetry;
     private readonly CancellationToken _stopping;
@@ -47,6 +49,7 @@ public sealed partial class MeshRoutingMiddleware
         _errors = errors;
         _logger = logger;
         _meshPorts = table.Current.Listeners.Select(l => l.Port).ToFrozenSet();
+        _relayPorts = activator.Services.Where(a => GrpcRelayEndPoint.Suits(a.Service, telemetry is not null)).Select(a => a.Service.MeshPort).ToFrozenSet();
     }
 
     public async Task InvokeAsync(HttpContext context)
@@ -95,8 +98,10 @@ public sealed partial class MeshRoutingMiddleware
             // once (a connection feature: a miss in the request's own features first).
             var caller = CallerOf(context);
             var started = caller?.BeginCall(activator.Service.Name) ?? 0;
+            var waited = false;
             if (!activator.TryAcquire(out var lease))
             {
+                waited = true;
                 if (await WaitForLaunchAsync(context, activator, caller, grpc, _stopping).ConfigureAwait(false) is not { } acquired)
                 {
                     // The answer (an error) is written, or the client left (499, as nginx logs it).
@@ -114,6 +119,13 @@ public sealed partial class MeshRoutingMiddleware
                 // A pod's connection, carried by its link, to a service whose pod it can now reach directly: `Connection:
                 // close` (HTTP/1.1) or GOAWAY (HTTP/2) once this response is done, so the client's next connection goes
                 // pod to pod instead of through this laptop for as long as its pool keeps this one.
+                context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            }
+            else if (waited && _relayPorts.Contains(context.Connection.LocalPort) && HttpProtocol.IsHttp2(request.Protocol))
+            {
+                // This gRPC client's connection came while the service was not ready, so the HTTP path serves it. Its
+                // next connection, now that the service is ready, is relayed frame for frame (GrpcRelay): a GOAWAY once
+                // this call is done moves it there, instead of the slower path for as long as the client keeps this one.
                 context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
             }
         }
