@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine (idempotent; quiet when all is there).
-# curl and hey (independent HTTP clients the integration tests drive; hey is Go's client under load), python3 (runs the TCP echo service of the TCP tests),
+# curl and hey (independent HTTP clients the integration tests drive; hey is Go's client under load), nghttp (nghttp2's
+# h2c client: a real HPACK encoder that indexes and Huffman-codes), python3 (runs the TCP echo service of the TCP tests),
 # Node.js + npm and tests/js's packages (@grpc/grpc-js: an independent gRPC client), the Docker engine (docker.io,
 # started as dockerd without a bridge: containers in tests use host networking, so loopback is their only network),
 # busybox-static (the rootfs of the busybox test images), a C toolchain for NativeAOT links (the dotnet-aot test
@@ -14,6 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
 need=()
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v hey >/dev/null 2>&1 || need+=(hey)
+command -v nghttp >/dev/null 2>&1 || need+=(nghttp2-client)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
