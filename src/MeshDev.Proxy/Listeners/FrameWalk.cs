@@ -78,16 +78,7 @@ internal sealed class FrameWalk
             return;
         }
 
-        if (_payloadLength + bytes.Length > _payload.Length)
-        {
-            if (_payloadLength + bytes.Length > MaxHeaderBlock)
-            {
-                throw new HpackException($"a header block over {MaxHeaderBlock} bytes");
-            }
-
-            Array.Resize(ref _payload, Math.Max(_payload.Length * 2, _payloadLength + bytes.Length));
-        }
-
+        EnsureRoom(ref _payload, _payloadLength + bytes.Length);
         bytes.CopyTo(_payload.AsSpan(_payloadLength));
         _payloadLength += bytes.Length;
     }
@@ -120,16 +111,7 @@ internal sealed class FrameWalk
             payload = payload[skip..^padding];
         }
 
-        if (_blockLength + payload.Length > _block.Length)
-        {
-            if (_blockLength + payload.Length > MaxHeaderBlock)
-            {
-                throw new HpackException($"a header block over {MaxHeaderBlock} bytes");
-            }
-
-            Array.Resize(ref _block, Math.Max(_block.Length * 2, _blockLength + payload.Length));
-        }
-
+        EnsureRoom(ref _block, _blockLength + payload.Length);
         payload.CopyTo(_block.AsSpan(_blockLength));
         _blockLength += payload.Length;
         if ((Flags & Http2Frames.EndHeaders) == 0)
@@ -140,5 +122,20 @@ internal sealed class FrameWalk
         InHeaderBlock = false;
         _decoder.Decode(_block.AsSpan(0, _blockLength), sink);
         return true;
+    }
+
+    private static void EnsureRoom(ref byte[] buffer, int needed)
+    {
+        if (needed <= buffer.Length)
+        {
+            return;
+        }
+
+        if (needed > MaxHeaderBlock)
+        {
+            throw new HpackException($"a header block over {MaxHeaderBlock} bytes");
+        }
+
+        Array.Resize(ref buffer, Math.Max(buffer.Length * 2, needed));
     }
 }

@@ -106,29 +106,11 @@ internal sealed partial class GrpcRelayListener : IConnectionListener
         }
     }
 
-    private async Task AcceptAsync()
-    {
-        while (true)
-        {
-            Socket client;
-            try
-            {
-                client = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || ex is SocketException && _stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException ex)
-            {
-                LogAcceptFailed(_logger, _endpoint.Activator.Service.Name, ex.Message);
-                continue;
-            }
-
-            client.NoDelay = true;
-            new Thread(() => Serve(client), 128 * 1024) { IsBackground = true, Name = "meshdev grpc relay" }.Start();
-        }
-    }
+    private Task AcceptAsync() => AcceptLoop.RunAsync(
+        _listener,
+        client => new Thread(() => Serve(client), 128 * 1024) { IsBackground = true, Name = "meshdev grpc relay" }.Start(),
+        error => LogAcceptFailed(_logger, _endpoint.Activator.Service.Name, error),
+        _stopping.Token);
 
     private void Serve(Socket client)
     {

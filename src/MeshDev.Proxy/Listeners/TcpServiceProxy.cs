@@ -62,32 +62,12 @@ public sealed partial class TcpServiceProxy : IAsyncDisposable
         _accepting = AcceptAsync();
     }
 
-    private async Task AcceptAsync()
+    private Task AcceptAsync() => AcceptLoop.RunAsync(_listener, client =>
     {
-        while (true)
-        {
-            Socket client;
-            try
-            {
-                client = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || ex is SocketException && _stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException ex)
-            {
-                // Out of descriptors and the like: this connection is lost, the listener goes on.
-                LogAcceptFailed(_logger, _activator.Service.Name, ex.Message);
-                continue;
-            }
-
-            client.NoDelay = true;
-            // Registered before it runs, so that its own removal (when it ends at once) cannot come first.
-            _connections[client] = Task.CompletedTask;
-            _connections.TryUpdate(client, HandleAsync(client), Task.CompletedTask);
-        }
-    }
+        // Registered before it runs, so that its own removal (when it ends at once) cannot come first.
+        _connections[client] = Task.CompletedTask;
+        _connections.TryUpdate(client, HandleAsync(client), Task.CompletedTask);
+    }, error => LogAcceptFailed(_logger, _activator.Service.Name, error), _stopping.Token);
 
     private async Task HandleAsync(Socket client)
     {

@@ -132,6 +132,25 @@ public sealed class GrpcRelayTests
     }
 
     [Fact]
+    public async Task A_call_cancelled_on_a_relayed_connection_is_CANCELLED_and_the_backend_sees_the_cancellation()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.GrpcEcho("echo"));
+        await WarmUpAsync(mesh.MeshPort("echo"));
+
+        // The client's RST_STREAM passes to the service as it was sent.
+        var result = await NodeClient.RunAsync(mesh.MeshPort("echo"), "cancel", "--cancel-after-ms", "100");
+
+        Assert.True(result.Code == 1, $"expected CANCELLED: {result}");
+        Assert.True(result.Bool("hangingBeforeCancel"), $"the Hang call never reached the backend: {result}");
+        using var client = new DotnetGrpcClient(mesh.MeshPort("echo"));
+        var cancelled = 0;
+        await Eventually.UntilAsync(
+            () => (cancelled = client.Echo.CancelledCount(new MeshDev.GrpcTest.V1.Empty(), deadline: DotnetGrpcClient.Deadline).N) == 1,
+            $"the backend to see the cancellation of Hang (CancelledCount is {cancelled})");
+        await Eventually.UntilAsync(() => mesh.Service("echo").InFlight == 0, "the cancelled call no longer in flight");
+    }
+
+    [Fact]
     public async Task A_service_with_a_requestTimeout_is_served_by_the_HTTP_path_which_times_its_calls()
     {
         await using var mesh = await TestMesh.StartAsync(m => m.GrpcEcho("echo", null, "requestTimeout: 30s"));
