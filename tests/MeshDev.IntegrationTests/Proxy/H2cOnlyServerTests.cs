@@ -1,4 +1,5 @@
 using System.Net;
+using MeshDev.IntegrationTests.GrpcTests.Infrastructure;
 using MeshDev.IntegrationTests.Infrastructure;
 
 namespace MeshDev.IntegrationTests.Proxy;
@@ -64,6 +65,19 @@ public sealed class H2cOnlyServerTests
         Assert.Contains("Transfer-Encoding: chunked", chunked.Verbose, StringComparison.Ordinal);
         Assert.Equal("h2 2.0 POST /two 2", await second.Content.ReadAsStringAsync());
         Assert.Equal(1, mesh.Service("alpha").Launches);
+    }
+
+    [Fact]
+    public async Task A_first_post_to_the_kestrel_grpc_test_service_is_answered_by_the_service()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.GrpcEcho("echo"));
+
+        // Kestrel with Http2 only: a path it does not serve. Its own 404 proves the body reached it over HTTP/2, where
+        // the refused HTTP/1.1 attempt used to end in the mesh's 502.
+        var post = await CurlClient.RunAsync("--data-binary", "a body", mesh.Url("echo", "/not-served").ToString());
+
+        Assert.True(post.HttpStatus == 404, post.ToString());
+        Assert.Equal(1, mesh.Service("echo").Launches);
     }
 
     private static string Quote(string script) => "\"" + script.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal) + "\"";
