@@ -170,6 +170,13 @@ internal sealed class EnvironmentMapping(ImportContext context, string servicePa
             return;
         }
 
+        // The manifest refuses PORT in env: the mesh sets it from 'port:' at every launch.
+        if (name == "PORT")
+        {
+            report($"{prefix}PORT is left out: the mesh sets PORT from 'port:' at every launch");
+            return;
+        }
+
         if (value is null)
         {
             report($"{prefix}{name} has no value: compose passes it from the shell, the manifest leaves it out");

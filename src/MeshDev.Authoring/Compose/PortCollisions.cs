@@ -42,7 +42,7 @@ internal static class PortCollisions
                 service.ComposeName,
                 $"services.{service.ComposeName.Value} listens on {port}, which is {taken[port]} on the host network; " +
                 $"make it listen on another port and set that as its port, e.g. 'port: {free}' and in its env the app's own " +
-                $"setting (ASPNETCORE_HTTP_PORTS: \"{free}\" for ASP.NET Core, PORT: \"{free}\" for many others)");
+                $"setting (ASPNETCORE_HTTP_PORTS: \"{free}\" for ASP.NET Core; an app that reads PORT gets it from 'port:')");
         }
     }
 

@@ -9,7 +9,8 @@ namespace MeshDev.Cli.Commands;
 
 /// <summary>
 /// What the manifest's containers need from a reachable engine: a bridge network for <c>network: bridge</c> services, and
-/// every <c>pull: never</c> image already built. Both would otherwise fail only at a launch.
+/// every <c>pull: never</c> image already built. Both would otherwise fail only at a launch. Also the images the first
+/// call would pull, which would otherwise hold that call for the whole download without warning.
 /// </summary>
 internal static class DoctorEngineNeeds
 {
@@ -33,11 +34,17 @@ internal static class DoctorEngineNeeds
             return [];
         }
 
-        return
+        List<Check> checks =
         [
             await BridgeNetworkAsync(client, containers, cancellationToken),
             await LocalImagesAsync(client, containers, cancellationToken),
         ];
+        if (await ImagesToPullAsync(client, containers, cancellationToken) is { } toPull)
+        {
+            checks.Add(toPull);
+        }
+
+        return checks;
     }
 
     private static async Task<Check> BridgeNetworkAsync(DockerClient client, List<ServiceSpec> containers, CancellationToken cancellationToken)
@@ -80,5 +87,31 @@ internal static class DoctorEngineNeeds
         return missing.Count == 0
             ? new Check("local images", true, true, $"{string.Join(", ", images)} present ({Plural.Of(images.Count, "image")} with pull: never)")
             : new Check("local images", false, true, string.Join("; ", missing));
+    }
+
+    /// <summary>
+    /// The Docker services' images that are absent and that a launch pulls: the first call waits for the download, and
+    /// an image only ever built here fails it with a registry's error. Null when every one is present.
+    /// </summary>
+    private static async Task<Check?> ImagesToPullAsync(DockerClient client, List<ServiceSpec> containers, CancellationToken cancellationToken)
+    {
+        var pulled = containers.Where(s => s.Runtime == RuntimeKind.Docker && s.Container!.Pull != PullPolicy.Never).ToList();
+        var absent = new List<string>();
+        foreach (var image in pulled.Select(s => s.Container!.Image).Distinct(StringComparer.Ordinal))
+        {
+            if (!await EngineChecks.HasImageAsync(client, image, cancellationToken))
+            {
+                var services = string.Join(", ", pulled.Where(s => s.Container!.Image == image).Select(s => s.Name));
+                absent.Add($"{image} of {services} is not on this machine: the first call to {services} pulls it and waits for the download");
+            }
+        }
+
+        return absent.Count == 0
+            ? null
+            : new Check(
+                "images to pull",
+                false,
+                false,
+                $"{string.Join("; ", absent)} (docker pull now to wait here instead); for an image built on this machine, set 'pull: never' and build it with docker build -t IMAGE <folder of its Dockerfile>");
     }
 }

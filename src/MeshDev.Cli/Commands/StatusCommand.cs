@@ -121,7 +121,7 @@ public static class StatusCommand
         string[] header = ["NAME", "RUNTIME", "STATE", "ENDPOINT", "MESH PORT", "LAUNCHES", "IN FLIGHT", "OLDEST", "REASON", "LAST ERROR"];
         var rows = status.Services.Select(s => new[]
         {
-            s.Name, s.Runtime, s.State, s.Endpoint ?? "-", s.MeshPort.ToString(CultureInfo.InvariantCulture),
+            s.Name, s.Runtime, StateCell(s), s.Endpoint ?? "-", s.MeshPort.ToString(CultureInfo.InvariantCulture),
             s.Launches.ToString(CultureInfo.InvariantCulture), s.InFlight.ToString(CultureInfo.InvariantCulture),
             s.OldestInFlightMs is { } oldest ? FormatAge(oldest) : "-", s.Reason?.Text ?? "-", OneLine(s.LastError) ?? "-",
         }).Prepend(header).ToArray();
@@ -145,6 +145,11 @@ public static class StatusCommand
             .Concat(links)
             .Concat(nacks));
     }
+
+    // Held, a service the mesh would launch is the developer's to start: "stopped" would hide why calls wait. An
+    // external one is the developer's instance running, which says it already.
+    private static string StateCell(ServiceStatus service) =>
+        service.Held && service.State != "external" ? "held" : service.State;
 
     // A cell is one line: an error that spans several (a tool's output) would break every row under it.
     private static string? OneLine(string? text) => text?.ReplaceLineEndings(" ");

@@ -333,6 +333,13 @@ internal sealed partial class ServiceSpecReader
             return null;
         }
 
+        // Every runtime sets PORT after the service's env, so a PORT here would be overridden without a word.
+        if (name == "PORT")
+        {
+            Report(keyNode, $"env 'PORT' of service '{_name}' would be overridden: the mesh sets PORT from 'port:' at every launch; write 'port: N' for a fixed port");
+            return null;
+        }
+
         if (ManifestNodes.IsNull(valueNode))
         {
             Report(keyNode, $"env '{name}' of service '{_name}' has no value; write {name}: \"\" for an empty string");

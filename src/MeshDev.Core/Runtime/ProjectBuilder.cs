@@ -255,7 +255,7 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
         foreach (var pending in toBuild.Where(p => !p.Completion.Task.IsCompleted))
         {
             var cause = Errors(pending.Lines) is [var first, .. var more]
-                ? more.Length == 0 ? first : $"{first} (and {more.Length} more {(more.Length == 1 ? "error" : "errors")}; meshdev logs {pending.Service.Name})"
+                ? more.Length == 0 ? first + SilentRestoreHint(first, pending.Service.Project!) : $"{first} (and {more.Length} more {(more.Length == 1 ? "error" : "errors")}; meshdev logs {pending.Service.Name})"
                 : exitCode == 0 ? "the build reported no output for it" : $"dotnet build exited with code {exitCode}";
             Fail(pending, new LaunchException($"build of {pending.Service.Project} failed: {cause}"));
         }
@@ -444,6 +444,17 @@ internal sealed class ProjectBuilder(string buildRoot, string? stateDirectory, T
             .ToArray();
         return errors.Length > 0 ? errors : lines.LastOrDefault(l => !string.IsNullOrWhiteSpace(l)) is { } last ? [StripProject(last)] : [];
     }
+
+    /// <summary>
+    /// What to do when NuGet's restore of the projects together failed without a word (MSB4181): it does so for a project
+    /// that has no TargetFramework, such as one copied out of the repository whose Directory.Build.props set it; a restore
+    /// of that project alone names the cause.
+    /// </summary>
+    internal static string SilentRestoreHint(string error, string project) =>
+        error.Contains("MSB4181", StringComparison.Ordinal) && error.Contains("RestoreTask", StringComparison.Ordinal)
+            ? $"; the restore failed without naming the cause: 'dotnet restore {project}' shows it (a project copied out of " +
+              "its repository often misses the Directory.Build.props or Directory.Packages.props that was above it)"
+            : "";
 
     private static bool IsError(string line) =>
         line.Contains(": error ", StringComparison.OrdinalIgnoreCase) || line.TrimStart().StartsWith("error", StringComparison.OrdinalIgnoreCase);

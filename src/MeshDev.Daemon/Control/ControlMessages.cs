@@ -54,6 +54,7 @@ public static class ControlMessages
             Launches = status.Launches,
             InFlight = status.InFlight,
             Requests = status.Requests,
+            Held = status.Held,
         };
         if (status.Endpoint is { } endpoint)
         {
@@ -95,7 +96,8 @@ public static class ControlMessages
         [.. message.Hosts],
         [.. message.Paths],
         FromMessage(message.Reason),
-        message.HasLink ? message.Link : null);
+        message.HasLink ? message.Link : null,
+        message.Held);
 
     public static V1.MeshEvent ToMessage(MeshEvent e) => new()
     {

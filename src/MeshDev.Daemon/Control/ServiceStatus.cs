@@ -5,6 +5,7 @@ namespace MeshDev.Daemon.Control;
 /// <summary>One row of <c>meshdev status</c>.</summary>
 /// <param name="OldestInFlightMs">How long the oldest request in flight has been open (to 100 ms, never less than its true age); null when none is.</param>
 /// <param name="Reason">What launched it (or that it was adopted); null while it is stopped.</param>
+/// <param name="Held">Held for an instance the developer starts (<c>meshdev stop --hold</c>) until <c>meshdev start</c>.</param>
 public sealed record ServiceStatus(
     string Name,
     string Runtime,
@@ -19,7 +20,8 @@ public sealed record ServiceStatus(
     IReadOnlyList<string> Hosts,
     IReadOnlyList<string> Paths,
     LaunchReason? Reason = null,
-    string? Link = null)
+    string? Link = null,
+    bool Held = false)
 {
     /// <summary>Whether it runs (or is being started or stopped), as <c>meshdev status --running</c> lists them: not stopped, not failed.</summary>
     public bool IsRunning => State is "starting" or "ready" or "stopping" or "external";

@@ -289,7 +289,8 @@ public sealed class MeshHost : IAsyncDisposable
             [.. a.Service.AllHosts],
             [.. a.Service.Paths],
             a.Reason,
-            a.Link)).ToArray(),
+            a.Link,
+            a.Held)).ToArray(),
         Manifest.Mesh.XdsPort,
         XdsClients.Connected.Count,
         [.. XdsClients.LastNacks.Select(n => $"{n.NodeId} rejected {n.Type} version {n.Version} at {n.At.ToLocalTime():HH:mm:ss}: {n.Message}")]);

@@ -18,8 +18,9 @@ namespace MeshDev.Proxy.Forwarding;
 /// reported as <see cref="NothingReceivedException"/>: the one failure after which a request without a body can be
 /// sent again safely (<see cref="ServiceForwarder"/> decides whether to).</para>
 /// <para>A server that speaks only HTTP/2 without TLS (Node's <c>http2.createServer</c>, Kestrel with <c>Http2</c> only)
-/// answers an HTTP/1.1 request line with its connection preface, a SETTINGS frame, and closes: that is reported as
-/// <see cref="Http2OnlyServiceException"/>, so the request can go again over HTTP/2.</para>
+/// answers an HTTP/1.1 request line with its connection preface, a SETTINGS frame, and closes; Kestrel with
+/// <c>Http2</c> only instead answers with one fixed 400 response before it closes (<see cref="KestrelRefusal"/>). Both are
+/// reported as <see cref="Http2OnlyServiceException"/>, so the request can go again over HTTP/2.</para>
 /// </remarks>
 internal sealed class ServiceConnection(Socket socket, Action? answered) : NetworkStream(socket, ownsSocket: true)
 {
@@ -27,6 +28,13 @@ internal sealed class ServiceConnection(Socket socket, Action? answered) : Netwo
 
     private static ReadOnlySpan<byte> Http10 => "HTTP/1.0 "u8;
     private static ReadOnlySpan<byte> CloseLine => "Connection: close\r\n"u8;
+
+    /// <summary>
+    /// What Kestrel with only <c>HttpProtocols.Http2</c> writes, byte for byte, to an HTTP/1.x request before it closes
+    /// (Http2Connection's InvalidHttp1xErrorResponseBytes): it read nothing of the request but its first line.
+    /// </summary>
+    internal static ReadOnlySpan<byte> KestrelRefusal =>
+        "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 56\r\n\r\nAn HTTP/1.x request was sent to an HTTP/2 only endpoint."u8;
 
     private byte[]? _head = new byte[256]; // the first response's beginning, until its status line is complete; then null
     private int _headLength;
@@ -144,13 +152,15 @@ internal sealed class ServiceConnection(Socket socket, Action? answered) : Netwo
             }
 
             _headLength += read;
-            if (IsSettingsFrame(head.AsSpan(0, _headLength)))
+            var received = head.AsSpan(0, _headLength);
+            if (IsSettingsFrame(received) || received.SequenceEqual(KestrelRefusal))
             {
                 throw new Http2OnlyServiceException();
             }
 
-            var lineEnd = head.AsSpan(0, _headLength).IndexOf("\r\n"u8);
-            if (lineEnd >= 0)
+            // Kestrel's refusal may arrive in pieces: read on while it could still be that, as it closes right after.
+            var lineEnd = received.IndexOf("\r\n"u8);
+            if (lineEnd >= 0 && !KestrelRefusal.StartsWith(received))
             {
                 Queue(head, _headLength, lineEnd);
                 return _headLength;

@@ -34,7 +34,8 @@ public sealed class ServiceForwarder(IHttpForwarder forwarder, ServiceClients cl
     private const int MaxCachedPrefixes = 256;
 
     private readonly ConcurrentDictionary<ServiceEndpoint, string> _prefixes = new();
-    // Instances that answered HTTP/1.1 with an HTTP/2 preface (h2c only); kept per address, bounded like the prefixes.
+    // Per address, what an instance answered HTTP/1.1 with: true for an HTTP/2 preface (h2c only), false for HTTP/1.x.
+    // Bounded like the prefixes. One lookup per request tells both whether to send HTTP/2 and whether it is still unknown.
     private readonly ConcurrentDictionary<ServiceEndpoint, bool> _http2Only = new();
     private readonly ConcurrentDictionary<string, (ForwarderRequestConfig Http, ForwarderRequestConfig Http2)> _configs = new(StringComparer.Ordinal);
 
@@ -47,35 +48,56 @@ public sealed class ServiceForwarder(IHttpForwarder forwarder, ServiceClients cl
     {
         var prefix = PrefixOf(endpoint);
         var configs = _configs.GetOrAdd(service.Name, static (_, s) => ConfigsFor(s), service);
-        var http2 = grpc || _http2Only.ContainsKey(endpoint);
-        for (var attempt = 0; ; attempt++)
+        var known = _http2Only.TryGetValue(endpoint, out var http2Only);
+        var http2 = grpc || http2Only;
+        // Until the instance has answered HTTP/1.1 it may speak only h2c, and it refuses a request only after the
+        // HTTP/1.1 attempt has read the body from the caller: the body's beginning is kept so it can go again.
+        var replay = !known && !http2 && HasBody(context) ? ReplayableRequestBody.Wrap(context.Request) : null;
+        try
         {
-            var error = await forwarder.SendAsync(
-                context, prefix, http2 ? clients.Http2(caller) : clients.Http1, http2 ? configs.Http2 : configs.Http, _transformer).ConfigureAwait(false);
-            if (error == ForwarderError.None || attempt == MaxRetries)
+            for (var attempt = 0; ; attempt++)
             {
-                return error;
-            }
+                var error = await forwarder.SendAsync(
+                    context, prefix, http2 ? clients.Http2(caller) : clients.Http1, http2 ? configs.Http2 : configs.Http, _transformer).ConfigureAwait(false);
+                if (error == ForwarderError.None)
+                {
+                    if (!known && !http2)
+                    {
+                        Remember(endpoint, http2Only: false);
+                    }
 
-            if (!http2 && AnsweredWithHttp2(context))
-            {
-                // The service refused the connection at its preface, so it acted on nothing: any method may go again,
-                // but a body already read from the caller cannot (the next request with one goes over HTTP/2 at once).
-                RememberHttp2Only(endpoint);
-                http2 = true;
-                if (!CanResend(context))
+                    return error;
+                }
+
+                if (attempt == MaxRetries)
                 {
                     return error;
                 }
-            }
-            else if (!CanRetry(context, error))
-            {
-                return error;
-            }
 
-            // Nothing reached the service and nothing came back: as if this attempt had not happened.
-            context.Features.Set<IForwarderErrorFeature>(null);
-            context.Response.StatusCode = StatusCodes.Status200OK;
+                if (!http2 && AnsweredWithHttp2(context))
+                {
+                    // The service refused the connection at its preface, so it acted on nothing: any method may go again,
+                    // a body too while every byte read from the caller was kept (the next request goes over HTTP/2 at once).
+                    Remember(endpoint, http2Only: true);
+                    http2 = true;
+                    if (!CanResend(context, replay))
+                    {
+                        return error;
+                    }
+                }
+                else if (!CanRetry(context, error))
+                {
+                    return error;
+                }
+
+                // Nothing reached the service and nothing came back: as if this attempt had not happened.
+                context.Features.Set<IForwarderErrorFeature>(null);
+                context.Response.StatusCode = StatusCodes.Status200OK;
+            }
+        }
+        finally
+        {
+            replay?.Restore(context.Request);
         }
     }
 
@@ -100,34 +122,40 @@ public sealed class ServiceForwarder(IHttpForwarder forwarder, ServiceClients cl
         return NothingReachedService(context.Features.Get<IForwarderErrorFeature>()?.Exception);
     }
 
-    /// <summary>Whether the request could go again at all: nothing answered to the caller yet, caller still there, no body.</summary>
-    private static bool CanResend(HttpContext context) =>
+    /// <summary>
+    /// Whether the request could go again at all: nothing answered to the caller yet, caller still there, and no body or
+    /// one that <paramref name="replay"/> can start again from its first byte.
+    /// </summary>
+    private static bool CanResend(HttpContext context, ReplayableRequestBody? replay = null) =>
         !context.Response.HasStarted
         && !context.RequestAborted.IsCancellationRequested
-        && context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false };
+        && (!HasBody(context) || replay?.Rewind() == true);
+
+    private static bool HasBody(HttpContext context) => context.Features.Get<IHttpRequestBodyDetectionFeature>() is not { CanHaveBody: false };
 
     /// <summary>Whether the failure was the service answering HTTP/1.1 with an HTTP/2 preface (<see cref="Http2OnlyServiceException"/>).</summary>
     private static bool AnsweredWithHttp2(HttpContext context)
     {
-        for (var e = context.Features.Get<IForwarderErrorFeature>()?.Exception; e is not null; e = e.InnerException)
-        {
-            if (e is Http2OnlyServiceException)
-            {
-                return true;
-            }
-        }
+        return Contains(context.Features.Get<IForwarderErrorFeature>()?.Exception);
 
-        return false;
+        // A refusal while the body was being sent is reported beside the body's own error, in an AggregateException.
+        static bool Contains(Exception? error) => error switch
+        {
+            null => false,
+            Http2OnlyServiceException => true,
+            AggregateException all => all.InnerExceptions.Any(Contains),
+            _ => Contains(error.InnerException),
+        };
     }
 
-    private void RememberHttp2Only(ServiceEndpoint endpoint)
+    private void Remember(ServiceEndpoint endpoint, bool http2Only)
     {
         if (_http2Only.Count >= MaxCachedPrefixes)
         {
             _http2Only.Clear();
         }
 
-        _http2Only[endpoint] = true;
+        _http2Only[endpoint] = http2Only;
     }
 
     /// <summary>Whether a failure happened before the service could see the request: refused connect, or closed before any answer.</summary>

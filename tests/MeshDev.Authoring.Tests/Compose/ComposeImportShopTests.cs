@@ -41,14 +41,14 @@ public sealed class ComposeImportShopTests
             "6:3: services.worker.logging is not supported (ignored)",
             "21:7: services.web.healthcheck interval is not needed: the mesh probes readiness at its own fast cadence (ignored)",
             "23:3: services.orders-api listens on 8080, which is the meshPort of web on the host network; make it listen on another port and set that as its port, " +
-                "e.g. 'port: 8082' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"8082\" for ASP.NET Core, PORT: \"8082\" for many others)",
+                "e.g. 'port: 8082' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"8082\" for ASP.NET Core; an app that reads PORT gets it from 'port:')",
             $"25:5: services.orders-api.build: built by compose; build it first with `docker build -t acme-shop-orders-api {ShopDirectory}/orders` or `docker compose build` " +
                 "(the manifest runs its image acme-shop-orders-api)",
             "31:9: services.orders-api.ports '9464:9464' is left out: a manifest service has one port (the first, 8080)",
             "36:20: services.orders-api.depends_on.migrate: the mesh does not wait for a service to complete; it launches migrate first and waits until it is ready",
             "40:3: services.catalog_api is named catalog-api in the manifest: service names must be DNS labels (lowercase letters, digits and '-')",
             "40:3: services.catalog_api listens on 8080, which is the meshPort of web on the host network; make it listen on another port and set that as its port, " +
-                "e.g. 'port: 8083' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"8083\" for ASP.NET Core, PORT: \"8083\" for many others)",
+                "e.g. 'port: 8083' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"8083\" for ASP.NET Core; an app that reads PORT gets it from 'port:')",
             $"42:5: services.catalog_api.build: built by compose; build it first with `docker build -t acme-shop-catalog_api {ShopDirectory}/catalog` or `docker compose build` " +
                 "(the manifest runs its image acme-shop-catalog_api)",
             "47:9: services.catalog_api.environment DEBUG has no value: compose passes it from the shell, the manifest leaves it out",

@@ -274,11 +274,11 @@ public sealed class ComposeImporterTests
         Assert.Equal(
         [
             "5:3: services.api listens on 8080, which is the meshPort of web on the host network; make it listen on another port and set that as its port, " +
-                "e.g. 'port: 8082' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"8082\" for ASP.NET Core, PORT: \"8082\" for many others)",
+                "e.g. 'port: 8082' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"8082\" for ASP.NET Core; an app that reads PORT gets it from 'port:')",
             "8:3: services.admin listens on 8080, which is the meshPort of web on the host network; make it listen on another port and set that as its port, " +
-                "e.g. 'port: 8083' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"8083\" for ASP.NET Core, PORT: \"8083\" for many others)",
+                "e.g. 'port: 8083' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"8083\" for ASP.NET Core; an app that reads PORT gets it from 'port:')",
             "11:3: services.proxy listens on 15000, which is the mesh's shared port on the host network; make it listen on another port and set that as its port, " +
-                "e.g. 'port: 15001' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"15001\" for ASP.NET Core, PORT: \"15001\" for many others)",
+                "e.g. 'port: 15001' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"15001\" for ASP.NET Core; an app that reads PORT gets it from 'port:')",
         ], Findings(result));
     }
 
@@ -291,7 +291,7 @@ public sealed class ComposeImporterTests
         Assert.Equal("runtime: docker\nimage: two\nport: 3000\n", Service(result, "two"));
         Assert.Equal(
             ["5:3: services.two listens on 3000, which is the port of one on the host network; make it listen on another port and set that as its port, " +
-                "e.g. 'port: 3001' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"3001\" for ASP.NET Core, PORT: \"3001\" for many others)"],
+                "e.g. 'port: 3001' and in its env the app's own setting (ASPNETCORE_HTTP_PORTS: \"3001\" for ASP.NET Core; an app that reads PORT gets it from 'port:')"],
             Findings(result));
     }
 

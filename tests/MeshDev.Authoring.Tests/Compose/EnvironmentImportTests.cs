@@ -35,6 +35,26 @@ public sealed class EnvironmentImportTests
     }
 
     [Fact]
+    public void PORT_is_left_out_because_the_mesh_sets_it_from_port()
+    {
+        var result = Import("""
+            services:
+              app:
+                image: app
+                ports: ["80"]
+                environment:
+                  PORT: 80
+                  LEVEL: debug
+            """);
+
+        // The manifest refuses PORT in env, so an import that kept it would write a manifest that does not load.
+        Assert.Equal(Head + "env:\n  LEVEL: debug\n" + Tail, Service(result, "app"));
+        Assert.Equal(
+            ["6:7: services.app.environment PORT is left out: the mesh sets PORT from 'port:' at every launch"],
+            Findings(result));
+    }
+
+    [Fact]
     public void A_list_of_NAME_value_splits_at_the_first_equals_sign()
     {
         var result = Import("""

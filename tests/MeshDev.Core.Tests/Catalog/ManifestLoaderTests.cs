@@ -493,6 +493,12 @@ public sealed class ManifestLoaderTests : IDisposable
             ]
         },
         {
+            "services:\n  orders:\n    command: ./orders\n    env:\n      LOG: debug\n      PORT: \"8080\"\n",
+            [
+                "6:7: env 'PORT' of service 'orders' would be overridden: the mesh sets PORT from 'port:' at every launch; write 'port: N' for a fixed port",
+            ]
+        },
+        {
             "services:\n  orders:\n    command: ./orders\n    env:\n      KEY:\n      LIST: [a]\n",
             [
                 "5:7: env 'KEY' of service 'orders' has no value; write KEY: \"\" for an empty string",

@@ -153,6 +153,24 @@ public sealed class ProjectBuildTests : IDisposable
     }
 
     [Fact]
+    public async Task A_restore_that_fails_without_a_word_says_how_to_see_the_cause()
+    {
+        // No TargetFramework, as in a project copied away from the Directory.Build.props that set it: NuGet's restore of
+        // the batch fails with MSB4181 alone.
+        File.WriteAllText(_project, File.ReadAllText(_project).Replace("<TargetFramework>net10.0</TargetFramework>", "", StringComparison.Ordinal));
+        using var runtime = new ProcessRuntime(StateDirectory);
+
+        var error = await Assert.ThrowsAsync<LaunchException>(() => runtime.PrepareAsync(Service, _log.Log, CancellationToken.None).WaitAsync(Wait.Build));
+
+        Assert.StartsWith($"build of {_project} failed: ", error.Message);
+        Assert.Contains("error MSB4181: The \"RestoreTask\" task returned false but did not log an error.", error.Message);
+        Assert.EndsWith(
+            $"; the restore failed without naming the cause: 'dotnet restore {_project}' shows it (a project copied out of its " +
+            "repository often misses the Directory.Build.props or Directory.Packages.props that was above it)",
+            error.Message);
+    }
+
+    [Fact]
     public async Task A_project_the_IDE_just_built_is_not_compiled_again()
     {
         // The IDE's (or ./meshdev's) build: plain dotnet build, into the project's own bin and obj.

@@ -44,6 +44,30 @@ public sealed class CliDoctorEngineTests(TestImages images)
 
         Assert.Contains("ok    bridge network: not needed: no service has network: bridge", result.Stdout);
         Assert.Contains($"ok    local images: {images.Busybox} present (1 image with pull: never)", result.Stdout);
+        Assert.DoesNotContain("images to pull", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_absent_image_the_first_call_would_pull_is_a_warning_naming_it()
+    {
+        await using var cli = NewCli();
+        var absent = $"meshdev-test/not-pulled-{cli.Tag}:1";
+        cli.WriteManifest(new ManifestBuilder(cli.Tag)
+            .Container("api", absent)
+            .Container("web", images.Busybox, extra: ["pull: always"])
+            .ToYaml());
+
+        // A warning only: the launch may well pull it.
+        var result = await cli.RunOkAsync("doctor");
+
+        Assert.Contains(
+            $"warn  images to pull: {absent} of api is not on this machine: the first call to api pulls it and waits for the download " +
+            "(docker pull now to wait here instead); for an image built on this machine, set 'pull: never' and build it with " +
+            "docker build -t IMAGE <folder of its Dockerfile>\n",
+            result.Stdout);
+        Assert.DoesNotContain(images.Busybox, result.Stdout, StringComparison.Ordinal);
+        // doctor only looks: it pulled nothing.
+        Assert.False(await MeshDev.Docker.EngineChecks.HasImageAsync(images.Docker, absent, CancellationToken.None));
     }
 
     private static MeshdevCli NewCli()

@@ -80,6 +80,35 @@ public sealed class CliServiceVerbsTests
     }
 
     [Fact]
+    public async Task Status_shows_a_held_service_as_held_in_the_table_and_json_until_start()
+    {
+        await using var cli = new MeshdevCli();
+        var manifest = new ManifestBuilder(cli.Tag).Service("orders", port: TestPorts.Free()).Service("front");
+        manifest.WriteTo(cli.Directory);
+        await cli.RunOkAsync("up", "--detach");
+
+        await cli.RunOkAsync("stop", "orders", "--hold");
+        var table = (await cli.RunOkAsync("status")).Stdout;
+        var json = await cli.StatusAsync();
+
+        Assert.Equal(["orders held", "front stopped"], StateColumn(table));
+        var orders = MeshdevCli.ServiceIn(json, "orders");
+        // The lifecycle state stays what it is; 'held' is said beside it, so scripts matching states keep working.
+        Assert.Equal("stopped", orders.GetProperty("state").GetString());
+        Assert.True(orders.GetProperty("held").GetBoolean());
+        Assert.False(MeshdevCli.ServiceIn(json, "front").GetProperty("held").GetBoolean());
+
+        await cli.RunOkAsync("start", "orders");
+
+        Assert.Equal(["orders ready", "front stopped"], StateColumn((await cli.RunOkAsync("status")).Stdout));
+        Assert.False(MeshdevCli.ServiceIn(await cli.StatusAsync(), "orders").GetProperty("held").GetBoolean());
+    }
+
+    /// <summary>NAME and STATE of each row of the status table (below its mesh line and header).</summary>
+    private static string[] StateColumn(string table) =>
+        [.. table.Split('\n', StringSplitOptions.RemoveEmptyEntries)[2..].Select(line => Regex.Split(line, @"\s{2,}") is var cells ? $"{cells[0]} {cells[2]}" : "")];
+
+    [Fact]
     public async Task Verbs_that_need_a_mesh_say_so_in_one_sentence_when_none_runs()
     {
         await using var cli = new MeshdevCli();

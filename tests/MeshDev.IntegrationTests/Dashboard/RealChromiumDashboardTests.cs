@@ -1,4 +1,5 @@
 using MeshDev.IntegrationTests.Infrastructure;
+using MeshDev.Testing;
 
 namespace MeshDev.IntegrationTests.DashboardTests;
 
@@ -45,5 +46,22 @@ public sealed class RealChromiumDashboardTests
         Directory.CreateDirectory(results);
         await File.WriteAllBytesAsync(Path.Combine(results, "dashboard.png"), png);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+    }
+
+    [Fact]
+    public async Task Real_headless_chromium_shows_a_service_held_for_your_instance_as_held()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.Service("front", port: TestPorts.Free()).Service("back"));
+        await using var chromium = await HeadlessChromium.StartAsync();
+        var page = await chromium.OpenAsync($"{mesh.Host.Info.ControlUrl}/dashboard?token={mesh.Host.Info.Token}");
+        await mesh.GetStringAsync("front", "/");
+
+        // meshdev stop front --hold: its stop is the event that brings the page the hold.
+        await mesh.Service("front").StopAsync(hold: true);
+
+        const string Badge = "document.querySelector('#services tr[data-service=\"front\"][data-state=\"stopped\"] .badge')";
+        await page.WaitUntilAsync($"{Badge}?.textContent === 'held'", "front's badge saying held");
+        Assert.Equal("badge s-held", (await page.EvaluateAsync($"{Badge}.className")).GetString());
+        Assert.Equal("stopped", (await page.EvaluateAsync("document.querySelector('#services tr[data-service=\"back\"] .badge').textContent")).GetString());
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using MeshDev.IntegrationTests.GrpcTests.Infrastructure;
 using MeshDev.IntegrationTests.Infrastructure;
 
 namespace MeshDev.IntegrationTests.Proxy;
@@ -44,19 +45,39 @@ public sealed class H2cOnlyServerTests
     }
 
     [Fact]
-    public async Task A_first_request_with_a_body_is_not_resent_but_the_next_one_goes_over_http2()
+    public async Task A_first_request_with_a_body_goes_again_over_http2_with_its_whole_body()
     {
-        await using var mesh = await TestMesh.StartAsync(m => m.Service("alpha", command: "node", ready: "{ tcp: true }", hosts: ["alpha"],
-            extra: [$"args: [\"-e\", {Quote(Server)}]"]));
+        await using var mesh = await TestMesh.StartAsync(m => m
+            .Service("alpha", command: "node", ready: "{ tcp: true }", hosts: ["alpha"], extra: [$"args: [\"-e\", {Quote(Server)}]"])
+            .Service("beta", command: "node", ready: "{ tcp: true }", hosts: ["beta"], extra: [$"args: [\"-e\", {Quote(Server)}]"]));
         using var client = TestMesh.NewHttpClient();
+        // Larger than a socket write: the HTTP/1.1 attempt has read it from the caller before the refusal comes.
+        var body = new string('x', 40_000);
 
-        // The body was already read from the caller when the refusal came: it cannot go again, so the caller is told.
-        using var first = await client.PostAsync(mesh.Url("alpha", "/one"), new StringContent("1"));
+        // Each service's first request: the body was read by the refused HTTP/1.1 attempt and is sent again whole.
+        using var first = await client.PostAsync(mesh.Url("alpha", "/one"), new StringContent(body));
+        var chunked = await CurlClient.RunAsync("-H", "Transfer-Encoding: chunked", "--data-binary", "chunked body", mesh.Url("beta", "/chunked").ToString());
         using var second = await client.PostAsync(mesh.Url("alpha", "/two"), new StringContent("2"));
 
-        Assert.Equal(HttpStatusCode.BadGateway, first.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal($"h2 2.0 POST /one {body}", await first.Content.ReadAsStringAsync());
+        Assert.Equal((200, "h2 2.0 POST /chunked chunked body"), (chunked.HttpStatus, chunked.Body));
+        Assert.Contains("Transfer-Encoding: chunked", chunked.Verbose, StringComparison.Ordinal);
         Assert.Equal("h2 2.0 POST /two 2", await second.Content.ReadAsStringAsync());
+        Assert.Equal(1, mesh.Service("alpha").Launches);
+    }
+
+    [Fact]
+    public async Task A_first_post_to_the_kestrel_grpc_test_service_is_answered_by_the_service()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.GrpcEcho("echo"));
+
+        // Kestrel with Http2 only: a path it does not serve. Its own 404 proves the body reached it over HTTP/2, where
+        // the refused HTTP/1.1 attempt used to end in the mesh's 502.
+        var post = await CurlClient.RunAsync("--data-binary", "a body", mesh.Url("echo", "/not-served").ToString());
+
+        Assert.True(post.HttpStatus == 404, post.ToString());
+        Assert.Equal(1, mesh.Service("echo").Launches);
     }
 
     private static string Quote(string script) => "\"" + script.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal) + "\"";

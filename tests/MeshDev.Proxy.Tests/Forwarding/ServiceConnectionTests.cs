@@ -100,6 +100,33 @@ public sealed class ServiceConnectionTests
     }
 
     [Theory]
+    [InlineData(0)]
+    [InlineData(30)] // inside its headers: the status line alone does not say yet
+    public async Task Kestrels_refusal_of_http11_on_an_http2_only_endpoint_is_reported_as_http2_only(int splitAt)
+    {
+        var refusal = Encoding.ASCII.GetString(ServiceConnection.KestrelRefusal);
+        await using var server = await ScriptedServer.StartAsync(_ => refusal, closeAfterResponse: true, splitAt: splitAt);
+        using var client = ServiceHttpClient.Create();
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(Get(server.Port), CancellationToken.None));
+
+        Assert.Contains(Chain(error), e => e is Http2OnlyServiceException);
+    }
+
+    [Fact]
+    public async Task Another_400_that_begins_like_kestrels_refusal_reaches_the_caller_unchanged()
+    {
+        const string answer = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nbad request";
+        await using var server = await ScriptedServer.StartAsync(_ => answer, closeAfterResponse: true);
+        using var client = ServiceHttpClient.Create();
+
+        using var response = await client.SendAsync(Get(server.Port), CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("bad request", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
     [InlineData(new byte[] { 0, 0, 0, 4, 0, 0, 0, 0, 0 }, true)]
     [InlineData(new byte[] { 0, 0, 6, 4, 1, 0, 0, 0, 0 }, true)]
     [InlineData(new byte[] { 0, 0, 0, 4, 0, 0, 0, 0 }, false)] // not a whole frame header yet
