@@ -1,0 +1,148 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text;
+using MeshDev.Calls;
+using MeshDev.IntegrationTests.GrpcTests.Infrastructure;
+using MeshDev.IntegrationTests.Infrastructure;
+using MeshDev.Link.Hpack;
+
+namespace MeshDev.IntegrationTests.GrpcTests;
+
+/// <summary>
+/// The gRPC relay reads every frame as it passes, whatever the reads cut: a hand-written h2c client sends one call to
+/// the ready gRPC test service with its frames cut inside a frame header and inside a header block, the request header
+/// block padded, with a priority, and continued in a CONTINUATION frame. The call must reach the service intact and be
+/// counted with its path, as a well-behaved client's is.
+/// </summary>
+public sealed class GrpcRelayFramingTests
+{
+    private const string SayPath = "/meshdev.test.v1.Echo/Say";
+
+    [Fact]
+    public async Task A_call_whose_frames_are_cut_anywhere_padded_and_continued_passes_intact_and_counts_with_its_path()
+    {
+        await using var mesh = await TestMesh.StartAsync(m => m.GrpcEcho("echo"));
+        var port = mesh.MeshPort("echo");
+        using (var launcher = new DotnetGrpcClient(port))
+        {
+            await launcher.Echo.SayAsync(new MeshDev.GrpcTest.V1.EchoRequest { Text = "launch" }, deadline: DotnetGrpcClient.Deadline);
+        }
+
+        var before = mesh.Service("echo").Requests;
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync("127.0.0.1", port);
+
+        var block = Literal(":method", "POST").Concat(Literal(":scheme", "http")).Concat(Literal(":path", SayPath))
+            .Concat(Literal(":authority", $"127.0.0.1:{port}")).Concat(Literal("content-type", "application/grpc"))
+            .Concat(Literal("te", "trailers")).ToArray();
+        var half = block.Length / 2;
+        // HEADERS with PADDED (pad length 3) and PRIORITY (5 bytes), without END_HEADERS; then a CONTINUATION.
+        byte[] headersPayload = [3, 0, 0, 0, 0, 15, .. block[..half], 0, 0, 0];
+        byte[] sayHi = [0, 0, 0, 0, 4, 0x0A, 2, (byte)'h', (byte)'i'];
+        byte[] wire =
+        [
+            .. "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8,
+            .. Frame(0x4, 0, 0, []),
+            .. Frame(0x1, 0x8 | 0x20, 1, headersPayload),
+            .. Frame(0x9, 0x4, 1, block[half..]),
+            .. Frame(0x0, 0x1, 1, sayHi),
+        ];
+
+        // Cut inside the first frame header, inside the HEADERS payload, inside the CONTINUATION's header, and between
+        // the DATA frame's header and its payload: each piece is sent on its own, so the relay's reads end there.
+        var preface = 24;
+        int[] cuts = [preface + 4, preface + 9 + 9 + 7, preface + 9 + 9 + headersPayload.Length + 3, wire.Length - sayHi.Length];
+        var from = 0;
+        foreach (var cut in cuts.Append(wire.Length))
+        {
+            await socket.SendAsync(wire.AsMemory(from, cut - from));
+            from = cut;
+            await Task.Delay(50); // lets the piece arrive alone; nothing is asserted about time
+        }
+
+        var (status, grpcStatus, authority, data) = await ReadResponseAsync(socket);
+
+        Assert.Equal("200", status);
+        Assert.Equal("0", grpcStatus);
+        Assert.Equal($"127.0.0.1:{port}", authority); // relayed: the service saw this client's own :authority
+        Assert.Contains("hi", Encoding.ASCII.GetString(data));
+        Assert.Equal(before + 1, mesh.Service("echo").Requests);
+        await Eventually.UntilAsync(
+            () => mesh.Host.CallGraph.Snapshot().Recent.Count(r => r is { Caller: CallGraph.External, Service: "echo", Method: "POST", Path: SayPath, Status: 200 }) == 2,
+            "the launch call and the hand-written call among the recent requests, with their path and status");
+    }
+
+    /// <summary>Reads frames until stream 1 ends; decodes its header blocks with an HPACK decoder of its own.</summary>
+    private static async Task<(string? Status, string? GrpcStatus, string? Authority, byte[] Data)> ReadResponseAsync(Socket socket)
+    {
+        var decoder = new HpackDecoder();
+        var fields = new Fields();
+        var data = new List<byte>();
+        var buffer = new List<byte>();
+        var chunk = new byte[16 * 1024];
+        using var timeout = new CancellationTokenSource(Eventually.Deadline);
+        while (true)
+        {
+            while (buffer.Count >= 9 && buffer.Count >= 9 + ((buffer[0] << 16) | (buffer[1] << 8) | buffer[2]))
+            {
+                var length = (buffer[0] << 16) | (buffer[1] << 8) | buffer[2];
+                var (type, flags) = (buffer[3], buffer[4]);
+                var stream = BinaryPrimitives.ReadInt32BigEndian(buffer.GetRange(5, 4).ToArray()) & 0x7FFF_FFFF;
+                var payload = buffer.GetRange(9, length).ToArray();
+                buffer.RemoveRange(0, 9 + length);
+                if (type == 0x1)
+                {
+                    decoder.Decode(payload, fields); // the service sends no padding or priority
+                }
+                else if (type == 0x0 && stream == 1)
+                {
+                    data.AddRange(payload);
+                }
+                else if (type == 0x7 || type == 0x3)
+                {
+                    throw new InvalidOperationException($"the call ended with frame type {type}");
+                }
+
+                if (stream == 1 && (flags & 0x1) != 0)
+                {
+                    return (fields.Get(":status"), fields.Get("grpc-status"), fields.Get("x-authority"), data.ToArray());
+                }
+            }
+
+            var read = await socket.ReceiveAsync(chunk, timeout.Token);
+            if (read == 0)
+            {
+                throw new InvalidOperationException("the connection closed before the call ended");
+            }
+
+            buffer.AddRange(chunk.AsSpan(0, read).ToArray());
+        }
+    }
+
+    private static byte[] Frame(byte type, byte flags, int stream, byte[] payload)
+    {
+        var frame = new byte[9 + payload.Length];
+        frame[0] = (byte)(payload.Length >> 16);
+        frame[1] = (byte)(payload.Length >> 8);
+        frame[2] = (byte)payload.Length;
+        frame[3] = type;
+        frame[4] = flags;
+        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(5), stream);
+        payload.CopyTo(frame, 9);
+        return frame;
+    }
+
+    // A literal field without indexing, new name, no Huffman (RFC 7541 §6.2.2); every string here is under 127 bytes.
+    private static byte[] Literal(string name, string value) =>
+        [0, (byte)name.Length, .. Encoding.ASCII.GetBytes(name), (byte)value.Length, .. Encoding.ASCII.GetBytes(value)];
+
+    private sealed class Fields : IHeaderSink
+    {
+        private readonly Dictionary<string, string> _values = [];
+
+        public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) =>
+            _values[Encoding.ASCII.GetString(name)] = Encoding.ASCII.GetString(value);
+
+        public string? Get(string name) => _values.GetValueOrDefault(name);
+    }
+}
