@@ -95,6 +95,20 @@ public sealed class ExternalAdoptionTests
     }
 
     [Fact]
+    public async Task Holding_a_service_that_is_already_stopped_is_an_event_the_watchers_see()
+    {
+        var port = TestPorts.Free();
+        await using var mesh = await TestMesh.StartAsync(m => m.Service("orders", port: port));
+
+        await mesh.Service("orders").StopAsync(hold: true);
+
+        var held = await mesh.WaitForChangeAsync("orders", c => c is { From: ServiceState.Stopped, To: ServiceState.Stopped }, "the hold of the stopped service");
+        Assert.Contains($"held: calls wait for the instance you start on port {port}", held.Detail);
+        Assert.True(mesh.Status("orders").Held);
+        Assert.Equal(0, mesh.Status("orders").Launches);
+    }
+
+    [Fact]
     public async Task A_held_service_whose_instance_you_never_start_answers_503_saying_so_and_the_next_call_waits_again()
     {
         var port = TestPorts.Free();

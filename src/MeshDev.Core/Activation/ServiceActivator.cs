@@ -319,6 +319,11 @@ public sealed partial class ServiceActivator : IAsyncDisposable
             lock (_gate)
             {
                 _held = true;
+                if (_state == ServiceState.Stopped)
+                {
+                    // Nothing stops, so no change would tell the watchers (status --watch, the dashboard) of the hold.
+                    Enqueue(ServiceState.Stopped, ServiceState.Stopped, $"held: calls wait for the instance you start on port {Service.HostPort}");
+                }
             }
         }
 

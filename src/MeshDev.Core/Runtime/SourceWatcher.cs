@@ -42,22 +42,25 @@ internal sealed class SourceWatcher : IDisposable
         }
     }
 
-    // Adds a watcher for each directory of the project and its references not watched yet; a directory no longer
-    // referenced stays watched (a change there only makes the fingerprint look again).
-    private void WatchProjectDirectories()
+    // Adds a watcher for each directory of the project and its references not watched yet, and returns those; a
+    // directory no longer referenced stays watched (a change there only makes the fingerprint look again).
+    private List<string> WatchProjectDirectories()
     {
         var roots = SourceFingerprint.ProjectDirectories(_projectPath);
         lock (_gate)
         {
             if (_disposed)
             {
-                return;
+                return [];
             }
 
-            foreach (var root in roots.Where(root => !_watchers.ContainsKey(root) && Directory.Exists(root)))
+            List<string> added = [.. roots.Where(root => !_watchers.ContainsKey(root) && Directory.Exists(root))];
+            foreach (var root in added)
             {
                 _watchers[root] = Watch(root);
             }
+
+            return added;
         }
     }
 
@@ -94,12 +97,15 @@ internal sealed class SourceWatcher : IDisposable
             return;
         }
 
-        if (IsProjectFile(path))
-        {
-            WatchProjectDirectories();
-        }
-
+        var added = IsProjectFile(path) ? WatchProjectDirectories() : null;
         _changed(path);
+
+        // The project file's write can be seen before its new reference is in it, and the reference's sources edited
+        // before the next event of that write adds their watcher: "maybe changed" for the new directory covers that.
+        foreach (var directory in added ?? [])
+        {
+            _changed(directory);
+        }
     }
 
     private static bool IsProjectFile(string path) =>
