@@ -247,7 +247,8 @@ internal sealed class GrpcRelay
 
                 var end = carry + read;
                 var position = 0;
-                var sendFrom = 0;
+                // A frame being dropped may go on for several reads: none of its bytes is sent until it ends.
+                var sendFrom = walk.Dropping ? -1 : 0;
                 carry = 0;
                 if (walk.PrefaceLeft > 0)
                 {
