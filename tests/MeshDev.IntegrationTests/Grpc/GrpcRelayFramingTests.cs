@@ -6,6 +6,7 @@ using MeshDev.Calls;
 using MeshDev.IntegrationTests.GrpcTests.Infrastructure;
 using MeshDev.IntegrationTests.Infrastructure;
 using MeshDev.Link.Hpack;
+using MeshDev.Runtime;
 
 namespace MeshDev.IntegrationTests.GrpcTests;
 
@@ -19,6 +20,7 @@ namespace MeshDev.IntegrationTests.GrpcTests;
 public sealed class GrpcRelayFramingTests
 {
     private const string SayPath = "/meshdev.test.v1.Echo/Say";
+    private const int SigCont = 18;
 
     [Fact]
     public async Task A_call_whose_frames_are_cut_anywhere_padded_and_continued_passes_intact_and_counts_with_its_path()
@@ -116,18 +118,73 @@ public sealed class GrpcRelayFramingTests
         // The service's connection must still be whole: it answers a PING, and ends nothing with an error.
         byte[] opaque = [.. "relaytst"u8];
         await socket.SendAsync(Frame(0x6, 0, 0, opaque));
-        var goAwayErrors = await ReadUntilPingAckAsync(socket, opaque);
+        var goAways = await ReadGoAwaysAsync(socket, (type, flags, payload) => type == 0x6 && (flags & 0x1) != 0 && payload.SequenceEqual(opaque));
 
-        Assert.All(goAwayErrors, code => Assert.Equal(0, code));
+        Assert.All(goAways, g => Assert.Equal(0, g.Code));
         Assert.Equal(1, mesh.Service("echo").InFlight);
         socket.Close(0);
         await stopping;
     }
 
-    /// <summary>Reads frames until the PING ACK carrying <paramref name="opaque"/>; returns the error codes of GOAWAYs seen.</summary>
-    private static async Task<List<int>> ReadUntilPingAckAsync(Socket socket, byte[] opaque)
+    [Fact]
+    public async Task The_GOAWAYs_a_relayed_client_is_sent_never_name_a_higher_stream_than_an_earlier_one()
     {
-        var goAways = new List<int>();
+        await using var mesh = await TestMesh.StartAsync(m => m.GrpcEcho("echo"));
+        var port = mesh.MeshPort("echo");
+        using (var launcher = new DotnetGrpcClient(port))
+        {
+            await launcher.Echo.SayAsync(new MeshDev.GrpcTest.V1.EchoRequest { Text = "launch" }, deadline: DotnetGrpcClient.Deadline);
+        }
+
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync("127.0.0.1", port);
+        byte[] opening =
+        [
+            .. "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8,
+            .. Frame(0x4, 0, 0, []),
+            .. Frame(0x1, 0x4, 1, RequestBlock("/meshdev.test.v1.Echo/Hang", port)),
+            .. Frame(0x0, 0x1, 1, [0, 0, 0, 0, 0]),
+        ];
+        await socket.SendAsync(opening);
+        await Eventually.UntilAsync(() => mesh.Service("echo").InFlight == 1, "the Hang call in flight");
+
+        // Paused (at a breakpoint, say), the service cannot answer the stop with its own GOAWAY before the relay's.
+        var pid = Assert.Single(mesh.FindTaggedProcesses()).Pid;
+        await PausedProcess.StopAsync(pid);
+        Task stopping;
+        List<(int Last, int Code)> goAways;
+        try
+        {
+            stopping = mesh.Service("echo").StopAsync();
+            await mesh.WaitForStateAsync("echo", ServiceState.Stopping);
+            await socket.SendAsync(Frame(0x1, 0x5, 3, RequestBlock(SayPath, port)));
+            goAways = await ReadGoAwaysAsync(socket, (type, _, _) => type == 0x7);
+        }
+        finally
+        {
+            UnixProcess.SignalProcess(pid, SigCont);
+        }
+
+        // Resumed, the service takes its SIGTERM: Kestrel's graceful GOAWAY (2^31-1 first), then the end once killed.
+        goAways.AddRange(await ReadGoAwaysAsync(socket, until: null));
+
+        Assert.True(goAways.Count >= 2, $"GOAWAYs: {string.Join(", ", goAways)}");
+        Assert.Equal(1, goAways[0].Last); // the relay's: stream 3 was not passed on, the client may send it again
+        for (var i = 1; i < goAways.Count; i++)
+        {
+            Assert.True(goAways[i].Last <= goAways[i - 1].Last, $"a GOAWAY named a higher stream than an earlier one: {string.Join(", ", goAways)}");
+        }
+
+        await stopping;
+    }
+
+    /// <summary>
+    /// Reads frames until <paramref name="until"/> matches one (type, flags, payload), or, without it, until the
+    /// connection closes; returns the last stream and error code of every GOAWAY read.
+    /// </summary>
+    private static async Task<List<(int Last, int Code)>> ReadGoAwaysAsync(Socket socket, Func<byte, byte, byte[], bool>? until)
+    {
+        var goAways = new List<(int Last, int Code)>();
         var buffer = new List<byte>();
         var chunk = new byte[16 * 1024];
         using var timeout = new CancellationTokenSource(Eventually.Deadline);
@@ -141,9 +198,10 @@ public sealed class GrpcRelayFramingTests
                 buffer.RemoveRange(0, 9 + length);
                 if (type == 0x7)
                 {
-                    goAways.Add(BinaryPrimitives.ReadInt32BigEndian(payload.AsSpan(4)));
+                    goAways.Add((BinaryPrimitives.ReadInt32BigEndian(payload) & 0x7FFF_FFFF, BinaryPrimitives.ReadInt32BigEndian(payload.AsSpan(4))));
                 }
-                else if (type == 0x6 && (flags & 0x1) != 0 && payload.AsSpan().SequenceEqual(opaque))
+
+                if (until?.Invoke(type, flags, payload) == true)
                 {
                     return goAways;
                 }
@@ -152,7 +210,7 @@ public sealed class GrpcRelayFramingTests
             var read = await socket.ReceiveAsync(chunk, timeout.Token);
             if (read == 0)
             {
-                throw new InvalidOperationException($"the connection closed before the PING ACK (GOAWAY error codes: {string.Join(", ", goAways)})");
+                return until is null ? goAways : throw new InvalidOperationException($"the connection closed first (GOAWAYs: {string.Join(", ", goAways)})");
             }
 
             buffer.AddRange(chunk.AsSpan(0, read).ToArray());
