@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
@@ -56,6 +57,8 @@ internal sealed class GrpcRelay
     private bool _goAwayPending; // under _clientWrite
     private bool _goAwaySent; // under _clientWrite
     private bool _atBoundary = true; // of what went to the client; under _clientWrite
+    private int _lastAnnounced = int.MaxValue; // the lowest last stream of a GOAWAY sent to the client; under _clientWrite
+    private readonly List<int> _serviceGoAways = []; // where this read's GOAWAYs from the service name their last stream
 
     public GrpcRelay(ServiceActivator activator, CallerConnection caller, ForwardingErrorLog errors, Socket client, Socket upstream, ServiceEndpoint endpoint)
     {
@@ -206,13 +209,14 @@ internal sealed class GrpcRelay
         int last;
         lock (_calls)
         {
-            last = _lastPassed;
+            last = Math.Min(_lastPassed, _lastAnnounced);
         }
 
         try
         {
             SendAll(_client, Http2Frames.GoAwayFrame(last));
             _goAwaySent = true;
+            _lastAnnounced = last;
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
@@ -247,8 +251,14 @@ internal sealed class GrpcRelay
 
                 var end = carry + read;
                 var position = 0;
-                var sendFrom = 0;
+                // A frame being dropped may go on for several reads: none of its bytes is sent until it ends.
+                var sendFrom = walk.Dropping ? -1 : 0;
                 carry = 0;
+                if (toClient)
+                {
+                    _serviceGoAways.Clear();
+                }
+
                 if (walk.PrefaceLeft > 0)
                 {
                     var take = Math.Min(walk.PrefaceLeft, end);
@@ -270,6 +280,11 @@ internal sealed class GrpcRelay
                         var frameStart = position;
                         position += Http2Frames.HeaderLength;
                         walk.Dropping = !toClient && !PassFromClient(walk);
+                        if (toClient && walk.Type == Http2Frames.GoAway && end - position >= 4)
+                        {
+                            _serviceGoAways.Add(position);
+                        }
+
                         if (walk.Dropping && sendFrom >= 0)
                         {
                             Send(to, buffer, sendFrom, frameStart - sendFrom, toClient, walk);
@@ -351,10 +366,32 @@ internal sealed class GrpcRelay
 
         lock (_clientWrite)
         {
+            LowerServiceGoAwaysLocked(buffer);
             SendAll(to, buffer.AsSpan(offset, count));
             _atBoundary = walk.AtBoundary;
             FlushGoAwayLocked();
         }
+    }
+
+    /// <summary>
+    /// A GOAWAY may not name a higher last stream than one the client was sent before (nghttp2 clients, grpc-js among
+    /// them, fail the whole connection): the service's graceful 2^31-1 after the relay's own is lowered to the relay's.
+    /// </summary>
+    private void LowerServiceGoAwaysLocked(byte[] buffer)
+    {
+        foreach (var at in _serviceGoAways)
+        {
+            var field = buffer.AsSpan(at, 4);
+            var last = (int)(BinaryPrimitives.ReadUInt32BigEndian(field) & 0x7FFF_FFFF);
+            if (last > _lastAnnounced)
+            {
+                BinaryPrimitives.WriteInt32BigEndian(field, _lastAnnounced);
+            }
+
+            _lastAnnounced = Math.Min(last, _lastAnnounced);
+        }
+
+        _serviceGoAways.Clear();
     }
 
     private static void SendAll(Socket to, ReadOnlySpan<byte> bytes)
