@@ -182,18 +182,8 @@ internal static class NotConnectedResponse
         }
     }
 
-    private static async Task SendFrameAsync(Socket socket, byte type, byte flags, uint stream, byte[] payload, CancellationToken cancellationToken)
-    {
-        var frame = new byte[9 + payload.Length];
-        frame[0] = (byte)(payload.Length >> 16);
-        frame[1] = (byte)(payload.Length >> 8);
-        frame[2] = (byte)payload.Length;
-        frame[3] = type;
-        frame[4] = flags;
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(5), stream);
-        payload.CopyTo(frame, 9);
-        await socket.SendAsync(frame, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-    }
+    private static async Task SendFrameAsync(Socket socket, byte type, byte flags, uint stream, byte[] payload, CancellationToken cancellationToken) =>
+        await socket.SendAsync(HttpWire.Frame(type, flags, (int)stream, payload), SocketFlags.None, cancellationToken).ConfigureAwait(false);
 
     private static string Json(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using MeshDev.Link;
 
 namespace MeshDev.Proxy.Listeners;
 
@@ -27,10 +28,9 @@ internal static class Http2Frames
     /// <summary>A GOAWAY (NO_ERROR): streams up to <paramref name="lastStream"/> finish; the client sends later ones elsewhere.</summary>
     public static byte[] GoAwayFrame(int lastStream)
     {
-        var frame = new byte[HeaderLength + 8];
-        WriteHeader(frame, 8, GoAway, 0, 0);
-        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(HeaderLength), lastStream);
-        return frame;
+        Span<byte> payload = stackalloc byte[8]; // the last stream, then the error code NO_ERROR
+        BinaryPrimitives.WriteInt32BigEndian(payload, lastStream);
+        return HttpWire.Frame(GoAway, 0, 0, payload);
     }
 
     /// <summary>
@@ -49,20 +49,7 @@ internal static class Http2Frames
 
         Literal(block, "grpc-status", grpcStatus.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Literal(block, "grpc-message", percentEncodedMessage);
-        var frame = new byte[HeaderLength + block.Count];
-        WriteHeader(frame, block.Count, Headers, EndStream | EndHeaders, stream);
-        block.CopyTo(frame, HeaderLength);
-        return frame;
-    }
-
-    private static void WriteHeader(Span<byte> frame, int length, byte type, byte flags, int stream)
-    {
-        frame[0] = (byte)(length >> 16);
-        frame[1] = (byte)(length >> 8);
-        frame[2] = (byte)length;
-        frame[3] = type;
-        frame[4] = flags;
-        BinaryPrimitives.WriteInt32BigEndian(frame[5..], stream);
+        return HttpWire.Frame(Headers, EndStream | EndHeaders, stream, [.. block]);
     }
 
     // Literal header field without indexing, new name (RFC 7541 §6.2.2), strings without Huffman coding.

@@ -270,18 +270,7 @@ public sealed class GrpcRelayFramingTests
         }
     }
 
-    private static byte[] Frame(byte type, byte flags, int stream, byte[] payload)
-    {
-        var frame = new byte[9 + payload.Length];
-        frame[0] = (byte)(payload.Length >> 16);
-        frame[1] = (byte)(payload.Length >> 8);
-        frame[2] = (byte)payload.Length;
-        frame[3] = type;
-        frame[4] = flags;
-        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(5), stream);
-        payload.CopyTo(frame, 9);
-        return frame;
-    }
+    private static byte[] Frame(byte type, byte flags, int stream, byte[] payload) => MeshDev.Link.HttpWire.Frame(type, flags, stream, payload);
 
     // A literal field without indexing, new name, no Huffman (RFC 7541 §6.2.2); every string here is under 127 bytes.
     private static byte[] Literal(string name, string value) =>

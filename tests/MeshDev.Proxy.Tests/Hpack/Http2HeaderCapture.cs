@@ -125,16 +125,6 @@ internal sealed class Http2HeaderCapture : IAsyncDisposable
     }
 
     private static async Task WriteFrameAsync(
-        NetworkStream stream, byte type, byte flags, int streamId, byte[] payload, CancellationToken cancellation)
-    {
-        var frame = new byte[9 + payload.Length];
-        frame[0] = (byte)(payload.Length >> 16);
-        frame[1] = (byte)(payload.Length >> 8);
-        frame[2] = (byte)payload.Length;
-        frame[3] = type;
-        frame[4] = flags;
-        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(5), streamId);
-        payload.CopyTo(frame, 9);
-        await stream.WriteAsync(frame, cancellation);
-    }
+        NetworkStream stream, byte type, byte flags, int streamId, byte[] payload, CancellationToken cancellation) =>
+        await stream.WriteAsync(MeshDev.Link.HttpWire.Frame(type, flags, streamId, payload), cancellation);
 }
