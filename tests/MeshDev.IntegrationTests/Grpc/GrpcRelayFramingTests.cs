@@ -185,6 +185,24 @@ public sealed class GrpcRelayFramingTests
     private static async Task<List<(int Last, int Code)>> ReadGoAwaysAsync(Socket socket, Func<byte, byte, byte[], bool>? until)
     {
         var goAways = new List<(int Last, int Code)>();
+        var matched = await ReadFramesAsync(socket, (type, flags, _, payload) =>
+        {
+            if (type == 0x7)
+            {
+                goAways.Add((BinaryPrimitives.ReadInt32BigEndian(payload) & 0x7FFF_FFFF, BinaryPrimitives.ReadInt32BigEndian(payload.AsSpan(4))));
+            }
+
+            return until?.Invoke(type, flags, payload) == true;
+        });
+        return matched || until is null ? goAways : throw new InvalidOperationException($"the connection closed first (GOAWAYs: {string.Join(", ", goAways)})");
+    }
+
+    /// <summary>
+    /// Reads whole frames, handing each (type, flags, stream, payload) to <paramref name="frame"/> until it returns
+    /// true (then true), or until the connection closes (then false).
+    /// </summary>
+    private static async Task<bool> ReadFramesAsync(Socket socket, Func<byte, byte, int, byte[], bool> frame)
+    {
         var buffer = new List<byte>();
         var chunk = new byte[16 * 1024];
         using var timeout = new CancellationTokenSource(Eventually.Deadline);
@@ -194,23 +212,19 @@ public sealed class GrpcRelayFramingTests
             {
                 var length = (buffer[0] << 16) | (buffer[1] << 8) | buffer[2];
                 var (type, flags) = (buffer[3], buffer[4]);
+                var stream = BinaryPrimitives.ReadInt32BigEndian(buffer.GetRange(5, 4).ToArray()) & 0x7FFF_FFFF;
                 var payload = buffer.GetRange(9, length).ToArray();
                 buffer.RemoveRange(0, 9 + length);
-                if (type == 0x7)
+                if (frame(type, flags, stream, payload))
                 {
-                    goAways.Add((BinaryPrimitives.ReadInt32BigEndian(payload) & 0x7FFF_FFFF, BinaryPrimitives.ReadInt32BigEndian(payload.AsSpan(4))));
-                }
-
-                if (until?.Invoke(type, flags, payload) == true)
-                {
-                    return goAways;
+                    return true;
                 }
             }
 
             var read = await socket.ReceiveAsync(chunk, timeout.Token);
             if (read == 0)
             {
-                return until is null ? goAways : throw new InvalidOperationException($"the connection closed first (GOAWAYs: {string.Join(", ", goAways)})");
+                return false;
             }
 
             buffer.AddRange(chunk.AsSpan(0, read).ToArray());
@@ -229,45 +243,26 @@ public sealed class GrpcRelayFramingTests
         var decoder = new HpackDecoder();
         var fields = new Fields();
         var data = new List<byte>();
-        var buffer = new List<byte>();
-        var chunk = new byte[16 * 1024];
-        using var timeout = new CancellationTokenSource(Eventually.Deadline);
-        while (true)
+        var ended = await ReadFramesAsync(socket, (type, flags, stream, payload) =>
         {
-            while (buffer.Count >= 9 && buffer.Count >= 9 + ((buffer[0] << 16) | (buffer[1] << 8) | buffer[2]))
+            if (type == 0x1)
             {
-                var length = (buffer[0] << 16) | (buffer[1] << 8) | buffer[2];
-                var (type, flags) = (buffer[3], buffer[4]);
-                var stream = BinaryPrimitives.ReadInt32BigEndian(buffer.GetRange(5, 4).ToArray()) & 0x7FFF_FFFF;
-                var payload = buffer.GetRange(9, length).ToArray();
-                buffer.RemoveRange(0, 9 + length);
-                if (type == 0x1)
-                {
-                    decoder.Decode(payload, fields); // the service sends no padding or priority
-                }
-                else if (type == 0x0 && stream == 1)
-                {
-                    data.AddRange(payload);
-                }
-                else if (type == 0x7 || type == 0x3)
-                {
-                    throw new InvalidOperationException($"the call ended with frame type {type}");
-                }
-
-                if (stream == 1 && (flags & 0x1) != 0)
-                {
-                    return (fields.Get(":status"), fields.Get("grpc-status"), fields.Get("x-authority"), data.ToArray());
-                }
+                decoder.Decode(payload, fields); // the service sends no padding or priority
+            }
+            else if (type == 0x0 && stream == 1)
+            {
+                data.AddRange(payload);
+            }
+            else if (type == 0x7 || type == 0x3)
+            {
+                throw new InvalidOperationException($"the call ended with frame type {type}");
             }
 
-            var read = await socket.ReceiveAsync(chunk, timeout.Token);
-            if (read == 0)
-            {
-                throw new InvalidOperationException("the connection closed before the call ended");
-            }
-
-            buffer.AddRange(chunk.AsSpan(0, read).ToArray());
-        }
+            return stream == 1 && (flags & 0x1) != 0;
+        });
+        return ended
+            ? (fields.Get(":status"), fields.Get("grpc-status"), fields.Get("x-authority"), data.ToArray())
+            : throw new InvalidOperationException("the connection closed before the call ended");
     }
 
     private static byte[] Frame(byte type, byte flags, int stream, byte[] payload) => MeshDev.Link.HttpWire.Frame(type, flags, stream, payload);
